@@ -1,0 +1,68 @@
+// Loads MNIST-family idx files into a Dataset.
+#include "runtime/dataset.h"
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "support/idx.h"
+
+namespace xbar::runtime {
+
+std::string DataDir(const std::string& override_dir) {
+  if (!override_dir.empty()) return override_dir;
+  if (const char* env = std::getenv("XBAR_DATA"); env != nullptr && *env != '\0') return env;
+  return "data";
+}
+
+Expected<Dataset> LoadDataset(const std::string& name, const std::string& data_dir, Split split,
+                              int64_t limit) {
+  if (name != "mnist" && name != "fashion-mnist") {
+    return Fail(ErrorCode::kInvalidArgument,
+                "unknown dataset '" + name + "' (choose mnist or fashion-mnist)");
+  }
+  if (limit < 0) {
+    return Fail(ErrorCode::kInvalidArgument, "limit = " + std::to_string(limit) + " must be >= 0");
+  }
+  const std::string prefix = split == Split::kTrain ? "train" : "t10k";
+  const std::string dir = data_dir + "/" + name + "/";
+  const std::string images_path = dir + prefix + "-images-idx3-ubyte";
+  const std::string labels_path = dir + prefix + "-labels-idx1-ubyte";
+  for (const auto& p : {images_path, labels_path}) {
+    if (!std::filesystem::exists(p)) {
+      return Fail(ErrorCode::kNotFound, p + ": data set file not found (run scripts/setup, or "
+                                            "point --data-dir or XBAR_DATA at its folder)");
+    }
+  }
+  auto images = ReadIdx(images_path, 3);
+  if (!images) return std::unexpected(images.error());
+  auto labels = ReadIdx(labels_path, 1);
+  if (!labels) return std::unexpected(labels.error());
+  const uint32_t count = images->dims[0];
+  if (labels->dims[0] != count) {
+    return Fail(ErrorCode::kDataLoss, labels_path + ": " + std::to_string(labels->dims[0]) +
+                                          " labels for " + std::to_string(count) + " images");
+  }
+  const Eigen::Index pixels = Eigen::Index{images->dims[1]} * images->dims[2];
+  if (pixels == 0) return Fail(ErrorCode::kDataLoss, images_path + ": images have zero pixels");
+  Eigen::Index n = count;
+  if (limit > 0 && limit < n) n = limit;
+  Dataset d;
+  d.name = name;
+  d.images.resize(pixels, n);
+  for (Eigen::Index s = 0; s < n; ++s) {
+    for (Eigen::Index p = 0; p < pixels; ++p) {
+      d.images(p, s) = static_cast<float>(images->data[static_cast<std::size_t>(s * pixels + p)]) / 255.0f;
+    }
+  }
+  d.labels.assign(labels->data.begin(), labels->data.begin() + n);
+  for (std::size_t s = 0; s < d.labels.size(); ++s) {
+    if (d.labels[s] >= d.classes) {
+      return Fail(ErrorCode::kDataLoss, labels_path + ": label " + std::to_string(d.labels[s]) +
+                                            " of sample " + std::to_string(s) + " is not below " +
+                                            std::to_string(d.classes));
+    }
+  }
+  return d;
+}
+
+}  // namespace xbar::runtime

@@ -1,0 +1,33 @@
+// The image data sets xbar trains and evaluates on (MNIST, Fashion-MNIST), loaded from idx files.
+#pragma once
+
+#include <Eigen/Core>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "support/error.h"
+
+namespace xbar::runtime {
+
+/// Images as columns of pixels in [0, 1], with their labels.
+struct Dataset {
+  std::string name;
+  Eigen::MatrixXf images;        // pixels x samples
+  std::vector<uint8_t> labels;   // one per sample, 0 ... classes-1
+  int classes = 10;
+  Eigen::Index size() const { return images.cols(); }
+};
+
+enum class Split { kTrain, kTest };
+
+/// The data directory: `override_dir` if not empty, else $XBAR_DATA, else ./data.
+std::string DataDir(const std::string& override_dir);
+
+/// Loads "mnist" or "fashion-mnist" from `data_dir`/<name>/ (the idx files scripts/setup puts
+/// there). `limit` > 0 keeps the first `limit` samples. Errors: unknown name (kInvalidArgument),
+/// missing files (kNotFound, saying to run scripts/setup), malformed files (kDataLoss).
+Expected<Dataset> LoadDataset(const std::string& name, const std::string& data_dir, Split split,
+                              int64_t limit = 0);
+
+}  // namespace xbar::runtime

@@ -1,0 +1,256 @@
+// Minibatch BPTT training with Adam, gradient clipping and cosine decay; parallel over chunks.
+#include "runtime/trainer.h"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <numeric>
+
+#include "runtime/snn.h"
+#include "support/progress.h"
+#include "support/rng.h"
+
+namespace xbar::runtime {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+int ThreadCount(int requested) {
+  return requested > 0 ? requested : std::max(1, omp_get_num_procs());
+}
+
+std::string Fixed(double v, int digits) {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
+
+// Adam state for one parameter matrix.
+struct AdamSlot {
+  Mat<float> m, v;
+};
+
+}  // namespace
+
+Expected<void> TrainOptions::Validate() const {
+  auto bad = [](std::string m) { return Fail(ErrorCode::kInvalidArgument, std::move(m)); };
+  if (hidden.empty()) return bad("--hidden needs at least one layer size");
+  for (int h : hidden) {
+    if (h < 1 || h > 65536) return bad("hidden layer size " + std::to_string(h) + " must lie in [1, 65536]");
+  }
+  if (epochs < 1) return bad("--epochs = " + std::to_string(epochs) + " must be at least 1");
+  if (batch_size < 1 || batch_size > 65536) {
+    return bad("--batch = " + std::to_string(batch_size) + " must lie in [1, 65536]");
+  }
+  if (!(learning_rate > 0) || !std::isfinite(learning_rate)) {
+    return bad("--lr = " + Fixed(learning_rate, 6) + " must be positive");
+  }
+  if (!(final_lr_fraction > 0 && final_lr_fraction <= 1)) {
+    return bad("--final-lr-fraction = " + Fixed(final_lr_fraction, 4) + " must lie in (0, 1]");
+  }
+  if (!(clip_norm >= 0)) return bad("--clip = " + Fixed(clip_norm, 4) + " must be >= 0 (0: off)");
+  if (!(init_gain > 0)) return bad("--init-gain must be positive");
+  if (threads < 0) return bad("--threads = " + std::to_string(threads) + " must be >= 0");
+  if (chunk < 1) return bad("chunk size must be at least 1");
+  if (auto ok = neuron.Validate(); !ok) return ok;
+  return encoding.Validate();
+}
+
+Expected<compiler::Model> Train(const TrainOptions& options, const Dataset& train,
+                                const Dataset* test,
+                                const std::function<void(const EpochStats&)>& on_epoch) {
+  if (auto ok = options.Validate(); !ok) return std::unexpected(ok.error());
+  if (train.size() == 0) return Fail(ErrorCode::kInvalidArgument, "training set is empty");
+  const int threads = ThreadCount(options.threads);
+
+  compiler::Model model;
+  model.neuron = options.neuron;
+  model.encoding = options.encoding;
+  std::vector<int> sizes = {static_cast<int>(train.images.rows())};
+  sizes.insert(sizes.end(), options.hidden.begin(), options.hidden.end());
+  sizes.push_back(train.classes);
+  Rng init_rng(DeriveSeed(options.seed, 0));
+  std::vector<Mat<float>> weights;
+  for (std::size_t l = 0; l + 1 < sizes.size(); ++l) {
+    Mat<float> w(sizes[l + 1], sizes[l]);
+    const double sd = options.init_gain / std::sqrt(static_cast<double>(sizes[l]));
+    for (Eigen::Index k = 0; k < w.size(); ++k) w.data()[k] = static_cast<float>(sd * NormalDraw(init_rng));
+    weights.push_back(std::move(w));
+  }
+
+  const Eigen::Index n = train.size();
+  const int batch = std::min<int>(options.batch_size, static_cast<int>(n));
+  const int chunk = options.chunk;
+  const int max_chunks = (batch + chunk - 1) / chunk;
+  const int64_t steps_per_epoch = (n + batch - 1) / batch;
+  const int64_t total_steps = steps_per_epoch * options.epochs;
+
+  std::vector<SnnEngine<float>> engines(static_cast<std::size_t>(threads),
+                                        SnnEngine<float>(options.neuron, options.encoding));
+  std::vector<std::vector<Mat<float>>> chunk_grads(static_cast<std::size_t>(max_chunks));
+  std::vector<double> chunk_loss(static_cast<std::size_t>(max_chunks));
+  std::vector<int> chunk_correct(static_cast<std::size_t>(max_chunks));
+  std::vector<AdamSlot> adam(weights.size());
+  for (std::size_t l = 0; l < weights.size(); ++l) {
+    adam[l].m = Mat<float>::Zero(weights[l].rows(), weights[l].cols());
+    adam[l].v = Mat<float>::Zero(weights[l].rows(), weights[l].cols());
+  }
+  std::vector<Eigen::Index> order(static_cast<std::size_t>(n));
+  Mat<float> xb(train.images.rows(), batch);
+  std::vector<uint8_t> yb(static_cast<std::size_t>(batch));
+  const auto t_start = Clock::now();
+  int64_t step = 0;
+  for (int epoch = 1; epoch <= options.epochs; ++epoch) {
+    const auto t_epoch = Clock::now();
+    std::iota(order.begin(), order.end(), Eigen::Index{0});
+    Rng shuffle_rng(DeriveSeed(options.seed, static_cast<uint64_t>(epoch)));
+    for (std::size_t k = order.size(); k > 1; --k) {
+      std::swap(order[k - 1], order[UniformIndex(shuffle_rng, k)]);
+    }
+    double loss_sum = 0;
+    int64_t correct_sum = 0;
+    Progress progress("epoch " + std::to_string(epoch) + "/" + std::to_string(options.epochs),
+                      static_cast<uint64_t>(n), options.quiet);
+    for (int64_t b = 0; b < steps_per_epoch; ++b) {
+      const Eigen::Index begin = b * batch;
+      const int count = static_cast<int>(std::min<Eigen::Index>(batch, n - begin));
+      for (int s = 0; s < count; ++s) {
+        const Eigen::Index idx = order[static_cast<std::size_t>(begin + s)];
+        xb.col(s) = train.images.col(idx);
+        yb[static_cast<std::size_t>(s)] = train.labels[static_cast<std::size_t>(idx)];
+      }
+      const int chunks = (count + chunk - 1) / chunk;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+      for (int c = 0; c < chunks; ++c) {
+        auto& engine = engines[static_cast<std::size_t>(omp_get_thread_num())];
+        const int c0 = c * chunk;
+        const int cn = std::min(chunk, count - c0);
+        auto& grads = chunk_grads[static_cast<std::size_t>(c)];
+        grads.resize(weights.size());
+        for (std::size_t l = 0; l < weights.size(); ++l) grads[l].setZero(weights[l].rows(), weights[l].cols());
+        const Mat<float>& logits = engine.Forward(weights, xb.middleCols(c0, cn), true);
+        Mat<float> dlogits;
+        int correct = 0;
+        chunk_loss[static_cast<std::size_t>(c)] =
+            cn * SoftmaxCrossEntropy<float>(logits, yb.data() + c0, count, dlogits, &correct);
+        chunk_correct[static_cast<std::size_t>(c)] = correct;
+        engine.Backward(dlogits, grads);
+      }
+      // Sum the chunks in a fixed order: the result does not depend on the thread count.
+      for (int c = 1; c < chunks; ++c) {
+        for (std::size_t l = 0; l < weights.size(); ++l) chunk_grads[0][l] += chunk_grads[static_cast<std::size_t>(c)][l];
+      }
+      for (int c = 0; c < chunks; ++c) {
+        loss_sum += chunk_loss[static_cast<std::size_t>(c)];
+        correct_sum += chunk_correct[static_cast<std::size_t>(c)];
+      }
+      auto& grads = chunk_grads[0];
+      double norm2 = 0;
+      for (const auto& g : grads) norm2 += static_cast<double>(g.squaredNorm());
+      const double norm = std::sqrt(norm2);
+      const double clip = (options.clip_norm > 0 && norm > options.clip_norm) ? options.clip_norm / norm : 1.0;
+      // Cosine decay from learning_rate to learning_rate * final_lr_fraction.
+      const double progress_frac = total_steps > 1 ? static_cast<double>(step) / (total_steps - 1) : 1.0;
+      const double lr = options.learning_rate *
+                        (options.final_lr_fraction +
+                         (1 - options.final_lr_fraction) * 0.5 * (1 + std::cos(M_PI * progress_frac)));
+      ++step;
+      constexpr double kBeta1 = 0.9, kBeta2 = 0.999, kEps = 1e-8;
+      const double bc1 = 1 - std::pow(kBeta1, static_cast<double>(step));
+      const double bc2 = 1 - std::pow(kBeta2, static_cast<double>(step));
+      const auto step_size = static_cast<float>(lr / bc1);
+      const auto inv_bc2 = static_cast<float>(1.0 / bc2);
+      for (std::size_t l = 0; l < weights.size(); ++l) {
+        auto g = (grads[l].array() * static_cast<float>(clip)).eval();
+        adam[l].m.array() = kBeta1 * adam[l].m.array() + (1 - kBeta1) * g;
+        adam[l].v.array() = kBeta2 * adam[l].v.array() + (1 - kBeta2) * g.square();
+        weights[l].array() -= step_size * adam[l].m.array() /
+                              ((adam[l].v.array() * inv_bc2).sqrt() + static_cast<float>(kEps));
+      }
+      const uint64_t done = static_cast<uint64_t>(begin + count);
+      progress.Update(done, "loss " + Fixed(loss_sum / static_cast<double>(done), 4) + " acc " +
+                                Fixed(100.0 * correct_sum / static_cast<double>(done), 2) + "%");
+    }
+    progress.Finish();
+    for (const auto& w : weights) {
+      if (!w.allFinite()) {
+        return Fail(ErrorCode::kFailedPrecondition,
+                    "training diverged in epoch " + std::to_string(epoch) +
+                        " (weights are not finite; lower --lr or use the implicit membrane update)");
+      }
+    }
+    EpochStats stats;
+    stats.epoch = epoch;
+    stats.train_loss = loss_sum / static_cast<double>(n);
+    stats.train_accuracy = static_cast<double>(correct_sum) / static_cast<double>(n);
+    stats.seconds = std::chrono::duration<double>(Clock::now() - t_epoch).count();
+    stats.samples_per_s = static_cast<double>(n) / stats.seconds;
+    model.weights = weights;
+    if (test != nullptr) {
+      auto eval = Evaluate(model, *test, threads);
+      if (!eval) return std::unexpected(eval.error());
+      stats.test_accuracy = eval->accuracy();
+      model.training.test_accuracy = eval->accuracy();
+      model.training.test_samples = eval->samples;
+    }
+    if (on_epoch) on_epoch(stats);
+  }
+  auto& info = model.training;
+  info.dataset = train.name;
+  info.seed = options.seed;
+  info.epochs = options.epochs;
+  info.batch_size = batch;
+  info.learning_rate = options.learning_rate;
+  info.train_samples = static_cast<uint64_t>(n);
+  info.wall_time_s = std::chrono::duration<double>(Clock::now() - t_start).count();
+  return model;
+}
+
+Expected<EvalResult> Evaluate(const compiler::Model& model, const Dataset& data, int threads,
+                              bool quiet) {
+  if (auto ok = model.Validate(); !ok) return std::unexpected(ok.error());
+  if (model.inputs() != data.images.rows()) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "model takes " + std::to_string(model.inputs()) + " inputs but " + data.name +
+                    " images have " + std::to_string(data.images.rows()) + " pixels");
+  }
+  if (model.outputs() < data.classes) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "model has " + std::to_string(model.outputs()) + " outputs but " + data.name +
+                    " has " + std::to_string(data.classes) + " classes");
+  }
+  const int nthreads = ThreadCount(threads);
+  const auto t0 = Clock::now();
+  constexpr int kChunk = 32;
+  const Eigen::Index n = data.size();
+  const auto chunks = static_cast<int>((n + kChunk - 1) / kChunk);
+  std::vector<SnnEngine<float>> engines(static_cast<std::size_t>(nthreads),
+                                        SnnEngine<float>(model.neuron, model.encoding));
+  std::vector<int> correct(static_cast<std::size_t>(chunks));
+  std::vector<double> loss(static_cast<std::size_t>(chunks));
+  Progress progress("eval", static_cast<uint64_t>(chunks), quiet);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
+  for (int c = 0; c < chunks; ++c) {
+    auto& engine = engines[static_cast<std::size_t>(omp_get_thread_num())];
+    const Eigen::Index c0 = Eigen::Index{c} * kChunk;
+    const auto cn = static_cast<int>(std::min<Eigen::Index>(kChunk, n - c0));
+    const Mat<float>& logits = engine.Forward(model.weights, data.images.middleCols(c0, cn), false);
+    Mat<float> dlogits;
+    int right = 0;
+    loss[static_cast<std::size_t>(c)] =
+        cn * SoftmaxCrossEntropy<float>(logits, data.labels.data() + c0, 1.0, dlogits, &right);
+    correct[static_cast<std::size_t>(c)] = right;
+    if (omp_get_thread_num() == 0) progress.Update(static_cast<uint64_t>(c + 1), "");
+  }
+  progress.Finish();
+  EvalResult result;
+  result.samples = static_cast<uint64_t>(n);
+  result.correct = static_cast<uint64_t>(std::accumulate(correct.begin(), correct.end(), 0));
+  result.loss = std::accumulate(loss.begin(), loss.end(), 0.0) / static_cast<double>(n);
+  result.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  return result;
+}
+
+}  // namespace xbar::runtime

@@ -1,0 +1,64 @@
+// Training (minibatch BPTT with Adam) and evaluation of the spiking network on a data set.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "compiler/model.h"
+#include "runtime/dataset.h"
+#include "support/error.h"
+
+namespace xbar::runtime {
+
+/// Everything a training run needs besides the data.
+struct TrainOptions {
+  std::vector<int> hidden = {256};   // hidden layer sizes
+  int epochs = 1;
+  int batch_size = 128;
+  double learning_rate = 2e-3;       // Adam step size at the start
+  double final_lr_fraction = 0.02;   // cosine decay ends at this fraction of the start (1: constant)
+  double clip_norm = 1.0;            // global gradient norm limit (0: no clipping)
+  double init_gain = 1.0;            // weights start as N(0, init_gain^2 / fan_in)
+  uint64_t seed = 1;                 // initial weights and shuffling
+  int threads = 0;                   // 0: all cores
+  int chunk = 16;                    // samples per work item (the result does not depend on threads)
+  bool quiet = false;                // no progress output
+  device_models::MifParams neuron;
+  compiler::Encoding encoding;
+
+  /// Rejects nonsensical values (kInvalidArgument naming the option and its limit).
+  Expected<void> Validate() const;
+};
+
+/// What one epoch achieved.
+struct EpochStats {
+  int epoch = 0;                // 1-based
+  double train_loss = 0;        // mean cross-entropy over the epoch
+  double train_accuracy = 0;    // fraction, measured during the epoch
+  double test_accuracy = -1;    // fraction on the test set after the epoch (-1: no test set)
+  double seconds = 0;
+  double samples_per_s = 0;
+};
+
+/// Result of an evaluation.
+struct EvalResult {
+  uint64_t samples = 0;
+  uint64_t correct = 0;
+  double loss = 0;
+  double seconds = 0;
+  double accuracy() const { return samples ? static_cast<double>(correct) / samples : 0.0; }
+};
+
+/// Trains a new model on `train`; evaluates on `test` after each epoch when given. `on_epoch` is
+/// called after every epoch.
+Expected<compiler::Model> Train(const TrainOptions& options, const Dataset& train,
+                                const Dataset* test,
+                                const std::function<void(const EpochStats&)>& on_epoch = {});
+
+/// Test accuracy and mean loss of a model on a data set (float arithmetic, all cores).
+Expected<EvalResult> Evaluate(const compiler::Model& model, const Dataset& data, int threads = 0,
+                              bool quiet = true);
+
+}  // namespace xbar::runtime

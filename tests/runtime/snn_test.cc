@@ -1,0 +1,178 @@
+// The spiking network: exact BPTT weight gradients, determinism, and evaluation.
+#include "runtime/snn.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "runtime/trainer.h"
+
+namespace xbar::runtime {
+namespace {
+
+using MatD = Mat<double>;
+
+struct NetProblem {
+  device_models::MifParams neuron;
+  compiler::Encoding encoding;
+  std::vector<MatD> weights;
+  MatD x;
+  std::vector<uint8_t> labels;
+
+  NetProblem(std::vector<int> sizes, int batch, uint64_t seed) {
+    encoding.steps = 30;
+    encoding.period = 7;
+    encoding.input_gain = 0.03;
+    encoding.inter_layer_scale = 1e4;
+    encoding.readout_scale = 30;
+    std::mt19937_64 rng(seed);
+    std::normal_distribution<double> normal(0, 1);
+    std::uniform_real_distribution<double> unit(0, 1);
+    for (std::size_t l = 0; l + 1 < sizes.size(); ++l) {
+      weights.push_back(MatD::NullaryExpr(sizes[l + 1], sizes[l], [&] {
+        return normal(rng) / std::sqrt(static_cast<double>(sizes[l]));
+      }));
+    }
+    x = MatD::NullaryExpr(sizes[0], batch, [&] { return unit(rng); });
+    for (int s = 0; s < batch; ++s) labels.push_back(static_cast<uint8_t>(s % sizes.back()));
+  }
+
+  double Loss(const std::vector<MatD>& w) const {
+    SnnEngine<double> engine(neuron, encoding);
+    const MatD& logits = engine.Forward(w, x, false);
+    MatD d;
+    return SoftmaxCrossEntropy<double>(logits, labels.data(), 1.0, d, nullptr);
+  }
+};
+
+void CheckWeightGradients(NetProblem& pr) {
+  SnnEngine<double> engine(pr.neuron, pr.encoding);
+  const MatD& logits = engine.Forward(pr.weights, pr.x, true);
+  MatD dlogits;
+  SoftmaxCrossEntropy<double>(logits, pr.labels.data(), static_cast<double>(pr.x.cols()), dlogits, nullptr);
+  std::vector<MatD> grads;
+  for (const auto& w : pr.weights) grads.push_back(MatD::Zero(w.rows(), w.cols()));
+  engine.Backward(dlogits, grads);
+  int checked = 0;
+  for (std::size_t l = 0; l < pr.weights.size(); ++l) {
+    for (Eigen::Index k = 0; k < pr.weights[l].size(); k += 3) {
+      const double h = 1e-6;
+      auto w = pr.weights;
+      w[l].data()[k] += h;
+      const double lp = pr.Loss(w);
+      w[l].data()[k] -= 2 * h;
+      const double lm = pr.Loss(w);
+      const double numeric = (lp - lm) / (2 * h);
+      const double analytic = grads[l].data()[k];
+      const double denom = std::max({std::abs(numeric), std::abs(analytic), 1e-6});
+      EXPECT_LE(std::abs(numeric - analytic) / denom, 1e-5)
+          << "layer " << l << " weight " << k << " analytic " << analytic << " numeric " << numeric;
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 20);
+}
+
+TEST(SnnEngine, WeightGradientsMatchFiniteDifferencesOneHiddenLayer) {
+  NetProblem pr({12, 8, 4}, 3, 7);
+  CheckWeightGradients(pr);
+}
+
+TEST(SnnEngine, WeightGradientsMatchFiniteDifferencesTwoHiddenLayers) {
+  NetProblem pr({10, 7, 6, 3}, 2, 11);
+  CheckWeightGradients(pr);
+}
+
+TEST(SnnEngine, WeightGradientsMatchFiniteDifferencesExplicitMembrane) {
+  NetProblem pr({9, 6, 3}, 2, 5);
+  pr.neuron.membrane_update = device_models::MembraneUpdate::kExplicit;
+  pr.neuron.c = 1e-2;
+  pr.encoding.input_gain = 3;
+  pr.encoding.inter_layer_scale = 100;
+  CheckWeightGradients(pr);
+}
+
+TEST(SnnEngine, FloatForwardTracksDouble) {
+  NetProblem pr({20, 16, 5}, 4, 3);
+  SnnEngine<double> ed(pr.neuron, pr.encoding);
+  SnnEngine<float> ef(pr.neuron, pr.encoding);
+  std::vector<Mat<float>> wf;
+  for (const auto& w : pr.weights) wf.push_back(w.cast<float>());
+  const MatD ld = ed.Forward(pr.weights, pr.x, false);
+  const Mat<float> lf = ef.Forward(wf, pr.x.cast<float>(), false);
+  EXPECT_LT((lf.cast<double>() - ld).norm() / ld.norm(), 1e-4);
+}
+
+// Synthetic, linearly separable data: two bright halves of a tiny image.
+Dataset TwoBlobs(int n, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<float> unit(0, 1);
+  Dataset d;
+  d.name = "blobs";
+  d.classes = 2;
+  d.images.resize(16, n);
+  for (int s = 0; s < n; ++s) {
+    const int label = s % 2;
+    for (int p = 0; p < 16; ++p) d.images(p, s) = 0.3f * unit(rng) + ((p < 8) == (label == 0) ? 0.7f : 0.0f);
+    d.labels.push_back(static_cast<uint8_t>(label));
+  }
+  return d;
+}
+
+TEST(Trainer, LearnsASeparableProblem) {
+  TrainOptions opt;
+  opt.hidden = {8};
+  opt.epochs = 4;
+  opt.batch_size = 16;
+  opt.learning_rate = 1e-2;
+  opt.quiet = true;
+  opt.encoding.steps = 20;
+  opt.encoding.period = 5;
+  Dataset train = TwoBlobs(256, 1), test = TwoBlobs(128, 2);
+  auto model = Train(opt, train, &test);
+  ASSERT_TRUE(model.has_value()) << model.error().message;
+  EXPECT_GE(model->training.test_accuracy, 0.97);
+}
+
+TEST(Trainer, SameSeedSameWeightsForAnyThreadCount) {
+  TrainOptions opt;
+  opt.hidden = {6};
+  opt.epochs = 1;
+  opt.batch_size = 40;
+  opt.chunk = 8;
+  opt.quiet = true;
+  opt.encoding.steps = 10;
+  opt.encoding.period = 3;
+  Dataset train = TwoBlobs(100, 3);
+  opt.threads = 1;
+  auto a = Train(opt, train, nullptr);
+  opt.threads = 2;
+  auto b = Train(opt, train, nullptr);
+  opt.seed = 2;
+  auto c = Train(opt, train, nullptr);
+  ASSERT_TRUE(a && b && c);
+  for (std::size_t l = 0; l < a->weights.size(); ++l) {
+    EXPECT_EQ(a->weights[l], b->weights[l]) << "layer " << l;
+  }
+  EXPECT_NE(a->weights[0], c->weights[0]);
+}
+
+TEST(Trainer, RejectsNonsensicalOptions) {
+  Dataset train = TwoBlobs(10, 1);
+  TrainOptions opt;
+  opt.quiet = true;
+  opt.encoding.steps = 0;
+  EXPECT_NE(Train(opt, train, nullptr).error().message.find("steps = 0"), std::string::npos);
+  opt = TrainOptions{};
+  opt.encoding.period = 101;
+  EXPECT_NE(Train(opt, train, nullptr).error().message.find("period = 101"), std::string::npos);
+  opt = TrainOptions{};
+  opt.learning_rate = -1;
+  EXPECT_NE(Train(opt, train, nullptr).error().message.find("--lr"), std::string::npos);
+  opt = TrainOptions{};
+  opt.batch_size = 0;
+  EXPECT_EQ(Train(opt, train, nullptr).error().code, ErrorCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace xbar::runtime

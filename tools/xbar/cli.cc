@@ -1,0 +1,80 @@
+// Shared pieces of the xbar subcommands.
+#include "tools/xbar/cli.h"
+
+#include <iostream>
+
+namespace xbar::tools {
+
+void AddCommonOptions(po::options_description& desc, CommonOptions& common) {
+  desc.add_options()
+      ("help,h", "show this help and exit")
+      ("json", po::bool_switch(&common.json), "print the result as one JSON object on stdout, last")
+      ("seed", po::value(&common.seed)->default_value(1), "seed of every random draw")
+      ("data-dir", po::value(&common.data_dir),
+       "data set folder (default: $XBAR_DATA, else ./data)")
+      ("threads", po::value(&common.threads)->default_value(0), "worker threads (0: all cores)")
+      ("quiet,q", po::bool_switch(&common.quiet), "no progress output");
+}
+
+std::optional<int> Parse(const std::string& name, const std::string& usage, int argc, char** argv,
+                         const po::options_description& desc,
+                         const po::positional_options_description* positional,
+                         po::variables_map& vm) {
+  try {
+    po::command_line_parser parser(argc, argv);
+    parser.options(desc);
+    if (positional != nullptr) parser.positional(*positional);
+    po::store(parser.run(), vm);
+    if (vm.count("help")) {
+      std::cout << "usage: xbar " << name << " " << usage << "\n\n" << desc << "\n";
+      return 0;
+    }
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::cerr << "xbar " << name << ": error: " << e.what() << " (see xbar " << name
+              << " --help)\n";
+    return 2;
+  }
+  return std::nullopt;
+}
+
+int ReportError(const std::string& name, const Error& error) {
+  std::cerr << "xbar " << name << ": error: " << error.message << "\n";
+  return error.code == ErrorCode::kInvalidArgument ? 2 : 1;
+}
+
+void EmitJson(const CommonOptions& common, const Json& result) {
+  if (common.json) std::cout << result.Dump() << std::endl;
+}
+
+Expected<std::vector<int>> ParseSizes(const std::string& text, const std::string& option) {
+  std::vector<int> sizes;
+  std::size_t pos = 0;
+  while (pos <= text.size()) {
+    const std::size_t comma = text.find(',', pos);
+    const std::string item = text.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    std::size_t used = 0;
+    int value = 0;
+    try {
+      value = std::stoi(item, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (item.empty() || used != item.size() || value < 1) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  "--" + option + " '" + text + "' must be positive sizes separated by commas");
+    }
+    sizes.push_back(value);
+    if (comma == std::string::npos) break;
+    pos = comma + 1;
+  }
+  return sizes;
+}
+
+std::string CommandLine(int argc, char** argv) {
+  std::string line = "xbar";
+  for (int i = 1; i < argc; ++i) line += std::string(" ") + argv[i];
+  return line;
+}
+
+}  // namespace xbar::tools

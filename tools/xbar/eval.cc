@@ -1,0 +1,57 @@
+// xbar eval: test accuracy of a model on a data set.
+#include <cstdio>
+
+#include "compiler/model_io.h"
+#include "runtime/dataset.h"
+#include "runtime/trainer.h"
+#include "tools/xbar/cli.h"
+
+namespace xbar::tools {
+
+int RunEval(int argc, char** argv) {
+  const std::string name = "eval";
+  CommonOptions common;
+  std::string model_path, dataset;
+  int64_t limit = 0;
+  po::options_description desc("options");
+  AddCommonOptions(desc, common);
+  desc.add_options()
+      ("model", po::value(&model_path)->required(), "model file (.xbm)")
+      ("dataset", po::value(&dataset), "mnist or fashion-mnist (default: the one it was trained on)")
+      ("limit", po::value(&limit)->default_value(0), "evaluate on the first N test images (0: all)");
+  po::positional_options_description positional;
+  positional.add("model", 1);
+  po::variables_map vm;
+  if (auto code = Parse(name, "--model MODEL [--dataset D] [options]", argc, argv, desc, &positional, vm)) {
+    return *code;
+  }
+  if (limit < 0) {
+    return ReportError(name, Error{ErrorCode::kInvalidArgument, "--limit = " + std::to_string(limit) + " must be >= 0"});
+  }
+  auto model = compiler::ReadModel(model_path);
+  if (!model) return ReportError(name, model.error());
+  if (dataset.empty()) dataset = model->training.dataset;
+  if (dataset.empty() || dataset == "import") {
+    return ReportError(name, Error{ErrorCode::kInvalidArgument, "--dataset is needed: " + model_path +
+                                                                    " does not name the data set it was trained on"});
+  }
+  auto data = runtime::LoadDataset(dataset, runtime::DataDir(common.data_dir), runtime::Split::kTest, limit);
+  if (!data) return ReportError(name, data.error());
+  auto result = runtime::Evaluate(*model, *data, common.threads, common.quiet);
+  if (!result) return ReportError(name, result.error());
+  std::printf("%s on %s test (%llu images): accuracy %.2f%% (%llu correct), loss %.4f, %.1f s\n",
+              model->name.c_str(), dataset.c_str(), static_cast<unsigned long long>(result->samples),
+              100 * result->accuracy(), static_cast<unsigned long long>(result->correct), result->loss,
+              result->seconds);
+  EmitJson(common, Json::Object()
+                       .Set("model", model_path)
+                       .Set("dataset", dataset)
+                       .Set("samples", result->samples)
+                       .Set("correct", result->correct)
+                       .Set("accuracy", result->accuracy())
+                       .Set("loss", result->loss)
+                       .Set("seconds", result->seconds));
+  return 0;
+}
+
+}  // namespace xbar::tools

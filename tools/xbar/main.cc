@@ -1,0 +1,54 @@
+// The xbar command: git-style subcommands, each a thin driver over the libraries.
+#include <cstring>
+#include <iostream>
+#include <string>
+
+namespace xbar::tools {
+int RunTrain(int argc, char** argv);
+int RunEval(int argc, char** argv);
+}  // namespace xbar::tools
+
+namespace {
+
+struct Subcommand {
+  const char* name;
+  const char* summary;
+  int (*run)(int, char**);
+};
+
+constexpr Subcommand kSubcommands[] = {
+    {"train", "train the memristive spiking network (BPTT on the MIF dynamics)", xbar::tools::RunTrain},
+    {"eval", "test accuracy of a model on a data set", xbar::tools::RunEval},
+};
+
+void PrintHelp(std::ostream& out) {
+  out << "usage: xbar <command> [options]   (xbar <command> --help for its options)\n\n"
+         "xbar deploys fully memristive spiking networks onto memristive crossbar chips.\n\n"
+         "commands:\n";
+  for (const auto& c : kSubcommands) {
+    out << "  " << c.name << std::string(12 - std::strlen(c.name), ' ') << c.summary << "\n";
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    PrintHelp(std::cerr);
+    return 2;
+  }
+  const std::string command = argv[1];
+  if (command == "--help" || command == "-h" || command == "help") {
+    PrintHelp(std::cout);
+    return 0;
+  }
+  if (command == "--version") {
+    std::cout << "xbar 0.1.0\n";
+    return 0;
+  }
+  for (const auto& c : kSubcommands) {
+    if (command == c.name) return c.run(argc - 1, argv + 1);
+  }
+  std::cerr << "xbar: error: unknown command '" << command << "' (see xbar --help)\n";
+  return 2;
+}

@@ -1,0 +1,126 @@
+// xbar train: maps flags onto runtime::TrainOptions, trains, writes the model file.
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+#include "compiler/model_io.h"
+#include "runtime/dataset.h"
+#include "runtime/trainer.h"
+#include "tools/xbar/cli.h"
+
+namespace xbar::tools {
+
+int RunTrain(int argc, char** argv) {
+  const std::string name = "train";
+  CommonOptions common;
+  runtime::TrainOptions opt;
+  std::string dataset, hidden = "256", out, membrane = "implicit";
+  int64_t limit = 0, test_limit = 0;
+  po::options_description desc("options");
+  AddCommonOptions(desc, common);
+  desc.add_options()
+      ("dataset", po::value(&dataset)->required(), "mnist or fashion-mnist")
+      ("hidden", po::value(&hidden)->default_value(hidden), "hidden layer sizes, e.g. 256 or 512,256")
+      ("epochs", po::value(&opt.epochs)->default_value(opt.epochs), "passes over the training set")
+      ("batch", po::value(&opt.batch_size)->default_value(opt.batch_size), "samples per Adam step")
+      ("limit", po::value(&limit)->default_value(0), "train on the first N training images (0: all)")
+      ("test-limit", po::value(&test_limit)->default_value(0),
+       "evaluate on the first N test images after each epoch (0: all, -1: none)")
+      ("lr", po::value(&opt.learning_rate)->default_value(opt.learning_rate), "Adam step size")
+      ("final-lr-fraction", po::value(&opt.final_lr_fraction)->default_value(opt.final_lr_fraction),
+       "cosine decay to this fraction of --lr (1: constant)")
+      ("clip", po::value(&opt.clip_norm)->default_value(opt.clip_norm), "global gradient norm limit (0: off)")
+      ("init-gain", po::value(&opt.init_gain)->default_value(opt.init_gain),
+       "initial weights N(0, gain^2/fan_in)")
+      ("steps", po::value(&opt.encoding.steps)->default_value(opt.encoding.steps), "time steps per sample, T")
+      ("period", po::value(&opt.encoding.period)->default_value(opt.encoding.period),
+       "input impulse period, P (impulses at 0, P, 2P, ...)")
+      ("input-gain", po::value(&opt.encoding.input_gain)->default_value(opt.encoding.input_gain),
+       "pixel to first-layer drive")
+      ("inter-layer-scale", po::value(&opt.encoding.inter_layer_scale)->default_value(opt.encoding.inter_layer_scale),
+       "next layer's input = membrane voltage (mV) / this")
+      ("readout-scale", po::value(&opt.encoding.readout_scale)->default_value(opt.encoding.readout_scale),
+       "logits = time-mean output voltage (mV) / this")
+      ("membrane", po::value(&membrane)->default_value(membrane), "membrane update: implicit or explicit")
+      ("out,o", po::value(&out)->required(), "model file to write (.xbm)");
+  po::variables_map vm;
+  if (auto code = Parse(name, "--dataset D --out MODEL.xbm [options]", argc, argv, desc, nullptr, vm)) {
+    return *code;
+  }
+  auto sizes = ParseSizes(hidden, "hidden");
+  if (!sizes) return ReportError(name, sizes.error());
+  opt.hidden = *sizes;
+  opt.seed = common.seed;
+  opt.threads = common.threads;
+  opt.quiet = common.quiet;
+  if (membrane == "explicit") {
+    opt.neuron.membrane_update = device_models::MembraneUpdate::kExplicit;
+  } else if (membrane != "implicit") {
+    return ReportError(name, Error{ErrorCode::kInvalidArgument,
+                                   "--membrane '" + membrane + "' must be implicit or explicit"});
+  }
+  if (limit < 0) {
+    return ReportError(name, Error{ErrorCode::kInvalidArgument, "--limit = " + std::to_string(limit) + " must be >= 0"});
+  }
+  if (auto ok = opt.Validate(); !ok) return ReportError(name, ok.error());
+  const std::filesystem::path out_dir = std::filesystem::absolute(out).parent_path();
+  if (!std::filesystem::is_directory(out_dir)) {
+    return ReportError(name, Error{ErrorCode::kNotFound, out + ": folder " + out_dir.string() + " does not exist"});
+  }
+  const std::string data_dir = runtime::DataDir(common.data_dir);
+  auto train = runtime::LoadDataset(dataset, data_dir, runtime::Split::kTrain, limit);
+  if (!train) return ReportError(name, train.error());
+  std::optional<runtime::Dataset> test;
+  if (test_limit >= 0) {
+    auto loaded = runtime::LoadDataset(dataset, data_dir, runtime::Split::kTest, test_limit);
+    if (!loaded) return ReportError(name, loaded.error());
+    test = std::move(*loaded);
+  }
+  std::string sizes_text = std::to_string(train->images.rows());
+  for (int h : opt.hidden) sizes_text += "-" + std::to_string(h);
+  sizes_text += "-" + std::to_string(train->classes);
+  if (!common.quiet) {
+    std::fprintf(stderr, "train %s %s, %lld images, T=%d P=%d, batch %d, %d epochs, seed %llu\n",
+                 dataset.c_str(), sizes_text.c_str(), static_cast<long long>(train->size()),
+                 opt.encoding.steps, opt.encoding.period, opt.batch_size, opt.epochs,
+                 static_cast<unsigned long long>(opt.seed));
+  }
+  Json epochs = Json::Array();
+  auto model = runtime::Train(opt, *train, test ? &*test : nullptr, [&](const runtime::EpochStats& s) {
+    char line[256];
+    std::snprintf(line, sizeof line, "epoch %d/%d  loss %.4f  train %.2f%%", s.epoch, opt.epochs,
+                  s.train_loss, 100 * s.train_accuracy);
+    std::string text = line;
+    if (s.test_accuracy >= 0) {
+      std::snprintf(line, sizeof line, "  test %.2f%%", 100 * s.test_accuracy);
+      text += line;
+    }
+    std::snprintf(line, sizeof line, "  %.1f s  %.0f samples/s", s.seconds, s.samples_per_s);
+    text += line;
+    std::cerr << text << std::endl;
+    epochs.Push(Json::Object()
+                    .Set("epoch", s.epoch)
+                    .Set("train_loss", s.train_loss)
+                    .Set("train_accuracy", s.train_accuracy)
+                    .Set("test_accuracy", s.test_accuracy >= 0 ? Json(s.test_accuracy) : Json())
+                    .Set("seconds", s.seconds)
+                    .Set("samples_per_s", s.samples_per_s));
+  });
+  if (!model) return ReportError(name, model.error());
+  model->name = dataset + "-mif-" + sizes_text;
+  model->training.command = CommandLine(argc + 1, argv - 1);
+  if (auto ok = compiler::WriteModel(out, *model); !ok) return ReportError(name, ok.error());
+  std::fprintf(stderr, "wrote %s (%s, %.1f s)\n", out.c_str(), model->name.c_str(),
+               model->training.wall_time_s);
+  EmitJson(common, Json::Object()
+                       .Set("model", out)
+                       .Set("dataset", dataset)
+                       .Set("layers", sizes_text)
+                       .Set("test_accuracy", test ? Json(model->training.test_accuracy) : Json())
+                       .Set("test_samples", model->training.test_samples)
+                       .Set("wall_time_s", model->training.wall_time_s)
+                       .Set("epochs", epochs));
+  return 0;
+}
+
+}  // namespace xbar::tools
