@@ -15,8 +15,8 @@ namespace xbar::compiler {
 struct Encoding {
   int steps = 100;                  // T, time steps per sample
   int period = 20;                  // P, impulses at steps 0, P, 2P, ...
-  double input_gain = 0.01;         // pixel [0, 1] to first-layer drive
-  double inter_layer_scale = 1e6;   // next layer's input = membrane voltage (mV) / this
+  double input_gain = 0.1;          // pixel [0, 1] to first-layer drive
+  double inter_layer_scale = 1e4;   // next layer's input = membrane voltage (mV) / this
   double readout_scale = 100.0;     // logits = time-mean output voltage (mV) / this
 
   /// Rejects zero steps, a period outside [1, steps], non-positive scales (kInvalidArgument).

@@ -48,6 +48,8 @@ Expected<Dataset> LoadDataset(const std::string& name, const std::string& data_d
   if (limit > 0 && limit < n) n = limit;
   Dataset d;
   d.name = name;
+  d.height = static_cast<int>(images->dims[1]);
+  d.width = static_cast<int>(images->dims[2]);
   d.images.resize(pixels, n);
   for (Eigen::Index s = 0; s < n; ++s) {
     for (Eigen::Index p = 0; p < pixels; ++p) {

@@ -16,6 +16,7 @@ struct Dataset {
   Eigen::MatrixXf images;        // pixels x samples
   std::vector<uint8_t> labels;   // one per sample, 0 ... classes-1
   int classes = 10;
+  int width = 0, height = 0;     // image shape; width * height == images.rows()
   Eigen::Index size() const { return images.cols(); }
 };
 

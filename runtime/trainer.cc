@@ -32,6 +32,24 @@ struct AdamSlot {
   Mat<float> m, v;
 };
 
+// Writes a randomly shifted (and flipped) copy of sample `idx` into `out`; pixels shifted in are 0.
+void Augment(const Dataset& data, Eigen::Index idx, const TrainOptions& options, Rng& rng,
+             Eigen::Ref<Mat<float>> out) {
+  const int span = 2 * options.shift_px + 1;
+  const int dx = static_cast<int>(UniformIndex(rng, static_cast<uint64_t>(span))) - options.shift_px;
+  const int dy = static_cast<int>(UniformIndex(rng, static_cast<uint64_t>(span))) - options.shift_px;
+  const bool flip = options.flip && UniformIndex(rng, 2) == 1;
+  const int w = data.width, h = data.height;
+  for (int y = 0; y < h; ++y) {
+    for (int x = 0; x < w; ++x) {
+      const int sy = y - dy;
+      int sx = x - dx;
+      if (flip) sx = w - 1 - sx;
+      out(y * w + x, 0) = (sy >= 0 && sy < h && sx >= 0 && sx < w) ? data.images(sy * w + sx, idx) : 0.0f;
+    }
+  }
+}
+
 }  // namespace
 
 Expected<void> TrainOptions::Validate() const {
@@ -54,6 +72,7 @@ Expected<void> TrainOptions::Validate() const {
   if (!(init_gain > 0)) return bad("--init-gain must be positive");
   if (threads < 0) return bad("--threads = " + std::to_string(threads) + " must be >= 0");
   if (chunk < 1) return bad("chunk size must be at least 1");
+  if (shift_px < 0 || shift_px > 8) return bad("--shift = " + std::to_string(shift_px) + " must lie in [0, 8] pixels");
   if (auto ok = neuron.Validate(); !ok) return ok;
   return encoding.Validate();
 }
@@ -98,6 +117,10 @@ Expected<compiler::Model> Train(const TrainOptions& options, const Dataset& trai
     adam[l].v = Mat<float>::Zero(weights[l].rows(), weights[l].cols());
   }
   std::vector<Eigen::Index> order(static_cast<std::size_t>(n));
+  const bool augment = options.shift_px > 0 || options.flip;
+  if (augment && train.width * train.height != train.images.rows()) {
+    return Fail(ErrorCode::kInvalidArgument, "augmentation needs images of known width and height");
+  }
   Mat<float> xb(train.images.rows(), batch);
   std::vector<uint8_t> yb(static_cast<std::size_t>(batch));
   const auto t_start = Clock::now();
@@ -106,6 +129,7 @@ Expected<compiler::Model> Train(const TrainOptions& options, const Dataset& trai
     const auto t_epoch = Clock::now();
     std::iota(order.begin(), order.end(), Eigen::Index{0});
     Rng shuffle_rng(DeriveSeed(options.seed, static_cast<uint64_t>(epoch)));
+    Rng augment_rng(DeriveSeed(options.seed ^ 0xA5A5A5A5ull, static_cast<uint64_t>(epoch)));
     for (std::size_t k = order.size(); k > 1; --k) {
       std::swap(order[k - 1], order[UniformIndex(shuffle_rng, k)]);
     }
@@ -118,7 +142,11 @@ Expected<compiler::Model> Train(const TrainOptions& options, const Dataset& trai
       const int count = static_cast<int>(std::min<Eigen::Index>(batch, n - begin));
       for (int s = 0; s < count; ++s) {
         const Eigen::Index idx = order[static_cast<std::size_t>(begin + s)];
-        xb.col(s) = train.images.col(idx);
+        if (augment) {
+          Augment(train, idx, options, augment_rng, xb.col(s));
+        } else {
+          xb.col(s) = train.images.col(idx);
+        }
         yb[static_cast<std::size_t>(s)] = train.labels[static_cast<std::size_t>(idx)];
       }
       const int chunks = (count + chunk - 1) / chunk;

@@ -23,6 +23,8 @@ struct TrainOptions {
   double init_gain = 1.0;            // weights start as N(0, init_gain^2 / fan_in)
   uint64_t seed = 1;                 // initial weights and shuffling
   int threads = 0;                   // 0: all cores
+  int shift_px = 0;                  // augmentation: random shifts of up to this many pixels
+  bool flip = false;                 // augmentation: random horizontal flips
   int chunk = 16;                    // samples per work item (the result does not depend on threads)
   bool quiet = false;                // no progress output
   device_models::MifParams neuron;

@@ -32,6 +32,8 @@ int RunTrain(int argc, char** argv) {
       ("clip", po::value(&opt.clip_norm)->default_value(opt.clip_norm), "global gradient norm limit (0: off)")
       ("init-gain", po::value(&opt.init_gain)->default_value(opt.init_gain),
        "initial weights N(0, gain^2/fan_in)")
+      ("shift", po::value(&opt.shift_px)->default_value(0), "augment: random shifts of up to N pixels")
+      ("flip", po::bool_switch(&opt.flip), "augment: random horizontal flips (for clothing, not digits)")
       ("steps", po::value(&opt.encoding.steps)->default_value(opt.encoding.steps), "time steps per sample, T")
       ("period", po::value(&opt.encoding.period)->default_value(opt.encoding.period),
        "input impulse period, P (impulses at 0, P, 2P, ...)")

@@ -1,0 +1,130 @@
+// The xbar command end to end: help, exit codes, one-line errors, no partial output files.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "support/file_io.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Run {
+  int exit_code;
+  std::string out, err;
+};
+
+const fs::path kTmp = fs::temp_directory_path() / "xbar_cli_test";
+
+Run Xbar(const std::string& args) {
+  fs::create_directories(kTmp);
+  const std::string out = (kTmp / "stdout").string(), err = (kTmp / "stderr").string();
+  const std::string cmd = std::string(XBAR_BINARY_DIR) + "/tools/xbar " + args + " >" + out + " 2>" + err;
+  const int status = std::system(cmd.c_str());
+  auto slurp = [](const std::string& p) {
+    std::ifstream in(p);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+  };
+  return Run{WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(out), slurp(err)};
+}
+
+int Lines(const std::string& s) { return static_cast<int>(std::count(s.begin(), s.end(), '\n')); }
+
+TEST(XbarCli, HelpListsTheSubcommands) {
+  auto r = Xbar("--help");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("train"), std::string::npos);
+  EXPECT_NE(r.out.find("eval"), std::string::npos);
+  EXPECT_EQ(Xbar("").exit_code, 2);
+  auto bogus = Xbar("frobnicate");
+  EXPECT_EQ(bogus.exit_code, 2);
+  EXPECT_EQ(bogus.err, "xbar: error: unknown command 'frobnicate' (see xbar --help)\n");
+}
+
+TEST(XbarCli, EverySubcommandHasHelpAndTheCommonOptions) {
+  for (const char* sub : {"train", "eval"}) {
+    auto r = Xbar(std::string(sub) + " --help");
+    EXPECT_EQ(r.exit_code, 0) << sub;
+    for (const char* opt : {"--json", "--seed", "--data-dir", "--help"}) {
+      EXPECT_NE(r.out.find(opt), std::string::npos) << sub << " lacks " << opt;
+    }
+  }
+}
+
+TEST(XbarCli, NonsensicalTrainOptionsAreUsageErrorsOnOneLine) {
+  const std::string out = (kTmp / "never.xbm").string();
+  struct Case {
+    std::string args, message;
+  };
+  for (const Case& c : {Case{"--steps 0", "steps = 0 must lie in [1, 100000]"},
+                        Case{"--period 200", "period = 200 must lie in [1, steps = 100]"},
+                        Case{"--lr -1", "--lr = -1.000000 must be positive"},
+                        Case{"--hidden 12,x", "--hidden '12,x' must be positive sizes separated by commas"},
+                        Case{"--epochs 0", "--epochs = 0 must be at least 1"},
+                        Case{"--membrane sideways", "--membrane 'sideways' must be implicit or explicit"}}) {
+    auto r = Xbar("train --dataset mnist --out " + out + " " + c.args);
+    EXPECT_EQ(r.exit_code, 2) << c.args;
+    EXPECT_EQ(r.err, "xbar train: error: " + c.message + "\n") << c.args;
+    EXPECT_FALSE(fs::exists(out));
+  }
+  auto unknown = Xbar("train --dataset cifar --out " + out);
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_EQ(unknown.err, "xbar train: error: unknown dataset 'cifar' (choose mnist or fashion-mnist)\n");
+  auto missing = Xbar("train --out " + out);
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_EQ(Lines(missing.err), 1);
+}
+
+TEST(XbarCli, MissingDataSetSaysToRunSetup) {
+  const std::string out = (kTmp / "never.xbm").string();
+  auto r = Xbar("train --dataset fashion-mnist --data-dir /nonexistent-xbar --out " + out);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(Lines(r.err), 1);
+  EXPECT_NE(r.err.find("run scripts/setup"), std::string::npos);
+  EXPECT_FALSE(fs::exists(out));
+}
+
+TEST(XbarCli, TrainsAndEvaluatesOnRealMnistWithJson) {
+  const std::string model = (kTmp / "tiny.xbm").string();
+  fs::remove(model);
+  auto r = Xbar("train --dataset mnist --limit 2000 --test-limit 500 --hidden 32 --epochs 2 "
+                "--steps 30 --period 6 --input-gain 0.1 --inter-layer-scale 1e4 --readout-scale 30 "
+                "--lr 5e-3 --quiet --json --out " + model);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_TRUE(fs::exists(model));
+  EXPECT_EQ(r.out.front(), '{');
+  EXPECT_NE(r.out.find("\"layers\":\"784-32-10\""), std::string::npos);
+  EXPECT_NE(r.err.find("epoch 2/2"), std::string::npos);
+  auto e = Xbar("eval " + model + " --limit 500 --json -q");
+  ASSERT_EQ(e.exit_code, 0) << e.err;
+  // 2000 images and 2 epochs: well above chance (10 %), not a figure to quote.
+  const auto pos = e.out.find("\"accuracy\":");
+  ASSERT_NE(pos, std::string::npos);
+  EXPECT_GT(std::stod(e.out.substr(pos + 11)), 0.6);
+}
+
+TEST(XbarCli, DamagedModelFilesAreRejectedNamingTheFile) {
+  const std::string model = (kTmp / "damaged.xbm").string();
+  ASSERT_TRUE(xbar::WriteFileAtomic(model, "XBARXBM1").has_value());
+  auto r = Xbar("eval --model " + model + " --dataset mnist");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "xbar eval: error: " + model +
+                       ": truncated: 8 bytes, shorter than the 24-byte xbar header\n");
+  auto missing = Xbar("eval --model /nonexistent.xbm --dataset mnist");
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_EQ(Lines(missing.err), 1);
+}
+
+TEST(XbarCli, TrainRefusesAnOutputFolderThatDoesNotExist) {
+  auto r = Xbar("train --dataset mnist --limit 10 --out /nonexistent-xbar/m.xbm");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("does not exist"), std::string::npos);
+}
+
+}  // namespace
