@@ -60,7 +60,7 @@ def main():
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--input-gain", type=float, default=0.1)
     p.add_argument("--inter-layer-scale", type=float, default=1e4)
-    p.add_argument("--readout-scale", type=float, default=30.0)
+    p.add_argument("--readout-scale", type=float, default=100.0)
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(1)
