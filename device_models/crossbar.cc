@@ -380,19 +380,36 @@ TileSolution TileCircuit::SolveBlock(const Eigen::MatrixXd& v) const {
     s.currents = eta * v.row(0);
     return s;
   }
-  Eigen::MatrixXd p, y, sm;  // p = S_{i-1}^{-1}, y = Y_{i-1}
+  // With identity inputs (the effective matrix) Y_i has non-zero columns 0 ... i only.
+  const bool identity = v.rows() == v.cols() && v.isIdentity(0.0);
+  Eigen::MatrixXd p, y = Eigen::MatrixXd::Zero(C, B), sm, py;  // p = S_{i-1}^{-1}, y = Y_{i-1}
+  const int threads = B >= 64 && C >= 64 ? 2 : 1;
   for (Eigen::Index i = 0; i < slabs; ++i) {
     eliminate_row(i, k, eta);
     sm = k;
     sm.diagonal().array() += gc * ((i > 0) + (i + 1 < R)) + ((i == R - 1) ? gs : 0.0);
-    Eigen::MatrixXd yi = eta * v.row(i);
+    const Eigen::Index live = identity ? std::min(B, i + 1) : B;
     if (i > 0) {
       sm -= (gc * gc) * p;
-      yi.noalias() += gc * (p * y);
+      // y <- eta v_i^T + gc P y, split over column ranges (independent, so bit-identical).
+      py.resize(C, live);
+      const Eigen::Index prev = identity ? std::min(B, i) : B;
+#pragma omp parallel for num_threads(threads) schedule(static)
+      for (int part = 0; part < threads; ++part) {
+        const Eigen::Index c0 = prev * part / threads, c1 = prev * (part + 1) / threads;
+        py.middleCols(c0, c1 - c0).noalias() = gc * (p * y.middleCols(c0, c1 - c0));
+      }
+      if (live > prev) py.col(prev).setZero();
+      y.leftCols(live) = py;
     }
+    y.leftCols(live).noalias() += eta * v.row(i).head(live);
     Eigen::LLT<Eigen::MatrixXd> llt(sm);
-    p = llt.solve(Eigen::MatrixXd::Identity(C, C));
-    y = std::move(yi);
+    p.resize(C, C);
+#pragma omp parallel for num_threads(threads) schedule(static)
+    for (int part = 0; part < threads; ++part) {
+      const Eigen::Index c0 = C * part / threads, c1 = C * (part + 1) / threads;
+      p.middleCols(c0, c1 - c0) = llt.solve(Eigen::MatrixXd::Identity(C, C).middleCols(c0, c1 - c0));
+    }
   }
   const Eigen::MatrixXd w_last = p * y;  // column-node voltages of the last free slab
   if (!sense_fixed) {
@@ -401,7 +418,6 @@ TileSolution TileCircuit::SolveBlock(const Eigen::MatrixXd& v) const {
     eliminate_row(R - 1, k, eta);
     s.currents = gc * w_last + eta * v.row(R - 1);
   }
-  (void)B;
   return s;
 }
 

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "support/file_io.h"
+#include "support/npy.h"
 
 namespace {
 
@@ -48,7 +49,7 @@ TEST(XbarCli, HelpListsTheSubcommands) {
 }
 
 TEST(XbarCli, EverySubcommandHasHelpAndTheCommonOptions) {
-  for (const char* sub : {"train", "eval"}) {
+  for (const char* sub : {"train", "eval", "tile-solve"}) {
     auto r = Xbar(std::string(sub) + " --help");
     EXPECT_EQ(r.exit_code, 0) << sub;
     for (const char* opt : {"--json", "--seed", "--data-dir", "--help"}) {
@@ -125,6 +126,52 @@ TEST(XbarCli, TrainRefusesAnOutputFolderThatDoesNotExist) {
   auto r = Xbar("train --dataset mnist --limit 10 --out /nonexistent-xbar/m.xbm");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("does not exist"), std::string::npos);
+}
+
+TEST(XbarCli, TileSolveReadsAndWritesNpy) {
+  Eigen::MatrixXd g = Eigen::MatrixXd::Constant(8, 6, 2e-5);
+  g(3, 4) = 9e-5;
+  Eigen::MatrixXd v(3, 8);  // a batch: one input vector per row
+  v.setConstant(0.1);
+  v(1, 2) = -0.2;
+  const std::string gp = (kTmp / "g.npy").string(), vp = (kTmp / "v.npy").string();
+  const std::string ip = (kTmp / "i.npy").string(), mp = (kTmp / "m.npy").string();
+  ASSERT_TRUE(xbar::WriteNpy(gp, g).has_value());
+  ASSERT_TRUE(xbar::WriteNpy(vp, v).has_value());
+  // Ideal wires: exactly G^T V.
+  auto ideal = Xbar("tile-solve --g " + gp + " --v " + vp + " --r-row 0 --r-col 0 -q --out " + ip);
+  ASSERT_EQ(ideal.exit_code, 0) << ideal.err;
+  auto i0 = xbar::ReadNpy(ip);
+  ASSERT_TRUE(i0.has_value());
+  EXPECT_EQ(i0->data.rows(), 3);
+  EXPECT_EQ(i0->data.cols(), 6);
+  EXPECT_LT((i0->data - v * g).norm(), 1e-15 * (v * g).norm());
+  // Resistive wires: currents drop, the JSON says which path ran, M reproduces the currents.
+  auto wired = Xbar("tile-solve --g " + gp + " --v " + vp + " --r-row 5 --r-col 5 --r-driver 100 -q --json "
+                    "--effective-matrix " + mp + " --out " + ip);
+  ASSERT_EQ(wired.exit_code, 0) << wired.err;
+  EXPECT_NE(wired.out.find("\"path\":\"pcg\""), std::string::npos) << wired.out;
+  auto i1 = xbar::ReadNpy(ip);
+  auto m = xbar::ReadNpy(mp);
+  ASSERT_TRUE(i1.has_value() && m.has_value());
+  EXPECT_LT(i1->data(0, 0), i0->data(0, 0));
+  EXPECT_LT((m->data * v.transpose() - i1->data.transpose()).norm(), 1e-10 * i1->data.norm());
+}
+
+TEST(XbarCli, TileSolveRejectsMismatchedInputs) {
+  const std::string gp = (kTmp / "g2.npy").string(), vp = (kTmp / "v2.npy").string();
+  ASSERT_TRUE(xbar::WriteNpy(gp, Eigen::MatrixXd::Constant(4, 4, 1e-5)).has_value());
+  ASSERT_TRUE(xbar::WriteNpy(vp, Eigen::VectorXd::Ones(5), 1).has_value());
+  const std::string out = (kTmp / "never.npy").string();
+  auto r = Xbar("tile-solve --g " + gp + " --v " + vp + " --r-row 1 --r-col 1 --out " + out);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "xbar tile-solve: error: " + vp + ": 5 voltages per input vector but " + gp + " has 4 rows\n");
+  EXPECT_FALSE(fs::exists(out));
+  auto neg = Xbar("tile-solve --g " + gp + " --v " + gp + " --r-row -1 --r-col 1 --out " + out);
+  EXPECT_EQ(neg.exit_code, 2);
+  EXPECT_NE(neg.err.find("r_row_ohm = -1"), std::string::npos);
+  auto method = Xbar("tile-solve --g " + gp + " --v " + gp + " --r-row 1 --r-col 1 --method magic --out " + out);
+  EXPECT_EQ(method.exit_code, 2);
 }
 
 }  // namespace

@@ -1,0 +1,118 @@
+// Chip description as plain C++: tiles, wires, periphery, write-verify programming, ADC, neuron, device.
+//
+// Read from and written to protobuf text format by compiler/chip_io.h (schema xbar.v1.Chip);
+// fields, limits and the provenance of the default numbers: docs/chip.md. ChipSpec{} is the
+// default chip, identical to chips/default.textproto (a test keeps them equal).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "device_models/crossbar.h"
+#include "device_models/memristor.h"
+#include "device_models/mif_neuron.h"
+#include "device_models/nonidealities.h"
+#include "device_models/presets.h"
+#include "support/error.h"
+
+namespace xbar::device_models {
+
+/// Sanity limits of ChipSpec::Validate (guards for arithmetic, far beyond any real chip).
+inline constexpr int kMaxTileSide = 16384;
+inline constexpr int kMaxTiles = 1 << 20;
+inline constexpr int kMaxConductanceLevels = 65536;
+inline constexpr int kMaxPulsesPerCell = 1000000;
+inline constexpr int kMaxAdcBits = 24;
+inline constexpr double kMaxClockHz = 1e10;
+
+/// Tile array. Rows are word lines (inputs), columns bit lines (outputs). The spare rows and
+/// columns are part of the rows x columns array, held back to replace faulty lines.
+struct TileGeometry {
+  int count = 256;         // tiles on the chip (>= 1)
+  int rows = 128;          // word lines per tile, spares included, [1, kMaxTileSide]
+  int columns = 128;       // bit lines per tile, spares included, [1, kMaxTileSide]
+  int spare_rows = 4;      // [0, rows - 1]
+  int spare_columns = 4;   // [0, columns - 1]
+
+  /// Rows and columns a mapping may use (spares excluded).
+  int usable_rows() const { return rows - spare_rows; }
+  int usable_columns() const { return columns - spare_columns; }
+};
+
+/// Write-verify programming: the amplitude ladder v_min_v, v_min_v + v_step_v, ... <= v_max_v
+/// (magnitudes; SET pulses are positive, RESET negative, as in memristor.h), one width per
+/// polarity, the acceptance band, and the futility guard.
+struct ProgrammingSpec {
+  double v_min_v = 1.0;               // V, > 0
+  double v_max_v = 2.4;               // V, >= v_min_v and above both device thresholds
+  double v_step_v = 0.05;             // V, > 0 and <= v_max_v - v_min_v (unless they are equal)
+  double set_width_s = 50e-9;         // s, >= one clock period
+  double reset_width_s = 20e-9;       // s, >= one clock period
+  double verify_tolerance_s = 0.5e-6; // S, accept |G - target| <= this; (0, half the level spacing]
+  int max_pulses = 50;                // per cell, then the cell is counted as failed; [1, kMaxPulsesPerCell]
+
+  /// Number of amplitudes on the ladder (>= 1 for a valid spec).
+  int AmplitudeCount() const;
+  /// Amplitude magnitude (V) of ladder step `k` (0 <= k < AmplitudeCount()).
+  double Amplitude(int k) const { return v_min_v + k * v_step_v; }
+};
+
+/// The ADC. Verify reads convert one cell's current (one row driven at v_read_v, unipolar);
+/// output sampling converts the output neurons' membrane voltage (bipolar, ± full scale, in mV as
+/// the neuron model).
+struct AdcSpec {
+  int verify_bits = 8;                 // [1, kMaxAdcBits]
+  double verify_full_scale_a = 6.4e-6; // A, >= g_max_s · v_read_v
+  int output_bits = 8;                 // [1, kMaxAdcBits]
+  double output_full_scale_mv = 1000;  // mV, > 0
+
+  /// Conductance (S) one verify code stands for at read voltage `v_read_v`.
+  double VerifyLsbS(double v_read_v) const;
+};
+
+/// The memristor technology of every cell: the preset it started from and the resulting values.
+struct DeviceSpec {
+  /// Name of the preset the values started from (presets.h); "" if none. Provenance only: the
+  /// values below are what counts.
+  std::string preset;
+  MemristorParams memristor;
+  Nonidealities nonidealities;
+
+  static DeviceSpec FromPreset(const DevicePreset& preset);
+};
+
+/// A chip: everything the compiler, the pulse generator and the simulators need to know about it.
+struct ChipSpec {
+  std::string name = "xbar-default-128";
+  TileGeometry tiles;
+  /// Programmable levels, evenly spaced in the device's nominal window [g_min_s, g_max_s].
+  int conductance_levels = 16;
+  TileWires wires{.r_row_ohm = 4.1, .r_col_ohm = 2.4, .r_driver_ohm = 10.0, .r_sense_ohm = 10.0};
+  /// Read voltage (V), below both device thresholds so that reads never program.
+  double v_read_v = 0.2;
+  ProgrammingSpec programming;
+  AdcSpec adc;
+  /// Controller clock frequency (Hz).
+  double clock_hz = 100e6;
+  /// Bit lines per neuron: 1 (single column) or 2 (differential pair, G+ - G-).
+  int columns_per_neuron = 2;
+  /// The MIF neuron circuit on every output column group (published SPICEprop defaults).
+  MifParams neuron;
+  DeviceSpec device = DeviceSpec::FromPreset(PcmNandakumar2019());
+
+  /// Rejects non-physical or inconsistent values: kInvalidArgument naming the field (as in the
+  /// text format, e.g. "tiles.count") and the limit. Checks each part, then the couplings: read
+  /// voltage below the thresholds, ladder reaching both thresholds, widths of at least one clock
+  /// period, tolerance within half a level spacing, verify ADC covering the window and resolving
+  /// the tolerance.
+  Expected<void> Validate() const;
+
+  /// Spacing (S) between adjacent conductance levels.
+  double LevelSpacingS() const;
+  /// Conductance (S) of level `k` (0 = g_min_s ... conductance_levels - 1 = g_max_s).
+  double LevelS(int k) const;
+  /// Cells a mapping may use on the whole chip (spares excluded).
+  int64_t UsableCells() const;
+};
+
+}  // namespace xbar::device_models

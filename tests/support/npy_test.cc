@@ -1,0 +1,77 @@
+// .npy files: our own round trip, files written by real NumPy, and every rejection.
+#include "support/npy.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "support/file_io.h"
+
+namespace xbar {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string Tmp(const std::string& name) {
+  fs::create_directories(fs::temp_directory_path() / "xbar_npy_test");
+  return (fs::temp_directory_path() / "xbar_npy_test" / name).string();
+}
+
+void NumPy(const std::string& code) {
+  const std::string cmd = "/usr/bin/python3 -c \"import numpy as np; " + code + "\"";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+}
+
+TEST(Npy, RoundTripsMatricesAndVectors) {
+  Eigen::MatrixXd m(2, 3);
+  m << 1, 2, 3, 4, 5, 6.5;
+  ASSERT_TRUE(WriteNpy(Tmp("m.npy"), m).has_value());
+  auto back = ReadNpy(Tmp("m.npy"));
+  ASSERT_TRUE(back.has_value()) << back.error().message;
+  EXPECT_EQ(back->ndim, 2);
+  EXPECT_EQ(back->data, m);
+  ASSERT_TRUE(WriteNpy(Tmp("v.npy"), Eigen::VectorXd::LinSpaced(5, 0, 1), 1).has_value());
+  auto vec = ReadNpy(Tmp("v.npy"));
+  EXPECT_EQ(vec->ndim, 1);
+  EXPECT_EQ(vec->data.rows(), 5);
+}
+
+TEST(Npy, ReadsWhatNumPyWritesAndNumPyReadsWhatWeWrite) {
+  NumPy("np.save('" + Tmp("np64.npy") + "', np.arange(12, dtype=np.float64).reshape(3, 4) / 8)");
+  NumPy("np.save('" + Tmp("np32.npy") + "', np.arange(6, dtype=np.float32) - 2.5)");
+  auto a = ReadNpy(Tmp("np64.npy"));
+  ASSERT_TRUE(a.has_value()) << a.error().message;
+  EXPECT_EQ(a->data(1, 2), 6.0 / 8);  // C order: row 1, column 2 is element 6
+  auto b = ReadNpy(Tmp("np32.npy"));
+  ASSERT_TRUE(b.has_value());
+  EXPECT_EQ(b->ndim, 1);
+  EXPECT_EQ(b->data(5, 0), 2.5);
+  Eigen::MatrixXd m(2, 2);
+  m << 1, 2, 3, 4;
+  ASSERT_TRUE(WriteNpy(Tmp("ours.npy"), m).has_value());
+  NumPy("a = np.load('" + Tmp("ours.npy") + "'); assert a.dtype == np.float64 and a.shape == (2, 2) and a[0, 1] == 2");
+}
+
+TEST(Npy, RejectsWhatItCannotReadNamingTheFile) {
+  NumPy("np.save('" + Tmp("int.npy") + "', np.arange(4))");
+  NumPy("np.save('" + Tmp("fortran.npy") + "', np.asfortranarray(np.ones((2, 3))))");
+  NumPy("np.save('" + Tmp("cube.npy") + "', np.ones((2, 2, 2)))");
+  NumPy("np.save('" + Tmp("big.npy") + "', np.ones(4, dtype='>f8'))");
+  EXPECT_EQ(ReadNpy(Tmp("int.npy")).error().message,
+            Tmp("int.npy") + ": dtype '<i8' is not supported (use float64 '<f8' or float32 '<f4')");
+  EXPECT_EQ(ReadNpy(Tmp("fortran.npy")).error().message,
+            Tmp("fortran.npy") + ": Fortran-order arrays are not supported (save with C order)");
+  EXPECT_EQ(ReadNpy(Tmp("cube.npy")).error().message,
+            Tmp("cube.npy") + ": 3-dimensional arrays are not supported (1-D or 2-D)");
+  EXPECT_EQ(ReadNpy(Tmp("big.npy")).error().code, ErrorCode::kDataLoss);
+  const std::string bytes = *ReadFile(Tmp("np64.npy"));
+  ASSERT_TRUE(WriteFileAtomic(Tmp("cut.npy"), bytes.substr(0, bytes.size() - 8)).has_value());
+  EXPECT_EQ(ReadNpy(Tmp("cut.npy")).error().message,
+            Tmp("cut.npy") + ": data size mismatch: shape needs 96 bytes, file has 88");
+  EXPECT_EQ(ParseNpy("hello world", "x").error().message, "x: not a .npy file (bad magic)");
+  EXPECT_EQ(ReadNpy(Tmp("absent.npy")).error().code, ErrorCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace xbar
