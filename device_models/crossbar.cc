@@ -23,6 +23,7 @@ const char* SolvePathName(SolvePath path) {
   switch (path) {
     case SolvePath::kPcg: return "pcg";
     case SolvePath::kBlockDirect: return "block-direct";
+    case SolvePath::kDissection: return "nested-dissection";
     case SolvePath::kSparseDirect: return "sparse-direct";
   }
   return "?";
@@ -438,6 +439,12 @@ Expected<TileSolution> TileCircuit::Solve(const Eigen::MatrixXd& v, const SolveO
     return SolveSparse(v, options.node_voltages);
   }
   if (options.method == Method::kBlockDirect && !options.node_voltages) return SolveBlock(v);
+  if (options.method == Method::kDissection && !options.node_voltages) {
+    TileSolution d;
+    d.path = SolvePath::kDissection;
+    d.currents = EffectiveMatrixDissection() * v;
+    return d;
+  }
   const Eigen::Index nodes = 2 * rows() * cols();
   int cap = options.max_iterations;
   if (cap <= 0) cap = static_cast<int>(2 * std::sqrt(static_cast<double>(nodes))) + 50;
@@ -460,7 +467,9 @@ Expected<TileSolution> TileCircuit::Solve(const Eigen::MatrixXd& v, const SolveO
       }
       // Stiff tile (high wire resistance against the cells): go direct, exactly.
       if (options.node_voltages) return SolveSparse(v, true);
-      TileSolution d = SolveBlock(v);
+      TileSolution d;
+      d.path = SolvePath::kDissection;
+      d.currents = EffectiveMatrixDissection() * v;
       d.iterations = s.iterations;
       d.residual = s.residual;
       return d;
@@ -475,6 +484,12 @@ Expected<TileSolution> TileCircuit::Solve(const Eigen::MatrixXd& v, const SolveO
 }
 
 Eigen::MatrixXd TileCircuit::EffectiveMatrix() const {
+  const Eigen::MatrixXd eye = Eigen::MatrixXd::Identity(rows(), rows());
+  if (wires_.r_row_ohm == 0 || wires_.r_col_ohm == 0) return SolveSparse(eye, false)->currents;
+  return EffectiveMatrixDissection();
+}
+
+Eigen::MatrixXd TileCircuit::EffectiveMatrixBlock() const {
   const Eigen::MatrixXd eye = Eigen::MatrixXd::Identity(rows(), rows());
   if (wires_.r_row_ohm == 0 || wires_.r_col_ohm == 0) return SolveSparse(eye, false)->currents;
   return SolveBlock(eye).currents;

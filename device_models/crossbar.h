@@ -30,13 +30,14 @@ struct TileWires {
 enum class SolvePath {
   kPcg,           // preconditioned conjugate gradients with line (tridiagonal) preconditioning
   kBlockDirect,   // exact block elimination along the columns (Riccati recursion)
+  kDissection,    // exact nested dissection: the effective matrix times the inputs
   kSparseDirect,  // general sparse Cholesky (zero wire resistance: merged nodes)
 };
 const char* SolvePathName(SolvePath path);
 
 /// Solver controls.
 struct SolveOptions {
-  enum class Method { kAuto, kPcg, kBlockDirect, kSparseDirect };
+  enum class Method { kAuto, kPcg, kBlockDirect, kDissection, kSparseDirect };
   Method method = Method::kAuto;
   double tolerance = 1e-13;   // PCG: relative residual ||b - A x|| / ||b||
   int max_iterations = 0;     // PCG: 0 means 2 * sqrt(nodes) + 50; beyond it kAuto goes direct
@@ -67,9 +68,11 @@ class TileCircuit {
   /// Column currents for input voltages `v` (R x B, one input vector per column).
   Expected<TileSolution> Solve(const Eigen::MatrixXd& v, const SolveOptions& options = {}) const;
 
-  /// The effective transfer matrix M (C x R): currents = M * input voltages, exactly, computed
-  /// from one block factorisation (or one sparse factorisation when a wire resistance is zero).
+  /// The effective transfer matrix M (C x R): currents = M * input voltages, exactly, by nested
+  /// dissection (or one sparse factorisation when a wire resistance is zero).
   Eigen::MatrixXd EffectiveMatrix() const;
+  /// The same by the row-slab (Riccati) recursion: an independent exact method, for cross-checks.
+  Eigen::MatrixXd EffectiveMatrixBlock() const;
 
   /// Currents without any wire or periphery resistance: G^T v.
   Eigen::MatrixXd IdealCurrents(const Eigen::MatrixXd& v) const { return g_.transpose() * v; }
@@ -90,6 +93,7 @@ class TileCircuit {
   TileCircuit(Eigen::MatrixXd g, TileWires wires) : g_(std::move(g)), wires_(wires) {}
   Expected<TileSolution> SolveSparse(const Eigen::MatrixXd& v, bool node_voltages) const;
   TileSolution SolveBlock(const Eigen::MatrixXd& v) const;
+  Eigen::MatrixXd EffectiveMatrixDissection() const;
   bool SolvePcg(const Eigen::VectorXd& v, double tolerance, int max_iterations, Eigen::MatrixXd& u,
                 Eigen::MatrixXd& w, int& iterations, double& residual) const;
   Eigen::VectorXd CurrentsFromNodes(const Eigen::MatrixXd& u, const Eigen::MatrixXd& w,

@@ -33,7 +33,7 @@ struct Case {
 
 TEST(TileCircuit, AllPathsAgreeWithTheSparseSolveOverEveryBoundaryKind) {
   std::vector<Case> cases;
-  for (auto [r, c] : {std::pair<Eigen::Index, Eigen::Index>{1, 1}, {1, 6}, {6, 1}, {7, 9}, {12, 5}}) {
+  for (auto [r, c] : {std::pair<Eigen::Index, Eigen::Index>{1, 1}, {1, 6}, {6, 1}, {7, 9}, {12, 5}, {33, 70}}) {
     for (double drv : {0.0, 40.0}) {
       for (double sense : {0.0, 25.0}) {
         cases.push_back({r, c, TileWires{2.5, 1.5, drv, sense}});
@@ -59,6 +59,10 @@ TEST(TileCircuit, AllPathsAgreeWithTheSparseSolveOverEveryBoundaryKind) {
     EXPECT_LT(RelErr(pcg->currents, ref->currents), 1e-10) << what;
     EXPECT_LT(RelErr(block->currents, ref->currents), 1e-12) << what;
     EXPECT_LT(RelErr(tile->EffectiveMatrix() * v, ref->currents), 1e-12) << what;
+    EXPECT_LT(RelErr(tile->EffectiveMatrixBlock() * v, ref->currents), 1e-12) << what;
+    auto nd = tile->Solve(v, {.method = Method::kDissection});
+    EXPECT_EQ(nd->path, SolvePath::kDissection);
+    EXPECT_LT(RelErr(nd->currents, ref->currents), 1e-12) << what;
   }
 }
 
@@ -109,7 +113,7 @@ TEST(TileCircuit, StiffTileFallsBackToTheExactDirectPath) {
   auto ref = tile->Solve(v, {.method = Method::kSparseDirect});
   auto aut = tile->Solve(v, {.max_iterations = 5});
   ASSERT_TRUE(aut.has_value());
-  EXPECT_EQ(aut->path, SolvePath::kBlockDirect);
+  EXPECT_EQ(aut->path, SolvePath::kDissection);
   EXPECT_LT(RelErr(aut->currents, ref->currents), 1e-11);
   auto pcg_only = tile->Solve(v, {.method = Method::kPcg, .max_iterations = 5});
   ASSERT_FALSE(pcg_only.has_value());

@@ -23,7 +23,7 @@ int RunTileSolve(int argc, char** argv) {
       ("r-col", po::value(&wires.r_col_ohm)->required(), "column wire resistance per cell segment, ohm (0: ideal)")
       ("r-driver", po::value(&wires.r_driver_ohm)->default_value(0.0), "row driver resistance, ohm (0: ideal)")
       ("r-sense", po::value(&wires.r_sense_ohm)->default_value(0.0), "column sense resistance, ohm (0: ideal)")
-      ("method", po::value(&method)->default_value(method), "auto, pcg, block or sparse")
+      ("method", po::value(&method)->default_value(method), "auto, pcg, block, dissection or sparse")
       ("tolerance", po::value(&tolerance)->default_value(tolerance), "pcg relative residual")
       ("effective-matrix", po::value(&matrix_path), "also write the effective matrix M (columns x rows) here")
       ("out,o", po::value(&out_path)->required(), "column currents, ampere (.npy, like --v with columns)");
@@ -38,8 +38,9 @@ int RunTileSolve(int argc, char** argv) {
   if (method == "auto") options.method = Method::kAuto;
   else if (method == "pcg") options.method = Method::kPcg;
   else if (method == "block") options.method = Method::kBlockDirect;
+  else if (method == "dissection") options.method = Method::kDissection;
   else if (method == "sparse") options.method = Method::kSparseDirect;
-  else return ReportError(name, Error{ErrorCode::kInvalidArgument, "--method '" + method + "' must be auto, pcg, block or sparse"});
+  else return ReportError(name, Error{ErrorCode::kInvalidArgument, "--method '" + method + "' must be auto, pcg, block, dissection or sparse"});
   if (!(tolerance > 0 && tolerance < 1)) {
     return ReportError(name, Error{ErrorCode::kInvalidArgument, "--tolerance must lie in (0, 1)"});
   }
