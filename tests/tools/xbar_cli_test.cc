@@ -49,7 +49,7 @@ TEST(XbarCli, HelpListsTheSubcommands) {
 }
 
 TEST(XbarCli, EverySubcommandHasHelpAndTheCommonOptions) {
-  for (const char* sub : {"train", "eval", "tile-solve"}) {
+  for (const char* sub : {"train", "eval", "tile-solve", "spice tile", "spice neuron"}) {
     auto r = Xbar(std::string(sub) + " --help");
     EXPECT_EQ(r.exit_code, 0) << sub;
     for (const char* opt : {"--json", "--seed", "--data-dir", "--help"}) {
@@ -156,6 +156,25 @@ TEST(XbarCli, TileSolveReadsAndWritesNpy) {
   ASSERT_TRUE(i1.has_value() && m.has_value());
   EXPECT_LT(i1->data(0, 0), i0->data(0, 0));
   EXPECT_LT((m->data * v.transpose() - i1->data.transpose()).norm(), 1e-10 * i1->data.norm());
+}
+
+TEST(XbarCli, SpiceWritesNetlistsThatNgspiceAgreesWith) {
+  Eigen::MatrixXd g = Eigen::MatrixXd::Constant(6, 5, 3e-5);
+  g(2, 3) = 8e-5;
+  const std::string gp = (kTmp / "sg.npy").string(), vp = (kTmp / "sv.npy").string();
+  const std::string cir = (kTmp / "tile.cir").string();
+  ASSERT_TRUE(xbar::WriteNpy(gp, g).has_value());
+  ASSERT_TRUE(xbar::WriteNpy(vp, Eigen::VectorXd::LinSpaced(6, 0.05, 0.2), 1).has_value());
+  auto r = Xbar("spice tile --g " + gp + " --v " + vp + " --r-row 3 --r-col 2 --r-sense 10 --run --json -o " + cir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_TRUE(fs::exists(cir));
+  const auto pos = r.out.find("\"relative_difference\":");
+  ASSERT_NE(pos, std::string::npos) << r.out;
+  EXPECT_LT(std::stod(r.out.substr(pos + 22)), 1e-6);
+  auto n = Xbar("spice neuron --t-stop 60 --max-step 0.05 --run -o " + (kTmp / "neuron.cir").string());
+  ASSERT_EQ(n.exit_code, 0) << n.err;
+  EXPECT_NE(n.out.find("membrane peak"), std::string::npos);
+  EXPECT_EQ(Xbar("spice frobnicate").exit_code, 2);
 }
 
 TEST(XbarCli, TileSolveRejectsMismatchedInputs) {
