@@ -7,14 +7,10 @@
 #include <tuple>
 #include <utility>
 
+#include "support/format.h"
+
 namespace xbar::device_models {
 namespace {
-
-std::string Num(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", v);
-  return buf;
-}
 
 std::unexpected<Error> Invalid(std::string message) {
   return Fail(ErrorCode::kInvalidArgument, std::move(message));
@@ -30,7 +26,7 @@ Expected<void> IntInRange(const char* field, int v, int lo, int hi, const std::s
 
 Expected<void> Positive(const char* field, double v, const char* unit) {
   if (!std::isfinite(v) || !(v > 0)) {
-    return Invalid(std::string(field) + " = " + Num(v) + " " + unit + " must be positive and finite");
+    return Invalid(std::string(field) + " = " + FormatNumber(v) + " " + unit + " must be positive and finite");
   }
   return {};
 }
@@ -58,7 +54,7 @@ Expected<void> ValidateWires(const TileWires& w) {
                           {w.r_driver_ohm, "wires.r_driver_ohm"},
                           {w.r_sense_ohm, "wires.r_sense_ohm"}}) {
     if (!std::isfinite(v) || !(v >= 0)) {
-      return Invalid(std::string(field) + " = " + Num(v) +
+      return Invalid(std::string(field) + " = " + FormatNumber(v) +
                      " ohm must be finite and at least 0 (0 is a direct connection)");
     }
   }
@@ -76,13 +72,13 @@ Expected<void> ValidateProgramming(const ProgrammingSpec& p) {
   if (auto ok = Positive("programming.v_min_v", p.v_min_v, "V"); !ok) return ok;
   if (auto ok = Positive("programming.v_max_v", p.v_max_v, "V"); !ok) return ok;
   if (p.v_min_v > p.v_max_v) {
-    return Invalid("programming.v_min_v = " + Num(p.v_min_v) + " V must not exceed v_max_v = " +
-                   Num(p.v_max_v) + " V");
+    return Invalid("programming.v_min_v = " + FormatNumber(p.v_min_v) + " V must not exceed v_max_v = " +
+                   FormatNumber(p.v_max_v) + " V");
   }
   if (auto ok = Positive("programming.v_step_v", p.v_step_v, "V"); !ok) return ok;
   if (p.v_max_v > p.v_min_v && p.v_step_v > p.v_max_v - p.v_min_v) {
-    return Invalid("programming.v_step_v = " + Num(p.v_step_v) +
-                   " V must not exceed v_max_v - v_min_v = " + Num(p.v_max_v - p.v_min_v) +
+    return Invalid("programming.v_step_v = " + FormatNumber(p.v_step_v) +
+                   " V must not exceed v_max_v - v_min_v = " + FormatNumber(p.v_max_v - p.v_min_v) +
                    " V (the ladder would have one rung)");
   }
   if (auto ok = Positive("programming.set_width_s", p.set_width_s, "s"); !ok) return ok;
@@ -142,7 +138,7 @@ Expected<void> ChipSpec::Validate() const {
   if (auto ok = neuron.Validate(); !ok) return ok;
   if (auto ok = Positive("clock_hz", clock_hz, "Hz"); !ok) return ok;
   if (clock_hz > kMaxClockHz) {
-    return Invalid("clock_hz = " + Num(clock_hz) + " Hz must not exceed " + Num(kMaxClockHz) + " Hz");
+    return Invalid("clock_hz = " + FormatNumber(clock_hz) + " Hz must not exceed " + FormatNumber(kMaxClockHz) + " Hz");
   }
   if (auto ok = ValidateProgramming(programming); !ok) return ok;
   if (auto ok = ValidateAdc(adc); !ok) return ok;
@@ -153,12 +149,12 @@ Expected<void> ChipSpec::Validate() const {
   for (auto [threshold, which, verb] : {std::tuple{m.set.v_threshold_v, "set", "raise"},
                                         {m.reset.v_threshold_v, "reset", "lower"}}) {
     if (!(v_read_v < threshold)) {
-      return Invalid("v_read_v = " + Num(v_read_v) + " V must be below the device's " + which +
-                     " threshold " + Num(threshold) + " V (a read would program the cell)");
+      return Invalid("v_read_v = " + FormatNumber(v_read_v) + " V must be below the device's " + which +
+                     " threshold " + FormatNumber(threshold) + " V (a read would program the cell)");
     }
     if (!(programming.v_max_v > threshold)) {
-      return Invalid("programming.v_max_v = " + Num(programming.v_max_v) +
-                     " V must exceed the device's " + which + " threshold " + Num(threshold) +
+      return Invalid("programming.v_max_v = " + FormatNumber(programming.v_max_v) +
+                     " V must exceed the device's " + which + " threshold " + FormatNumber(threshold) +
                      " V (no pulse could " + verb + " a conductance)");
     }
   }
@@ -166,28 +162,28 @@ Expected<void> ChipSpec::Validate() const {
   for (auto [width, field] : {std::pair{programming.set_width_s, "programming.set_width_s"},
                               {programming.reset_width_s, "programming.reset_width_s"}}) {
     if (width < period_s * (1 - 1e-9)) {
-      return Invalid(std::string(field) + " = " + Num(width) +
-                     " s is shorter than one clock period " + Num(period_s) +
+      return Invalid(std::string(field) + " = " + FormatNumber(width) +
+                     " s is shorter than one clock period " + FormatNumber(period_s) +
                      " s (raise clock_hz or the width)");
     }
   }
   const double half_spacing_s = LevelSpacingS() / 2;
   if (programming.verify_tolerance_s > half_spacing_s) {
-    return Invalid("programming.verify_tolerance_s = " + Num(programming.verify_tolerance_s) +
-                   " S must not exceed half the level spacing, " + Num(half_spacing_s) +
+    return Invalid("programming.verify_tolerance_s = " + FormatNumber(programming.verify_tolerance_s) +
+                   " S must not exceed half the level spacing, " + FormatNumber(half_spacing_s) +
                    " S (adjacent levels would overlap; lower it or conductance_levels)");
   }
   const double top_a = m.g_max_s * v_read_v;
   if (adc.verify_full_scale_a < top_a) {
-    return Invalid("adc.verify_full_scale_a = " + Num(adc.verify_full_scale_a) +
-                   " A must be at least g_max_s x v_read_v = " + Num(top_a) +
+    return Invalid("adc.verify_full_scale_a = " + FormatNumber(adc.verify_full_scale_a) +
+                   " A must be at least g_max_s x v_read_v = " + FormatNumber(top_a) +
                    " A (the top of the window would clip)");
   }
   const double lsb_s = adc.VerifyLsbS(v_read_v);
   if (lsb_s > programming.verify_tolerance_s) {
     return Invalid("adc.verify_bits = " + std::to_string(adc.verify_bits) +
-                   " resolves only " + Num(lsb_s) + " S per code at v_read_v, coarser than " +
-                   "programming.verify_tolerance_s = " + Num(programming.verify_tolerance_s) +
+                   " resolves only " + FormatNumber(lsb_s) + " S per code at v_read_v, coarser than " +
+                   "programming.verify_tolerance_s = " + FormatNumber(programming.verify_tolerance_s) +
                    " S (use more bits or a smaller verify_full_scale_a)");
   }
   return {};

@@ -9,14 +9,10 @@
 #include <tuple>
 #include <utility>
 
+#include "support/format.h"
+
 namespace xbar::device_models {
 namespace {
-
-std::string Num(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", v);
-  return buf;
-}
 
 Expected<void> Invalid(const std::string& message) {
   return Fail(ErrorCode::kInvalidArgument, "memristor " + message);
@@ -26,7 +22,7 @@ Expected<void> ValidateResponse(const PulseResponse& r, const char* name) {
   const std::string n = name;
   auto finite_at_least = [&](double v, double lo, const char* field) -> Expected<void> {
     if (!std::isfinite(v) || !(v >= lo)) {
-      return Invalid(n + "." + field + " = " + Num(v) + " must be finite and at least " + Num(lo));
+      return Invalid(n + "." + field + " = " + FormatNumber(v) + " must be finite and at least " + FormatNumber(lo));
     }
     return {};
   };
@@ -38,12 +34,12 @@ Expected<void> ValidateResponse(const PulseResponse& r, const char* name) {
   for (auto [v, field] : {std::pair{r.width_ref_s, "width_ref_s"}, {r.step_ref, "step_ref"},
                           {r.amplitude_exponent, "amplitude_exponent"}}) {
     if (!std::isfinite(v) || !(v > 0)) {
-      return Invalid(n + "." + field + " = " + Num(v) + " must be positive and finite");
+      return Invalid(n + "." + field + " = " + FormatNumber(v) + " must be positive and finite");
     }
   }
   if (!std::isfinite(r.v_ref_v) || !(r.v_ref_v > r.v_threshold_v)) {
-    return Invalid(n + ".v_ref_v = " + Num(r.v_ref_v) + " must exceed " + n +
-                   ".v_threshold_v = " + Num(r.v_threshold_v) +
+    return Invalid(n + ".v_ref_v = " + FormatNumber(r.v_ref_v) + " must exceed " + n +
+                   ".v_threshold_v = " + FormatNumber(r.v_threshold_v) +
                    " (a reference pulse has to switch the device)");
   }
   return {};
@@ -133,11 +129,11 @@ std::optional<double> NeededStrength(const MemristorParams& p, const DeviceInsta
 
 Expected<void> MemristorParams::Validate() const {
   if (!std::isfinite(g_min_s) || !(g_min_s >= 0)) {
-    return Invalid("g_min_s = " + Num(g_min_s) + " must be finite and at least 0");
+    return Invalid("g_min_s = " + FormatNumber(g_min_s) + " must be finite and at least 0");
   }
   if (!std::isfinite(g_max_s) || !(g_max_s > g_min_s)) {
-    return Invalid("g_max_s = " + Num(g_max_s) + " must be finite and above g_min_s = " +
-                   Num(g_min_s));
+    return Invalid("g_max_s = " + FormatNumber(g_max_s) + " must be finite and above g_min_s = " +
+                   FormatNumber(g_min_s));
   }
   if (auto ok = ValidateResponse(set, "set"); !ok) return ok;
   if (auto ok = ValidateResponse(reset, "reset"); !ok) return ok;
@@ -145,7 +141,7 @@ Expected<void> MemristorParams::Validate() const {
                           {step_dtod, "step_dtod"}, {set_reset_dtod, "set_reset_dtod"},
                           {v_threshold_dtod, "v_threshold_dtod"}}) {
     if (!std::isfinite(v) || !(v >= 0) || v > 2) {
-      return Invalid(std::string(field) + " = " + Num(v) +
+      return Invalid(std::string(field) + " = " + FormatNumber(v) +
                      " must lie in [0, 2] (a log-normal std; 2 is already a factor 7 spread)");
     }
   }

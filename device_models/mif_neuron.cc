@@ -4,6 +4,8 @@
 #include <cmath>
 #include <string>
 
+#include "support/format.h"
+
 namespace xbar::device_models {
 namespace {
 
@@ -13,19 +15,13 @@ auto Sigmoid(const Eigen::ArrayBase<Derived>& z) {
   return S(1) / (S(1) + (-z).exp());
 }
 
-std::string Num(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", v);
-  return buf;
-}
-
 }  // namespace
 
 Expected<void> MifParams::Validate() const {
   auto positive = [](double v, const char* name) -> Expected<void> {
     if (!(v > 0) || !std::isfinite(v)) {
       return Fail(ErrorCode::kInvalidArgument,
-                  std::string("neuron ") + name + " = " + Num(v) + " must be positive and finite");
+                  std::string("neuron ") + name + " = " + FormatNumber(v) + " must be positive and finite");
     }
     return {};
   };
@@ -34,16 +30,16 @@ Expected<void> MifParams::Validate() const {
     if (auto ok = positive(v, name); !ok) return ok;
   }
   if (r_on_ohm >= r_off_ohm) {
-    return Fail(ErrorCode::kInvalidArgument, "neuron r_on_ohm = " + Num(r_on_ohm) +
-                                                 " must be below r_off_ohm = " + Num(r_off_ohm));
+    return Fail(ErrorCode::kInvalidArgument, "neuron r_on_ohm = " + FormatNumber(r_on_ohm) +
+                                                 " must be below r_off_ohm = " + FormatNumber(r_off_ohm));
   }
   if (!(tau_steps >= 1) || !(tau_alpha_steps >= 1)) {
-    return Fail(ErrorCode::kInvalidArgument, "neuron tau_steps = " + Num(tau_steps) +
-                                                 " and tau_alpha_steps = " + Num(tau_alpha_steps) +
+    return Fail(ErrorCode::kInvalidArgument, "neuron tau_steps = " + FormatNumber(tau_steps) +
+                                                 " and tau_alpha_steps = " + FormatNumber(tau_alpha_steps) +
                                                  " must be at least 1 step");
   }
   if (!(x0 >= 0 && x0 <= 1)) {
-    return Fail(ErrorCode::kInvalidArgument, "neuron x0 = " + Num(x0) + " must lie in [0, 1]");
+    return Fail(ErrorCode::kInvalidArgument, "neuron x0 = " + FormatNumber(x0) + " must lie in [0, 1]");
   }
   for (double v : {v_on_mv, v_off_mv, e1_mv, e2_mv}) {
     if (!std::isfinite(v)) return Fail(ErrorCode::kInvalidArgument, "neuron voltages must be finite");

@@ -19,18 +19,16 @@
 #include <sstream>
 #include <string_view>
 
+#include "support/format.h"
+
 namespace xbar::device_models {
 namespace {
 
 // Full double precision, in a form SPICE reads (no scale suffixes are ever produced).
-std::string Num(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  return buf;
-}
+std::string Num17(double v) { return FormatNumber(v, 17); }
 
 // A number inside a B-source expression: negative values in parentheses.
-std::string ExprNum(double v) { return v < 0 ? "(" + Num(v) + ")" : Num(v); }
+std::string ExprNum(double v) { return v < 0 ? "(" + Num17(v) + ")" : Num17(v); }
 
 std::string Short(double v) {
   char buf[32];
@@ -101,7 +99,7 @@ std::string TileNetlist(const TileCircuit& tile, const Eigen::VectorXd& v_in_v) 
   XBAR_CHECK(v_in_v.allFinite());
   const TileWires& w = tile.wires();
   const Eigen::MatrixXd& g = tile.conductances();
-  const std::string r_row = Num(w.r_row_ohm), r_col = Num(w.r_col_ohm);
+  const std::string r_row = Num17(w.r_row_ohm), r_col = Num17(w.r_col_ohm);
   // Node names after merging zero-resistance connections: a row collapses onto its cell-0 node,
   // which is the source node itself without a driver resistance; likewise for columns.
   auto row_node = [&](Eigen::Index i, Eigen::Index j) {
@@ -123,15 +121,15 @@ std::string TileNetlist(const TileCircuit& tile, const Eigen::VectorXd& v_in_v) 
   s += w.r_driver_ohm > 0 ? " through rd_<i>\n" : " directly\n";
   for (Eigen::Index i = 0; i < R; ++i) {
     const std::string is = std::to_string(i);
-    s += "vin_" + is + " in_" + is + " 0 DC " + Num(v_in_v(i)) + "\n";
-    if (w.r_driver_ohm > 0) s += "rd_" + is + " in_" + is + " " + row_node(i, 0) + " " + Num(w.r_driver_ohm) + "\n";
+    s += "vin_" + is + " in_" + is + " 0 DC " + Num17(v_in_v(i)) + "\n";
+    if (w.r_driver_ohm > 0) s += "rd_" + is + " in_" + is + " " + row_node(i, 0) + " " + Num17(w.r_driver_ohm) + "\n";
   }
   s += "* cells: rg_<i>_<j> = 1/G between row node (i, j) and column node (i, j); G = 0 is left open\n";
   for (Eigen::Index i = 0; i < R; ++i) {
     for (Eigen::Index j = 0; j < C; ++j) {
       if (g(i, j) == 0) continue;
       s += "rg_" + std::to_string(i) + "_" + std::to_string(j) + " " + row_node(i, j) + " " + col_node(i, j) +
-           " " + Num(1.0 / g(i, j)) + "\n";
+           " " + Num17(1.0 / g(i, j)) + "\n";
     }
   }
   if (w.r_row_ohm > 0) {
@@ -157,7 +155,7 @@ std::string TileNetlist(const TileCircuit& tile, const Eigen::VectorXd& v_in_v) 
   s += " into the 0 V source vsense_<j>\n";
   for (Eigen::Index j = 0; j < C; ++j) {
     const std::string js = std::to_string(j);
-    if (w.r_sense_ohm > 0) s += "rs_" + js + " " + col_node(R - 1, j) + " s_" + js + " " + Num(w.r_sense_ohm) + "\n";
+    if (w.r_sense_ohm > 0) s += "rs_" + js + " " + col_node(R - 1, j) + " s_" + js + " " + Num17(w.r_sense_ohm) + "\n";
     s += "vsense_" + js + " s_" + js + " 0 DC 0\n";
   }
   s += ".op\n.control\nset numdgt=16\nrun\n";
@@ -248,7 +246,7 @@ std::string NeuronNetlist(const MifParams& p, const PwlDrive& u, const NeuronTra
   const std::string on = ExprNum(p.v_on_mv), off = ExprNum(p.v_off_mv), k = ExprNum(p.k_mv);
   const std::string tau = ExprNum(p.tau_steps);
   auto conductance = [&](const std::string& x) {
-    return "(V(" + x + ")/" + Num(p.r_on_ohm) + " + (1-V(" + x + "))/" + Num(p.r_off_ohm) + ")";
+    return "(V(" + x + ")/" + Num17(p.r_on_ohm) + " + (1-V(" + x + "))/" + Num17(p.r_off_ohm) + ")";
   };
   auto rate = [&](const std::string& x, const std::string& e) {
     const std::string vm = "V(mem," + e + ")";
@@ -259,33 +257,33 @@ std::string NeuronNetlist(const MifParams& p, const PwlDrive& u, const NeuronTra
   s += "xbar mif neuron: 1 V = 1 model mV, 1 s = 1 step\n";
   s += ".func sig(z) {1/(1+exp(-z))}\n";
   s += "* membrane: C dv/dt = I - G1(x1) (v - E1) - G2(x2) (v - E2)\n";
-  s += "cm mem 0 " + Num(p.c) + " ic=0\n";
-  s += "ve1 e1 0 DC " + Num(p.e1_mv) + "\n";
-  s += "ve2 e2 0 DC " + Num(p.e2_mv) + "\n";
+  s += "cm mem 0 " + Num17(p.c) + " ic=0\n";
+  s += "ve1 e1 0 DC " + Num17(p.e1_mv) + "\n";
+  s += "ve2 e2 0 DC " + Num17(p.e2_mv) + "\n";
   s += "bm1 mem e1 I = " + conductance("x1") + " * V(mem,e1)\n";
   s += "bm2 mem e2 I = " + conductance("x2") + " * V(mem,e2)\n";
   s += "* memristor states: dx/dt = [(1 - x) sig((v - E - V_on)/k) - x sig((V_off - (v - E))/k)] / tau\n";
-  s += "cx1 x1 0 1 ic=" + Num(p.x0) + "\n";
+  s += "cx1 x1 0 1 ic=" + Num17(p.x0) + "\n";
   s += "bx1 0 x1 I = " + rate("x1", "e1") + "\n";
-  s += "cx2 x2 0 1 ic=" + Num(p.x0) + "\n";
+  s += "cx2 x2 0 1 ic=" + Num17(p.x0) + "\n";
   s += "bx2 0 x2 I = " + rate("x2", "e2") + "\n";
   s += "* alpha synapse: da/dt = -a/tau_a + u(t), dI/dt = (a - I)/tau_a; I flows into mem\n";
   s += "ca a 0 1 ic=0\n";
-  s += "ra a 0 " + Num(p.tau_alpha_steps) + "\n";
+  s += "ra a 0 " + Num17(p.tau_alpha_steps) + "\n";
   s += "iu 0 a PWL(";
   std::vector<std::pair<double, double>> pts = u.points;
   if (pts.front().first > 0) pts.insert(pts.begin(), {0.0, pts.front().second});
   for (std::size_t n = 0; n < pts.size(); ++n) {
     if (n > 0) s += n % 4 == 0 ? "\n+ " : " ";
-    s += Num(pts[n].first) + " " + Num(pts[n].second);
+    s += Num17(pts[n].first) + " " + Num17(pts[n].second);
   }
   s += ")\n";
   s += "ci isyn 0 1 ic=0\n";
-  s += "ri isyn 0 " + Num(p.tau_alpha_steps) + "\n";
-  s += "gi 0 isyn a 0 " + Num(1.0 / p.tau_alpha_steps) + "\n";
+  s += "ri isyn 0 " + Num17(p.tau_alpha_steps) + "\n";
+  s += "gi 0 isyn a 0 " + Num17(1.0 / p.tau_alpha_steps) + "\n";
   s += "gsyn 0 mem isyn 0 1\n";
-  s += ".options reltol=" + Num(tran.reltol) + " abstol=1e-15 vntol=1e-9 method=gear\n";
-  s += ".tran " + Num(tran.max_step_steps) + " " + Num(tran.t_stop_steps) + " 0 " + Num(tran.max_step_steps) +
+  s += ".options reltol=" + Num17(tran.reltol) + " abstol=1e-15 vntol=1e-9 method=gear\n";
+  s += ".tran " + Num17(tran.max_step_steps) + " " + Num17(tran.t_stop_steps) + " 0 " + Num17(tran.max_step_steps) +
        " uic\n";
   s += ".control\nset numdgt=16\nset nobreak\nrun\nprint v(mem)\nquit 0\n.endc\n.end\n";
   return s;
@@ -309,8 +307,8 @@ Expected<NeuronWaveform> ParseNeuronWaveform(const std::string& ngspice_stdout, 
                                             std::string(Trim(line)) + "' is not '<index> <time> <v(mem)>'");
     }
     if (!w.t_steps.empty() && !(t > w.t_steps.back())) {
-      return Fail(ErrorCode::kDataLoss, "ngspice output line " + std::to_string(line_no) + ": time " + Num(t) +
-                                            " does not increase (previous " + Num(w.t_steps.back()) + ")");
+      return Fail(ErrorCode::kDataLoss, "ngspice output line " + std::to_string(line_no) + ": time " + Num17(t) +
+                                            " does not increase (previous " + Num17(w.t_steps.back()) + ")");
     }
     w.t_steps.push_back(t);
     w.v_mv.push_back(v);

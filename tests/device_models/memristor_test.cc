@@ -10,38 +10,14 @@
 
 #include "device_models/nonidealities.h"
 #include "device_models/presets.h"
+#include "tests/testing/stats.h"
 
 namespace xbar::device_models {
 namespace {
 
-constexpr double kSigmas = 4.0;  // tolerance of every statistical check, in standard errors
-
-// Sample moments with the standard errors of the mean and of the std (delta method, using the
-// sample's own fourth moment, so it holds for non-Gaussian samples too).
-struct Sample {
-  double mean = 0, std = 0, mean_se = 0, std_se = 0;
-};
-
-Sample Describe(const std::vector<double>& x) {
-  const double n = static_cast<double>(x.size());
-  double mean = 0;
-  for (double v : x) mean += v;
-  mean /= n;
-  double m2 = 0, m4 = 0;
-  for (double v : x) {
-    const double d2 = (v - mean) * (v - mean);
-    m2 += d2;
-    m4 += d2 * d2;
-  }
-  m2 /= n;
-  m4 /= n;
-  Sample s;
-  s.mean = mean;
-  s.std = std::sqrt(m2 * n / (n - 1));
-  s.mean_se = s.std / std::sqrt(n);
-  s.std_se = s.std * std::sqrt(std::max(m4 / (m2 * m2) - 1.0, 0.0) / (4 * n));
-  return s;
-}
+using ::xbar::testing::Describe;
+using ::xbar::testing::kSigmas;
+using ::xbar::testing::Sample;
 
 MemristorParams Quiet(MemristorParams p) {
   p.set.step_std = 0;
