@@ -317,9 +317,7 @@ bool TileCircuit::SolvePcg(const Eigen::VectorXd& v, double tolerance, int max_i
   return converged;
 }
 
-Eigen::VectorXd TileCircuit::CurrentsFromNodes(const Eigen::MatrixXd& u, const Eigen::MatrixXd& w,
-                                               const Eigen::VectorXd& v) const {
-  (void)v;
+Eigen::VectorXd TileCircuit::CurrentsFromNodes(const Eigen::MatrixXd& u, const Eigen::MatrixXd& w) const {
   const Eigen::Index R = rows();
   if (wires_.r_sense_ohm > 0) return w.row(R - 1).transpose() / wires_.r_sense_ohm;
   Eigen::VectorXd i = g_.row(R - 1).transpose().cwiseProduct(u.row(R - 1).transpose());
@@ -474,7 +472,7 @@ Expected<TileSolution> TileCircuit::Solve(const Eigen::MatrixXd& v, const SolveO
       d.residual = s.residual;
       return d;
     }
-    s.currents.col(b) = CurrentsFromNodes(u, w, v.col(b));
+    s.currents.col(b) = CurrentsFromNodes(u, w);
     if (b == 0 && options.node_voltages) {
       s.row_v = u;
       s.col_v = w;

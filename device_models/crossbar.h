@@ -96,8 +96,7 @@ class TileCircuit {
   Eigen::MatrixXd EffectiveMatrixDissection() const;
   bool SolvePcg(const Eigen::VectorXd& v, double tolerance, int max_iterations, Eigen::MatrixXd& u,
                 Eigen::MatrixXd& w, int& iterations, double& residual) const;
-  Eigen::VectorXd CurrentsFromNodes(const Eigen::MatrixXd& u, const Eigen::MatrixXd& w,
-                                    const Eigen::VectorXd& v) const;
+  Eigen::VectorXd CurrentsFromNodes(const Eigen::MatrixXd& u, const Eigen::MatrixXd& w) const;
 
   Eigen::MatrixXd g_;
   TileWires wires_;
