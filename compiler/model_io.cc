@@ -1,6 +1,7 @@
 // Model files (.xbm): conversion between compiler::Model and xbar.v1.Model.
 #include "compiler/model_io.h"
 
+#include "compiler/network_io.h"
 #include "support/file_io.h"
 #include "xbar/v1/model.pb.h"
 
@@ -9,56 +10,14 @@ namespace {
 
 constexpr ArtifactKind kModelKind{"XBM1", "model", 1};
 
-void ToProto(const device_models::MifParams& p, v1::MifNeuron* n) {
-  n->set_r_on_ohm(p.r_on_ohm);
-  n->set_r_off_ohm(p.r_off_ohm);
-  n->set_v_on_mv(p.v_on_mv);
-  n->set_v_off_mv(p.v_off_mv);
-  n->set_tau_steps(p.tau_steps);
-  n->set_tau_alpha_steps(p.tau_alpha_steps);
-  n->set_e1_mv(p.e1_mv);
-  n->set_e2_mv(p.e2_mv);
-  n->set_c(p.c);
-  n->set_k_mv(p.k_mv);
-  n->set_x0(p.x0);
-  n->set_membrane_update(p.membrane_update == device_models::MembraneUpdate::kExplicit
-                             ? v1::MEMBRANE_UPDATE_EXPLICIT
-                             : v1::MEMBRANE_UPDATE_IMPLICIT);
-}
-
-device_models::MifParams FromProto(const v1::MifNeuron& n) {
-  device_models::MifParams p;
-  p.r_on_ohm = n.r_on_ohm();
-  p.r_off_ohm = n.r_off_ohm();
-  p.v_on_mv = n.v_on_mv();
-  p.v_off_mv = n.v_off_mv();
-  p.tau_steps = n.tau_steps();
-  p.tau_alpha_steps = n.tau_alpha_steps();
-  p.e1_mv = n.e1_mv();
-  p.e2_mv = n.e2_mv();
-  p.c = n.c();
-  p.k_mv = n.k_mv();
-  p.x0 = n.x0();
-  p.membrane_update = n.membrane_update() == v1::MEMBRANE_UPDATE_EXPLICIT
-                          ? device_models::MembraneUpdate::kExplicit
-                          : device_models::MembraneUpdate::kImplicit;
-  return p;
-}
-
 }  // namespace
 
 Expected<void> WriteModel(const std::string& path, const Model& model) {
   if (auto ok = model.Validate(); !ok) return std::unexpected(WithContext(ok.error(), path));
   v1::Model m;
   m.set_name(model.name);
-  ToProto(model.neuron, m.mutable_neuron());
-  auto* e = m.mutable_encoding();
-  e->set_kind(v1::ENCODING_KIND_PERIODIC_IMPULSE);
-  e->set_steps(static_cast<uint32_t>(model.encoding.steps));
-  e->set_period(static_cast<uint32_t>(model.encoding.period));
-  e->set_input_gain(model.encoding.input_gain);
-  e->set_inter_layer_scale(model.encoding.inter_layer_scale);
-  e->set_readout_scale(model.encoding.readout_scale);
+  NeuronToProto(model.neuron, m.mutable_neuron());
+  EncodingToProto(model.encoding, m.mutable_encoding());
   for (const auto& w : model.weights) {
     auto* layer = m.add_layers();
     layer->set_inputs(static_cast<uint32_t>(w.cols()));
@@ -94,17 +53,10 @@ Expected<Model> ReadModel(const std::string& path) {
   }
   Model model;
   model.name = m.name();
-  model.neuron = FromProto(m.neuron());
-  const auto& e = m.encoding();
-  if (e.kind() != v1::ENCODING_KIND_PERIODIC_IMPULSE) {
-    return Fail(ErrorCode::kDataLoss,
-                path + ": encoding kind " + std::to_string(e.kind()) + " is not supported");
-  }
-  model.encoding.steps = static_cast<int>(std::min<uint32_t>(e.steps(), 1u << 30));
-  model.encoding.period = static_cast<int>(std::min<uint32_t>(e.period(), 1u << 30));
-  model.encoding.input_gain = e.input_gain();
-  model.encoding.inter_layer_scale = e.inter_layer_scale();
-  model.encoding.readout_scale = e.readout_scale();
+  model.neuron = NeuronFromProto(m.neuron());
+  auto encoding = EncodingFromProto(m.encoding(), path);
+  if (!encoding) return std::unexpected(encoding.error());
+  model.encoding = *encoding;
   for (int l = 0; l < m.layers_size(); ++l) {
     const auto& layer = m.layers(l);
     const uint64_t expect = uint64_t{layer.inputs()} * layer.outputs();

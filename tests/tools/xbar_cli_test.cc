@@ -193,4 +193,92 @@ TEST(XbarCli, TileSolveRejectsMismatchedInputs) {
   EXPECT_EQ(method.exit_code, 2);
 }
 
+std::string TestData(const std::string& name) { return std::string(XBAR_SOURCE_DIR) + "/tests/data/" + name; }
+
+double JsonNumber(const std::string& json, const std::string& key) {
+  const auto pos = json.find("\"" + key + "\":");
+  return pos == std::string::npos ? -1 : std::stod(json.substr(pos + key.size() + 3));
+}
+
+TEST(XbarCli, EvaluatesOnnxAndNpyModelsExportedFromPyTorch) {
+  auto plain = Xbar("eval --model " + TestData("mlp.onnx") + " --dataset mnist --limit 100");
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  EXPECT_NE(plain.out.find("mlp on mnist test (100 images): accuracy"), std::string::npos) << plain.out;
+  // With the encoding it was trained with (tests/data/make_onnx.py): PyTorch measured 87.3 % on
+  // the first 1000 test images; the .npy list of the same weights must agree image for image.
+  auto onnx = Xbar("eval --model " + TestData("mlp.onnx") + " --dataset mnist --limit 1000 --steps 20 --period 5 --json -q");
+  ASSERT_EQ(onnx.exit_code, 0) << onnx.err;
+  EXPECT_EQ(JsonNumber(onnx.out, "steps"), 20);
+  EXPECT_GT(JsonNumber(onnx.out, "accuracy"), 0.8);
+  auto npy = Xbar("eval " + TestData("mlp_w1.npy") + "," + TestData("mlp_w2.npy") +
+                  " --dataset mnist --limit 1000 --steps 20 --period 5 --json -q");
+  ASSERT_EQ(npy.exit_code, 0) << npy.err;
+  EXPECT_EQ(JsonNumber(npy.out, "correct"), JsonNumber(onnx.out, "correct"));
+}
+
+TEST(XbarCli, UnsupportedOnnxOpIsAOneLineError) {
+  const std::string conv = TestData("conv.onnx");
+  auto r = Xbar("eval --model " + conv + " --dataset mnist");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "xbar eval: error: " + conv + ": node '/conv1/Conv' (Conv) is not supported (xbar maps MatMul/Gemm layers)\n");
+  auto unknown = Xbar("eval --model model.pt --dataset mnist");
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_EQ(Lines(unknown.err), 1);
+}
+
+TEST(XbarCli, XbmKeepsItsOwnEncodingExceptForOptionsGivenExplicitly) {
+  const std::string model = (kTmp / "encoding.xbm").string();
+  auto t = Xbar("train --dataset mnist --limit 200 --test-limit -1 --hidden 8 --steps 10 --period 2 -q --out " + model);
+  ASSERT_EQ(t.exit_code, 0) << t.err;
+  auto own = Xbar("eval " + model + " --limit 20 --json -q");
+  ASSERT_EQ(own.exit_code, 0) << own.err;
+  EXPECT_EQ(JsonNumber(own.out, "steps"), 10);
+  EXPECT_EQ(JsonNumber(own.out, "period"), 2);
+  auto given = Xbar("eval " + model + " --limit 20 --period 5 --json -q");
+  ASSERT_EQ(given.exit_code, 0) << given.err;
+  EXPECT_EQ(JsonNumber(given.out, "steps"), 10);
+  EXPECT_EQ(JsonNumber(given.out, "period"), 5);
+  auto bad = Xbar("eval " + model + " --limit 20 --period 20");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_EQ(bad.err, "xbar eval: error: period = 20 must lie in [1, steps = 10]\n");
+}
+
+TEST(XbarCli, CompilesMnistOntoTheDefaultChipWithJson) {
+  const std::string src = XBAR_SOURCE_DIR;
+  const std::string plan = (kTmp / "mnist.xbp").string();
+  fs::remove(plan);
+  auto r = Xbar("compile " + src + "/models/mnist.xbm --chip " + src + "/chips/default.textproto -o " + plan +
+                " --json -q");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_TRUE(fs::exists(plan));
+  EXPECT_NE(r.out.find("128 of 256 tiles of 128x128 (50.0%)"), std::string::npos) << r.out;
+  const std::string json = r.out.substr(r.out.rfind("\n{") + 1);
+  EXPECT_EQ(json.front(), '{');
+  EXPECT_NE(json.find("\"tiles_used\":128"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"scheme\":\"differential\""), std::string::npos);
+  EXPECT_NE(json.find("\"residual-after\":"), std::string::npos);
+  auto list = Xbar("compile --list-passes");
+  EXPECT_EQ(list.exit_code, 0);
+  for (const char* pass : {"quantize:", "tile:", "place:", "compensate:", "--quantize-scheme"}) {
+    EXPECT_NE(list.out.find(pass), std::string::npos) << pass;
+  }
+  auto help = Xbar("compile --help");
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.out.find("--compensate-iterations"), std::string::npos);
+}
+
+TEST(XbarCli, CompileSaysWhenTheModelDoesNotFitTheChip) {
+  const std::string src = XBAR_SOURCE_DIR;
+  const std::string chip = (kTmp / "tiny_chip.textproto").string();
+  const std::string plan = (kTmp / "never.xbp").string();
+  ASSERT_TRUE(xbar::WriteFileAtomic(chip, "name: \"tiny\"\ntiles { count: 4 }\n").has_value());
+  auto r = Xbar("compile " + src + "/models/mnist.xbm --chip " + chip + " -o " + plan);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "xbar compile: error: plan needs 128 tiles of 128x128 but the chip has 4 (use a larger --chip)\n");
+  EXPECT_FALSE(fs::exists(plan));
+  auto bad = Xbar("compile " + src + "/models/mnist.xbm --chip " + chip + " -o " + plan + " --quantize-clip huge");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_EQ(bad.err, "xbar compile: error: --quantize-clip 'huge' must be max, value or percentile\n");
+}
+
 }  // namespace

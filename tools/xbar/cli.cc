@@ -3,6 +3,8 @@
 
 #include <iostream>
 
+#include "support/format.h"
+
 namespace xbar::tools {
 
 void AddCommonOptions(po::options_description& desc, CommonOptions& common) {
@@ -14,6 +16,52 @@ void AddCommonOptions(po::options_description& desc, CommonOptions& common) {
        "data set folder (default: $XBAR_DATA, else ./data)")
       ("threads", po::value(&common.threads)->default_value(0), "worker threads (0: all cores)")
       ("quiet,q", po::bool_switch(&common.quiet), "no progress output");
+}
+
+void AddModelOptions(po::options_description& desc, ModelOptions& options) {
+  auto& e = options.import.encoding;
+  desc.add_options()
+      ("steps", po::value(&e.steps)->default_value(e.steps), "time steps per sample, T")
+      ("period", po::value(&e.period)->default_value(e.period),
+       "input impulse period, P (impulses at 0, P, 2P, ...)")
+      ("input-gain", po::value(&e.input_gain)->default_value(e.input_gain, FormatNumber(e.input_gain)),
+       "pixel to first-layer drive")
+      ("inter-layer-scale",
+       po::value(&e.inter_layer_scale)->default_value(e.inter_layer_scale, FormatNumber(e.inter_layer_scale)),
+       "next layer's input = membrane voltage (mV) / this")
+      ("readout-scale", po::value(&e.readout_scale)->default_value(e.readout_scale, FormatNumber(e.readout_scale)),
+       "logits = time-mean output voltage (mV) / this")
+      ("membrane", po::value(&options.membrane)->default_value(options.membrane),
+       "membrane update: implicit or explicit");
+}
+
+Expected<void> FinishModelOptions(ModelOptions& options) {
+  if (options.membrane == "implicit") {
+    options.import.neuron.membrane_update = device_models::MembraneUpdate::kImplicit;
+  } else if (options.membrane == "explicit") {
+    options.import.neuron.membrane_update = device_models::MembraneUpdate::kExplicit;
+  } else {
+    return Fail(ErrorCode::kInvalidArgument, "--membrane '" + options.membrane + "' must be implicit or explicit");
+  }
+  return {};
+}
+
+Expected<compiler::Model> LoadModel(const std::string& spec, const ModelOptions& options,
+                                    const po::variables_map& vm) {
+  auto format = compiler::ModelFormatOf(spec);
+  if (!format) return std::unexpected(format.error());
+  auto model = compiler::ImportModel(spec, options.import);
+  if (!model || *format != compiler::ModelFormat::kXbm) return model;
+  auto given = [&](const char* option) { return vm.count(option) && !vm[option].defaulted(); };
+  const auto& e = options.import.encoding;
+  if (given("steps")) model->encoding.steps = e.steps;
+  if (given("period")) model->encoding.period = e.period;
+  if (given("input-gain")) model->encoding.input_gain = e.input_gain;
+  if (given("inter-layer-scale")) model->encoding.inter_layer_scale = e.inter_layer_scale;
+  if (given("readout-scale")) model->encoding.readout_scale = e.readout_scale;
+  if (given("membrane")) model->neuron.membrane_update = options.import.neuron.membrane_update;
+  if (auto ok = model->encoding.Validate(); !ok) return std::unexpected(ok.error());
+  return model;
 }
 
 std::optional<int> Parse(const std::string& name, const std::string& usage, int argc, char** argv,

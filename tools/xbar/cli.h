@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "compiler/import.h"
+#include "compiler/model.h"
 #include "support/error.h"
 #include "support/json.h"
 
@@ -25,6 +27,26 @@ struct CommonOptions {
 
 /// Adds --help, --json, --seed, --data-dir, --threads, --quiet to `desc`.
 void AddCommonOptions(po::options_description& desc, CommonOptions& common);
+
+/// Neuron and encoding options of the commands that train or read a model (--steps --period
+/// --input-gain --inter-layer-scale --readout-scale --membrane); defaults are `xbar train`'s.
+struct ModelOptions {
+  compiler::ImportOptions import;
+  std::string membrane = "implicit";
+};
+
+/// Adds the model options to `desc`, writing into `options`.
+void AddModelOptions(po::options_description& desc, ModelOptions& options);
+
+/// Turns --membrane into the neuron's update rule (usage error naming the value). The other values
+/// are checked where the model is made (Encoding::Validate), after any .xbm file's own are merged.
+Expected<void> FinishModelOptions(ModelOptions& options);
+
+/// Reads the model named by `spec` (.xbm, .onnx or comma-separated .npy files) with
+/// compiler::ImportModel. ONNX and .npy weights get all the model options; a .xbm file keeps its
+/// own neuron and encoding except for the options given explicitly on the command line (`vm`).
+Expected<compiler::Model> LoadModel(const std::string& spec, const ModelOptions& options,
+                                    const po::variables_map& vm);
 
 /// Parses argv for subcommand `name`. Returns an exit code when the caller should stop (0 after
 /// --help, 2 on a usage error), nullopt when it should run.

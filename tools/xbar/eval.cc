@@ -1,7 +1,6 @@
 // xbar eval: test accuracy of a model on a data set.
 #include <cstdio>
 
-#include "compiler/model_io.h"
 #include "runtime/dataset.h"
 #include "runtime/trainer.h"
 #include "tools/xbar/cli.h"
@@ -11,14 +10,19 @@ namespace xbar::tools {
 int RunEval(int argc, char** argv) {
   const std::string name = "eval";
   CommonOptions common;
+  ModelOptions model_options;
   std::string model_path, dataset;
   int64_t limit = 0;
   po::options_description desc("options");
   AddCommonOptions(desc, common);
   desc.add_options()
-      ("model", po::value(&model_path)->required(), "model file (.xbm)")
+      ("model", po::value(&model_path)->required(),
+       "model: a .xbm file, a .onnx file (MatMul/Gemm layers) or .npy weight files (inputs x "
+       "outputs) separated by commas. ONNX and .npy weights get the neuron and encoding options "
+       "below; a .xbm file keeps its own, except for those options given explicitly")
       ("dataset", po::value(&dataset), "mnist or fashion-mnist (default: the one it was trained on)")
       ("limit", po::value(&limit)->default_value(0), "evaluate on the first N test images (0: all)");
+  AddModelOptions(desc, model_options);
   po::positional_options_description positional;
   positional.add("model", 1);
   po::variables_map vm;
@@ -28,7 +32,8 @@ int RunEval(int argc, char** argv) {
   if (limit < 0) {
     return ReportError(name, Error{ErrorCode::kInvalidArgument, "--limit = " + std::to_string(limit) + " must be >= 0"});
   }
-  auto model = compiler::ReadModel(model_path);
+  if (auto ok = FinishModelOptions(model_options); !ok) return ReportError(name, ok.error());
+  auto model = LoadModel(model_path, model_options, vm);
   if (!model) return ReportError(name, model.error());
   if (dataset.empty()) dataset = model->training.dataset;
   if (dataset.empty() || dataset == "import") {
@@ -46,6 +51,8 @@ int RunEval(int argc, char** argv) {
   EmitJson(common, Json::Object()
                        .Set("model", model_path)
                        .Set("dataset", dataset)
+                       .Set("steps", model->encoding.steps)
+                       .Set("period", model->encoding.period)
                        .Set("samples", result->samples)
                        .Set("correct", result->correct)
                        .Set("accuracy", result->accuracy())

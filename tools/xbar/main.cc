@@ -8,6 +8,7 @@ int RunTrain(int argc, char** argv);
 int RunEval(int argc, char** argv);
 int RunTileSolve(int argc, char** argv);
 int RunSpice(int argc, char** argv);
+int RunCompile(int argc, char** argv);
 }  // namespace xbar::tools
 
 namespace {
@@ -21,6 +22,7 @@ struct Subcommand {
 constexpr Subcommand kSubcommands[] = {
     {"train", "train the memristive spiking network (BPTT on the MIF dynamics)", xbar::tools::RunTrain},
     {"eval", "test accuracy of a model on a data set", xbar::tools::RunEval},
+    {"compile", "map a model onto a chip's tiles and write the plan (.xbp)", xbar::tools::RunCompile},
     {"spice", "ngspice netlists of a tile or of the MIF neuron (--run checks them)", xbar::tools::RunSpice},
     {"tile-solve", "column currents of a crossbar tile with IR drop (exact nodal solve)", xbar::tools::RunTileSolve},
 };

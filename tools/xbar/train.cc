@@ -14,7 +14,8 @@ int RunTrain(int argc, char** argv) {
   const std::string name = "train";
   CommonOptions common;
   runtime::TrainOptions opt;
-  std::string dataset, hidden = "256", out, membrane = "implicit";
+  ModelOptions model_options;
+  std::string dataset, hidden = "256", out;
   int64_t limit = 0, test_limit = 0;
   po::options_description desc("options");
   AddCommonOptions(desc, common);
@@ -34,17 +35,8 @@ int RunTrain(int argc, char** argv) {
        "initial weights N(0, gain^2/fan_in)")
       ("shift", po::value(&opt.shift_px)->default_value(0), "augment: random shifts of up to N pixels")
       ("flip", po::bool_switch(&opt.flip), "augment: random horizontal flips (for clothing, not digits)")
-      ("steps", po::value(&opt.encoding.steps)->default_value(opt.encoding.steps), "time steps per sample, T")
-      ("period", po::value(&opt.encoding.period)->default_value(opt.encoding.period),
-       "input impulse period, P (impulses at 0, P, 2P, ...)")
-      ("input-gain", po::value(&opt.encoding.input_gain)->default_value(opt.encoding.input_gain),
-       "pixel to first-layer drive")
-      ("inter-layer-scale", po::value(&opt.encoding.inter_layer_scale)->default_value(opt.encoding.inter_layer_scale),
-       "next layer's input = membrane voltage (mV) / this")
-      ("readout-scale", po::value(&opt.encoding.readout_scale)->default_value(opt.encoding.readout_scale),
-       "logits = time-mean output voltage (mV) / this")
-      ("membrane", po::value(&membrane)->default_value(membrane), "membrane update: implicit or explicit")
       ("out,o", po::value(&out)->required(), "model file to write (.xbm)");
+  AddModelOptions(desc, model_options);
   po::variables_map vm;
   if (auto code = Parse(name, "--dataset D --out MODEL.xbm [options]", argc, argv, desc, nullptr, vm)) {
     return *code;
@@ -55,12 +47,9 @@ int RunTrain(int argc, char** argv) {
   opt.seed = common.seed;
   opt.threads = common.threads;
   opt.quiet = common.quiet;
-  if (membrane == "explicit") {
-    opt.neuron.membrane_update = device_models::MembraneUpdate::kExplicit;
-  } else if (membrane != "implicit") {
-    return ReportError(name, Error{ErrorCode::kInvalidArgument,
-                                   "--membrane '" + membrane + "' must be implicit or explicit"});
-  }
+  if (auto ok = FinishModelOptions(model_options); !ok) return ReportError(name, ok.error());
+  opt.neuron = model_options.import.neuron;
+  opt.encoding = model_options.import.encoding;
   if (limit < 0) {
     return ReportError(name, Error{ErrorCode::kInvalidArgument, "--limit = " + std::to_string(limit) + " must be >= 0"});
   }

@@ -1,0 +1,112 @@
+// The compile pipeline: model + chip -> plan, as a list of passes declared with their metadata.
+//
+// Like CIRCT's SeqPasses.td, every pass states its CLI name, summary, options and statistics
+// (Passes()); like Firtool.h, CompileOptions holds every option and PopulatePipeline builds the
+// pass list from it. `xbar compile --list-passes` prints FormatPassList(). docs/compiler.md.
+#pragma once
+
+#include <functional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "compiler/model.h"
+#include "compiler/plan.h"
+#include "device_models/chip.h"
+#include "support/error.h"
+
+namespace xbar::compiler {
+
+/// quantize: weights to the chip's conductance levels.
+struct QuantizeOptions {
+  /// Mapping scheme; unset: the chip's columns_per_neuron (2: differential, 1: offset).
+  enum class Scheme { kAuto, kDifferential, kOffset } scheme = Scheme::kAuto;
+  ScaleGranularity scale = ScaleGranularity::kLayer;
+  ClipMode clip = ClipMode::kMax;
+  double clip_value = 0;         // kValue: |w| clip, weight units (> 0)
+  double clip_percentile = 99.9; // kPercentile: percentile of |w| per scale group, (0, 100]
+};
+
+/// compensate: pre-distortion of the targets against IR drop.
+struct CompensateOptions {
+  bool enabled = true;
+  int iterations = 8;        // effective-matrix evaluations per tile after the first, [1, 1000]
+  double step = 1.0;         // fixed-point step size, (0, 2]
+  double tolerance = 1e-3;   // stop a tile once its residual is at or below this, [0, 1)
+};
+
+/// Everything the pipeline can be told.
+struct CompileOptions {
+  QuantizeOptions quantize;
+  CompensateOptions compensate;
+  int threads = 0;  // worker threads for per-tile work (0: all cores); results do not depend on it
+};
+
+/// One option of a pass, as the CLI shows it (--<pass>-<name>).
+struct PassOptionInfo {
+  std::string_view name;
+  std::string_view type;           // "enum", "double", "int", "bool"
+  std::string_view default_value;  // as text
+  std::string_view help;
+};
+
+/// One statistic a pass reports (PassReport).
+struct PassStatisticInfo {
+  std::string_view name;
+  std::string_view unit;
+  std::string_view help;
+};
+
+/// A pass's metadata.
+struct PassInfo {
+  std::string_view name;
+  std::string_view summary;
+  std::span<const PassOptionInfo> options;
+  std::span<const PassStatisticInfo> statistics;
+};
+
+/// Every pass, in pipeline order: quantize, tile, place, compensate.
+std::span<const PassInfo> Passes();
+
+/// Human-readable list of the passes with their options and statistics (for --list-passes).
+std::string FormatPassList();
+
+/// Sets option `option` of pass `pass` from text (e.g. "quantize", "clip", "percentile").
+/// kInvalidArgument naming the flag (--quantize-clip) and what it accepts.
+Expected<void> SetPassOption(CompileOptions& options, std::string_view pass, std::string_view option,
+                             std::string_view value);
+
+/// Working state the passes transform: the model being compiled and the plan being built.
+struct CompileState {
+  const Model* model = nullptr;
+  Plan plan;
+  /// quantize -> tile: each layer's conductance levels, inputs x logical columns (differential:
+  /// 2 * outputs, G+ then G- per output; offset: outputs).
+  std::vector<Eigen::MatrixXi> layer_levels;
+};
+
+/// A pass instance in a pipeline.
+struct Pass {
+  const PassInfo* info = nullptr;
+  std::function<Expected<void>(CompileState&, PassReport&)> run;
+};
+
+/// Appends the passes `options` asks for (compensate only when enabled), in order.
+void PopulatePipeline(const CompileOptions& options, std::vector<Pass>& pipeline);
+
+/// The passes, usable one by one (tests) or through Compile.
+Expected<void> QuantizePass(const QuantizeOptions& options, CompileState& state, PassReport& report);
+Expected<void> TilePass(CompileState& state, PassReport& report);
+Expected<void> PlacePass(CompileState& state, PassReport& report);
+Expected<void> CompensatePass(const CompensateOptions& options, int threads, CompileState& state,
+                              PassReport& report);
+
+/// A fresh state for `model` on `chip` (validates both; kInvalidArgument).
+Expected<CompileState> StartCompile(const Model& model, const device_models::ChipSpec& chip);
+
+/// Runs the whole pipeline. Errors are the first failing pass's (e.g. the model does not fit).
+Expected<Plan> Compile(const Model& model, const device_models::ChipSpec& chip,
+                       const CompileOptions& options);
+
+}  // namespace xbar::compiler

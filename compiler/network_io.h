@@ -1,0 +1,21 @@
+// Conversions between the network's plain C++ parts (neuron, encoding) and xbar.v1 messages,
+// shared by every file format that carries a network (model, plan).
+#pragma once
+
+#include <string>
+
+#include "compiler/model.h"
+#include "device_models/mif_neuron.h"
+#include "support/error.h"
+#include "xbar/v1/model.pb.h"
+
+namespace xbar::compiler {
+
+void NeuronToProto(const device_models::MifParams& p, v1::MifNeuron* n);
+device_models::MifParams NeuronFromProto(const v1::MifNeuron& n);
+
+void EncodingToProto(const Encoding& e, v1::Encoding* p);
+/// Rejects an unknown encoding kind (kDataLoss, naming `file`); values are validated later.
+Expected<Encoding> EncodingFromProto(const v1::Encoding& p, const std::string& file);
+
+}  // namespace xbar::compiler

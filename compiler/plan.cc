@@ -1,0 +1,255 @@
+// The compiled plan: consistency checks and dequantisation back into layer weights.
+#include "compiler/plan.h"
+
+#include <omp.h>
+
+#include <cmath>
+#include <cstdio>
+#include <set>
+
+#include "device_models/crossbar.h"
+
+namespace xbar::compiler {
+namespace {
+
+Error Invalid(std::string message) { return Error{ErrorCode::kInvalidArgument, std::move(message)}; }
+
+std::string Num(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
+std::string TileName(std::size_t t) { return "tile " + std::to_string(t); }
+
+int Threads(int threads) { return threads > 0 ? threads : omp_get_max_threads(); }
+
+}  // namespace
+
+const char* MappingSchemeName(MappingScheme scheme) {
+  return scheme == MappingScheme::kDifferential ? "differential" : "offset";
+}
+
+const char* ScaleGranularityName(ScaleGranularity granularity) {
+  return granularity == ScaleGranularity::kLayer ? "layer" : "column";
+}
+
+const char* ClipModeName(ClipMode mode) {
+  switch (mode) {
+    case ClipMode::kMax: return "max";
+    case ClipMode::kValue: return "value";
+    case ClipMode::kPercentile: return "percentile";
+  }
+  return "?";
+}
+
+int Plan::TilesUsed() const {
+  int used = 0;
+  for (const auto& tile : tiles) used += tile.physical_index >= 0 ? 1 : 0;
+  return used;
+}
+
+double Plan::CellUtilisation() const {
+  int64_t used = 0;
+  for (const auto& tile : tiles) used += int64_t{tile.rows} * tile.used_columns;
+  const int64_t usable =
+      int64_t{static_cast<int>(tiles.size())} * chip.tiles.usable_rows() * chip.tiles.usable_columns();
+  return usable > 0 ? static_cast<double>(used) / static_cast<double>(usable) : 0.0;
+}
+
+Expected<void> Plan::Validate() const {
+  if (auto ok = chip.Validate(); !ok) return std::unexpected(WithContext(ok.error(), "chip"));
+  if (auto ok = neuron.Validate(); !ok) return ok;
+  if (auto ok = encoding.Validate(); !ok) return ok;
+  if (layers.empty()) return std::unexpected(Invalid("plan has no layers"));
+  const int levels_count = chip.conductance_levels;
+  for (std::size_t l = 0; l < layers.size(); ++l) {
+    const PlanLayer& layer = layers[l];
+    const std::string name = "layer " + std::to_string(l);
+    if (layer.inputs < 1 || layer.outputs < 1) {
+      return std::unexpected(Invalid(name + " has " + std::to_string(layer.inputs) + " inputs and " +
+                                     std::to_string(layer.outputs) + " outputs (need at least 1 each)"));
+    }
+    if (l > 0 && layer.inputs != layers[l - 1].outputs) {
+      return std::unexpected(Invalid(name + " has " + std::to_string(layer.inputs) +
+                                     " inputs but the layer before has " +
+                                     std::to_string(layers[l - 1].outputs) + " outputs"));
+    }
+    if (layer.scale.size() != static_cast<std::size_t>(layer.outputs) ||
+        layer.clip.size() != static_cast<std::size_t>(layer.outputs)) {
+      return std::unexpected(Invalid(name + " has " + std::to_string(layer.scale.size()) +
+                                     " scales and " + std::to_string(layer.clip.size()) +
+                                     " clips but " + std::to_string(layer.outputs) + " outputs"));
+    }
+    for (double s : layer.scale) {
+      if (!std::isfinite(s) || s <= 0) {
+        return std::unexpected(Invalid(name + " scale = " + Num(s) + " must be finite and positive"));
+      }
+    }
+    if (scheme == MappingScheme::kOffset && (layer.reference_level < 0 || layer.reference_level >= levels_count)) {
+      return std::unexpected(Invalid(name + " reference level " + std::to_string(layer.reference_level) +
+                                     " must lie in [0, " + std::to_string(levels_count - 1) + "]"));
+    }
+  }
+  const auto& geometry = chip.tiles;
+  std::set<int> physical;
+  std::vector<std::vector<char>> covered(layers.size());
+  for (std::size_t l = 0; l < layers.size(); ++l) {
+    covered[l].assign(static_cast<std::size_t>(layers[l].inputs) * layers[l].outputs, 0);
+  }
+  for (std::size_t t = 0; t < tiles.size(); ++t) {
+    const PlanTile& tile = tiles[t];
+    const std::string name = TileName(t);
+    if (tile.layer < 0 || tile.layer >= static_cast<int>(layers.size())) {
+      return std::unexpected(Invalid(name + " belongs to layer " + std::to_string(tile.layer) + " but the plan has " +
+                                     std::to_string(layers.size())));
+    }
+    const PlanLayer& layer = layers[tile.layer];
+    const int want_columns = scheme == MappingScheme::kDifferential ? 2 * tile.outputs : tile.outputs + 1;
+    if (tile.rows < 1 || tile.outputs < 1 || tile.row_offset < 0 || tile.column_offset < 0 ||
+        tile.row_offset + tile.rows > layer.inputs || tile.column_offset + tile.outputs > layer.outputs) {
+      return std::unexpected(Invalid(name + " covers inputs [" + std::to_string(tile.row_offset) + ", " +
+                                     std::to_string(tile.row_offset + tile.rows) + ") and outputs [" +
+                                     std::to_string(tile.column_offset) + ", " +
+                                     std::to_string(tile.column_offset + tile.outputs) + ") outside its " +
+                                     std::to_string(layer.inputs) + "-input, " +
+                                     std::to_string(layer.outputs) + "-output layer"));
+    }
+    if (tile.used_columns != want_columns || tile.rows > geometry.usable_rows() ||
+        tile.used_columns > geometry.usable_columns() || tile.spare_rows != geometry.rows - tile.rows ||
+        tile.spare_columns != geometry.columns - tile.used_columns) {
+      return std::unexpected(Invalid(name + " uses " + std::to_string(tile.rows) + "x" +
+                                     std::to_string(tile.used_columns) + " cells, inconsistent with " +
+                                     std::to_string(tile.outputs) + " outputs (" + MappingSchemeName(scheme) +
+                                     ") on usable " + std::to_string(geometry.usable_rows()) + "x" +
+                                     std::to_string(geometry.usable_columns())));
+    }
+    if (tile.levels.rows() != geometry.rows || tile.levels.cols() != geometry.columns ||
+        tile.target_g_s.rows() != geometry.rows || tile.target_g_s.cols() != geometry.columns) {
+      return std::unexpected(Invalid(name + " matrices are not " + std::to_string(geometry.rows) + "x" +
+                                     std::to_string(geometry.columns)));
+    }
+    if (tile.physical_index >= geometry.count || tile.physical_index < -1 ||
+        (tile.physical_index >= 0 && !physical.insert(tile.physical_index).second)) {
+      return std::unexpected(Invalid(name + " physical index " + std::to_string(tile.physical_index) +
+                                     " is taken or outside [0, " + std::to_string(geometry.count) + ")"));
+    }
+    const double g_min = chip.device.memristor.g_min_s, g_max = chip.device.memristor.g_max_s;
+    for (Eigen::Index c = 0; c < geometry.columns; ++c) {
+      for (Eigen::Index r = 0; r < geometry.rows; ++r) {
+        const int level = tile.levels(r, c);
+        const double g = tile.target_g_s(r, c);
+        const bool ok = tile.Used(r, c)
+                            ? level >= 0 && level < levels_count && std::isfinite(g) && g >= g_min && g <= g_max
+                            : level == -1 && std::isnan(g);
+        if (!ok) {
+          return std::unexpected(Invalid(name + " cell (" + std::to_string(r) + ", " + std::to_string(c) +
+                                         ") has level " + std::to_string(level) + " and target " +
+                                         Num(g) + " S (used cells need a level in [0, " +
+                                         std::to_string(levels_count - 1) + "] and a target in the window)"));
+        }
+      }
+    }
+    auto& cover = covered[tile.layer];
+    for (int o = 0; o < tile.outputs; ++o) {
+      for (int i = 0; i < tile.rows; ++i) {
+        char& hit = cover[static_cast<std::size_t>(tile.column_offset + o) * layer.inputs + tile.row_offset + i];
+        if (hit) {
+          return std::unexpected(Invalid(name + " maps weight (" + std::to_string(tile.column_offset + o) + ", " +
+                                         std::to_string(tile.row_offset + i) + ") a second time"));
+        }
+        hit = 1;
+      }
+    }
+  }
+  std::vector<int> listed(tiles.size(), 0);
+  for (std::size_t l = 0; l < layers.size(); ++l) {
+    for (int t : layers[l].tiles) {
+      if (t < 0 || t >= static_cast<int>(tiles.size()) || tiles[t].layer != static_cast<int>(l) || listed[t]++) {
+        return std::unexpected(Invalid("layer " + std::to_string(l) + " lists tile " + std::to_string(t) +
+                                       " that is not one of its own or is listed twice"));
+      }
+    }
+  }
+  for (std::size_t t = 0; t < tiles.size(); ++t) {
+    if (!listed[t]) return std::unexpected(Invalid(TileName(t) + " is listed by no layer"));
+  }
+  for (std::size_t l = 0; l < layers.size(); ++l) {
+    for (std::size_t k = 0; k < covered[l].size(); ++k) {
+      if (!covered[l][k]) {
+        const auto inputs = static_cast<std::size_t>(layers[l].inputs);
+        return std::unexpected(Invalid("layer " + std::to_string(l) + " weight (" + std::to_string(k / inputs) + ", " +
+                                       std::to_string(k % inputs) + ") is on no tile"));
+      }
+    }
+  }
+  return {};
+}
+
+std::vector<Eigen::MatrixXd> TargetConductances(const Plan& plan) {
+  std::vector<Eigen::MatrixXd> out;
+  out.reserve(plan.tiles.size());
+  const double g_min = plan.chip.device.memristor.g_min_s;
+  for (const auto& tile : plan.tiles) out.push_back(tile.target_g_s.unaryExpr([g_min](double g) {
+    return std::isnan(g) ? g_min : g;
+  }));
+  return out;
+}
+
+Expected<Model> WeightsFromPlan(const Plan& plan, const std::vector<Eigen::MatrixXd>& tile_conductances,
+                                bool ir_drop, int threads) {
+  if (tile_conductances.size() != plan.tiles.size()) {
+    return Fail(ErrorCode::kInvalidArgument, "plan has " + std::to_string(plan.tiles.size()) + " tiles but " +
+                                                 std::to_string(tile_conductances.size()) +
+                                                 " conductance matrices were given");
+  }
+  const auto& geometry = plan.chip.tiles;
+  for (std::size_t t = 0; t < tile_conductances.size(); ++t) {
+    const auto& g = tile_conductances[t];
+    if (g.rows() != geometry.rows || g.cols() != geometry.columns) {
+      return Fail(ErrorCode::kInvalidArgument, TileName(t) + " conductances are " + std::to_string(g.rows()) + "x" +
+                                                   std::to_string(g.cols()) + " but the chip's tiles are " +
+                                                   std::to_string(geometry.rows) + "x" +
+                                                   std::to_string(geometry.columns));
+    }
+    if (!g.allFinite() || (g.array() < 0).any()) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  TileName(t) + " conductances must be finite and non-negative siemens");
+    }
+  }
+  // The conductance each used cell presents to its input row: G itself, or (M^T) under IR drop.
+  std::vector<Eigen::MatrixXd> effective(tile_conductances.size());
+  const int n = static_cast<int>(tile_conductances.size());
+#pragma omp parallel for schedule(dynamic) num_threads(Threads(threads))
+  for (int t = 0; t < n; ++t) {
+    if (!ir_drop) {
+      effective[t] = tile_conductances[t];
+      continue;
+    }
+    auto circuit = device_models::TileCircuit::Create(tile_conductances[t], plan.chip.wires);
+    XBAR_CHECK(circuit.has_value());  // shapes and values checked above, wires by the chip
+    effective[t] = circuit->EffectiveMatrix().transpose();
+  }
+  Model model;
+  model.name = plan.model_name;
+  model.neuron = plan.neuron;
+  model.encoding = plan.encoding;
+  for (const auto& layer : plan.layers) model.weights.push_back(Eigen::MatrixXf::Zero(layer.outputs, layer.inputs));
+  for (std::size_t t = 0; t < plan.tiles.size(); ++t) {
+    const PlanTile& tile = plan.tiles[t];
+    const PlanLayer& layer = plan.layers[tile.layer];
+    const Eigen::MatrixXd& g = effective[t];
+    Eigen::MatrixXf& w = model.weights[tile.layer];
+    for (int k = 0; k < tile.outputs; ++k) {
+      const int o = tile.column_offset + k;
+      for (int r = 0; r < tile.rows; ++r) {
+        const double diff = plan.scheme == MappingScheme::kDifferential ? g(r, 2 * k) - g(r, 2 * k + 1)
+                                                                         : g(r, k) - g(r, tile.outputs);
+        w(o, tile.row_offset + r) += static_cast<float>(layer.scale[o] * diff);
+      }
+    }
+  }
+  return model;
+}
+
+}  // namespace xbar::compiler

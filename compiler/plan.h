@@ -1,0 +1,134 @@
+// The compiled plan as plain C++: which weights sit on which tile, row and column, at which conductance.
+//
+// Written by the pass pipeline (compiler/compile.h), stored as .xbp by compiler/plan_io.h (schema
+// xbar.v1.Plan); the mapping schemes and the tile layout are explained in docs/compiler.md.
+#pragma once
+
+#include <Eigen/Core>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "compiler/model.h"
+#include "device_models/chip.h"
+#include "support/error.h"
+
+namespace xbar::compiler {
+
+/// How a signed weight becomes conductances.
+enum class MappingScheme {
+  kDifferential,  // W = scale * (G+ - G-): two bit lines per output (2j: G+, 2j+1: G-)
+  kOffset,        // W = scale * (G - G_ref): one bit line per output, one reference column per tile
+};
+const char* MappingSchemeName(MappingScheme scheme);
+
+/// Which weights share one scale factor.
+enum class ScaleGranularity {
+  kLayer,   // one scale per layer (folds into the inter-layer scale)
+  kColumn,  // one scale per output neuron (a per-column gain in the periphery)
+};
+const char* ScaleGranularityName(ScaleGranularity granularity);
+
+/// How the clip value |w| <= w_clip of each scale group is chosen.
+enum class ClipMode {
+  kMax,         // w_clip = max |w| of the group: nothing is clipped
+  kValue,       // w_clip = a given absolute value
+  kPercentile,  // w_clip = the given percentile of |w| in the group
+};
+const char* ClipModeName(ClipMode mode);
+
+inline constexpr double kNotMeasured = std::numeric_limits<double>::quiet_NaN();
+
+/// One tile of a layer. The used block is the top-left `rows` x `used_columns` corner of the
+/// physical tile: word line r carries layer input row_offset + r; with differential pairs bit
+/// lines 2k and 2k+1 carry G+ and G- of output column_offset + k, with the offset scheme bit line k
+/// carries output column_offset + k and bit line `outputs` is the tile's reference column. Every
+/// cell outside the used block is unused (spares and leftovers) and is held at g_min (RESET).
+struct PlanTile {
+  int layer = 0;
+  int physical_index = -1;   // tile on the chip, [0, chip.tiles.count); -1 before placement
+  int row_offset = 0;        // first layer input (matrix column of W) on this tile
+  int column_offset = 0;     // first layer output (matrix row of W) on this tile
+  int rows = 0;              // word lines used, one per input
+  int outputs = 0;           // outputs (neurons) fed by this tile
+  int used_columns = 0;      // bit lines used: 2 * outputs (differential) or outputs + 1 (offset)
+  int spare_rows = 0;        // physical rows left unused (chip spares included)
+  int spare_columns = 0;     // physical columns left unused (chip spares included)
+  Eigen::MatrixXi levels;      // physical rows x columns: quantiser level index, -1 unused
+  Eigen::MatrixXd target_g_s;  // physical rows x columns: conductance to program, S; NaN unused
+  double residual_before = kNotMeasured;  // ||M(G_ideal)^T - G_ideal||_F / ||G_ideal||_F, used block
+  double residual_after = kNotMeasured;   // the same with the compensated targets
+  int compensation_iterations = 0;        // effective-matrix evaluations spent on this tile
+
+  bool Used(Eigen::Index r, Eigen::Index c) const { return r < rows && c < used_columns; }
+};
+
+/// One layer: its scale factors, its tiles and its quantisation error.
+struct PlanLayer {
+  int inputs = 0;
+  int outputs = 0;
+  std::vector<double> scale;  // per output: weight units per siemens, W = scale * (G+ - G-) or (G - G_ref)
+  std::vector<double> clip;   // per output: |w| clip value, weight units
+  int reference_level = -1;   // offset scheme: level of every reference cell; -1 for differential
+  std::vector<int> tiles;     // indices into Plan::tiles; tiles with equal column_offset add currents
+  double rms_error = kNotMeasured;  // ||W_q - W||_F / ||W||_F of the dequantised weights
+  double max_abs_error = kNotMeasured;  // max |W_q - W|, weight units
+  double clipped_fraction = 0;  // fraction of weights with |w| > clip, [0, 1]
+};
+
+/// A named figure a pass reported (declared in the pass's metadata, compile.h).
+struct Statistic {
+  std::string name;
+  double value = 0;
+  std::string unit;
+};
+
+/// What one pass did.
+struct PassReport {
+  std::string pass;
+  double seconds = 0;
+  std::vector<Statistic> statistics;
+};
+
+/// A model compiled for a chip: everything later stages need to program and run it.
+struct Plan {
+  std::string model_name;
+  device_models::MifParams neuron;
+  Encoding encoding;
+  device_models::ChipSpec chip;
+  MappingScheme scheme = MappingScheme::kDifferential;
+  ScaleGranularity scale_granularity = ScaleGranularity::kLayer;
+  ClipMode clip_mode = ClipMode::kMax;
+  double clip_value = 0;       // kValue: the clip, weight units
+  double clip_percentile = 0;  // kPercentile: the percentile, (0, 100]
+  bool compensated = false;    // targets pre-distorted against IR drop
+  std::vector<PlanLayer> layers;
+  std::vector<PlanTile> tiles;
+  std::vector<PassReport> passes;
+  double compile_seconds = 0;
+
+  /// Tiles placed on the chip.
+  int TilesUsed() const;
+  /// Used cells over the usable (non-spare) cells of the tiles used, [0, 1].
+  double CellUtilisation() const;
+  /// Checks internal consistency: the chip, the layers chaining, every tile inside its layer and
+  /// the chip, shapes, levels, distinct physical tiles, and every weight on exactly one tile
+  /// (kInvalidArgument naming the layer or tile).
+  Expected<void> Validate() const;
+};
+
+/// The conductance each tile should hold, physical rows x columns in siemens: the targets, with
+/// unused cells at g_min (their RESET state).
+std::vector<Eigen::MatrixXd> TargetConductances(const Plan& plan);
+
+/// Rebuilds the network the chip realises from tile conductances (e.g. TargetConductances, or
+/// conductances read back after programming), one physical rows x columns matrix per plan tile,
+/// siemens. With `ir_drop` every tile acts through its exact effective matrix under the chip's
+/// wires (TileCircuit::EffectiveMatrix), otherwise through G itself. Weights are dequantised per
+/// output (W = scale * (G+ - G-) or scale * (G - G_ref of the same row)) and row-split tiles add.
+/// The neuron and encoding come from the plan. Errors (kInvalidArgument): wrong count or shape,
+/// negative or non-finite conductances.
+Expected<Model> WeightsFromPlan(const Plan& plan, const std::vector<Eigen::MatrixXd>& tile_conductances,
+                                bool ir_drop, int threads = 0);
+
+}  // namespace xbar::compiler

@@ -1,0 +1,110 @@
+// xbar compile: map a model onto a chip's tiles and write the plan (.xbp).
+#include <cstdio>
+#include <map>
+
+#include "compiler/chip_io.h"
+#include "compiler/compile.h"
+#include "compiler/import.h"
+#include "compiler/plan_io.h"
+#include "tools/xbar/cli.h"
+
+namespace xbar::tools {
+
+int RunCompile(int argc, char** argv) {
+  const std::string name = "compile";
+  CommonOptions common;
+  std::string model_path, chip_path, out_path;
+  bool list_passes = false;
+  po::options_description desc("options");
+  AddCommonOptions(desc, common);
+  desc.add_options()
+      ("model", po::value(&model_path), "model: .xbm, .onnx, or .npy weight files separated by commas")
+      ("chip", po::value(&chip_path), "chip description (.textproto, e.g. chips/default.textproto)")
+      ("out,o", po::value(&out_path), "plan file to write (.xbp)")
+      ("list-passes", po::bool_switch(&list_passes), "list the passes, their options and statistics, and exit");
+  // One flag per pass option, from the passes' own metadata.
+  std::map<std::string, std::pair<std::string, std::string>> pass_flags;
+  for (const auto& pass : compiler::Passes()) {
+    for (const auto& option : pass.options) {
+      const std::string flag = std::string(pass.name) + "-" + std::string(option.name);
+      pass_flags[flag] = {std::string(pass.name), std::string(option.name)};
+      desc.add_options()(flag.c_str(), po::value<std::string>(),
+                         (std::string(option.help) + " (default " + std::string(option.default_value) + ")").c_str());
+    }
+  }
+  po::positional_options_description positional;
+  positional.add("model", 1);
+  po::variables_map vm;
+  if (auto code = Parse(name, "MODEL --chip CHIP -o PLAN [options]", argc, argv, desc, &positional, vm)) return *code;
+  if (list_passes) {
+    std::printf("%s", compiler::FormatPassList().c_str());
+    return 0;
+  }
+  if (model_path.empty() || chip_path.empty() || out_path.empty()) {
+    return ReportError(name, Error{ErrorCode::kInvalidArgument,
+                                   "MODEL, --chip and -o are required (xbar compile MODEL --chip CHIP -o PLAN)"});
+  }
+  compiler::CompileOptions options;
+  options.threads = common.threads;
+  for (const auto& [flag, target] : pass_flags) {
+    if (!vm.count(flag)) continue;
+    auto ok = compiler::SetPassOption(options, target.first, target.second, vm[flag].as<std::string>());
+    if (!ok) return ReportError(name, ok.error());
+  }
+  auto model = compiler::ImportModel(model_path);
+  if (!model) return ReportError(name, model.error());
+  auto chip = compiler::ReadChipText(chip_path);
+  if (!chip) return ReportError(name, chip.error());
+  auto plan = compiler::Compile(*model, *chip, options);
+  if (!plan) return ReportError(name, plan.error());
+  if (auto ok = compiler::WritePlan(out_path, *plan); !ok) return ReportError(name, ok.error());
+
+  const auto& geometry = plan->chip.tiles;
+  std::printf("%s on %s: %d of %d tiles of %dx%d (%.1f%%), %.1f%% of their usable cells; %s mapping, %s scale\n",
+              plan->model_name.c_str(), plan->chip.name.c_str(), plan->TilesUsed(), geometry.count, geometry.rows,
+              geometry.columns, 100.0 * plan->TilesUsed() / geometry.count, 100 * plan->CellUtilisation(),
+              compiler::MappingSchemeName(plan->scheme), compiler::ScaleGranularityName(plan->scale_granularity));
+  Json layers = Json::Array();
+  for (std::size_t l = 0; l < plan->layers.size(); ++l) {
+    const auto& layer = plan->layers[l];
+    std::printf("  layer %zu (%d -> %d): %zu tiles, quantisation error %.2f%% rms, %.3f%% clipped\n", l,
+                layer.inputs, layer.outputs, layer.tiles.size(), 100 * layer.rms_error, 100 * layer.clipped_fraction);
+    layers.Push(Json::Object()
+                    .Set("inputs", layer.inputs)
+                    .Set("outputs", layer.outputs)
+                    .Set("tiles", static_cast<int>(layer.tiles.size()))
+                    .Set("rms_error", layer.rms_error)
+                    .Set("max_abs_error", layer.max_abs_error)
+                    .Set("clipped_fraction", layer.clipped_fraction));
+  }
+  Json passes = Json::Object();
+  for (const auto& report : plan->passes) {
+    Json stats = Json::Object().Set("seconds", report.seconds);
+    for (const auto& stat : report.statistics) stats.Set(stat.name, stat.value);
+    passes.Set(report.pass, stats);
+    if (report.pass == "compensate") {
+      std::map<std::string, double> value;
+      for (const auto& stat : report.statistics) value[stat.name] = stat.value;
+      std::printf("  IR-drop residual ||M^T - G|| / ||G||, mean over tiles: %.2f%% before, %.2f%% after "
+                  "compensation (worst tile %.2f%%)\n",
+                  100 * value["residual-before"], 100 * value["residual-after"], 100 * value["residual-after-max"]);
+    }
+  }
+  if (!plan->compensated) std::printf("  IR-drop compensation off\n");
+  std::printf("wrote %s in %.1f s\n", out_path.c_str(), plan->compile_seconds);
+  EmitJson(common, Json::Object()
+                       .Set("model", model_path)
+                       .Set("chip", chip_path)
+                       .Set("plan", out_path)
+                       .Set("scheme", compiler::MappingSchemeName(plan->scheme))
+                       .Set("scale", compiler::ScaleGranularityName(plan->scale_granularity))
+                       .Set("tiles_used", plan->TilesUsed())
+                       .Set("tiles_available", geometry.count)
+                       .Set("cell_utilisation", plan->CellUtilisation())
+                       .Set("layers", layers)
+                       .Set("passes", passes)
+                       .Set("seconds", plan->compile_seconds));
+  return 0;
+}
+
+}  // namespace xbar::tools
