@@ -49,7 +49,7 @@ TEST(XbarCli, HelpListsTheSubcommands) {
 }
 
 TEST(XbarCli, EverySubcommandHasHelpAndTheCommonOptions) {
-  for (const char* sub : {"train", "eval", "tile-solve", "spice tile", "spice neuron"}) {
+  for (const char* sub : {"train", "eval", "compile", "program", "tile-solve", "spice tile", "spice neuron"}) {
     auto r = Xbar(std::string(sub) + " --help");
     EXPECT_EQ(r.exit_code, 0) << sub;
     for (const char* opt : {"--json", "--seed", "--data-dir", "--help"}) {
@@ -279,6 +279,39 @@ TEST(XbarCli, CompileSaysWhenTheModelDoesNotFitTheChip) {
   auto bad = Xbar("compile " + src + "/models/mnist.xbm --chip " + chip + " -o " + plan + " --quantize-clip huge");
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_EQ(bad.err, "xbar compile: error: --quantize-clip 'huge' must be max, value or percentile\n");
+}
+
+TEST(XbarCli, ProgramsACompiledPlanAndWritesPulsesCsvAndState) {
+  // A small network imported from .npy weights, compiled onto the default chip, then programmed.
+  const std::string w1 = (kTmp / "pw1.npy").string(), w2 = (kTmp / "pw2.npy").string();
+  Eigen::MatrixXd a = Eigen::MatrixXd::Random(40, 12) * 0.2, b = Eigen::MatrixXd::Random(12, 4) * 0.3;
+  ASSERT_TRUE(xbar::WriteNpy(w1, a).has_value());
+  ASSERT_TRUE(xbar::WriteNpy(w2, b).has_value());
+  const std::string plan = (kTmp / "p.xbp").string(), prog = (kTmp / "p.xbpulse").string();
+  const std::string csv = (kTmp / "p.csv").string(), state = (kTmp / "p.xbcs").string();
+  auto c = Xbar("compile " + w1 + "," + w2 + " --chip " + std::string(XBAR_SOURCE_DIR) +
+                "/chips/default.textproto -q -o " + plan);
+  ASSERT_EQ(c.exit_code, 0) << c.err;
+  auto p = Xbar("program " + plan + " -o " + prog + " --csv " + csv + " --state " + state + " --json -q");
+  ASSERT_EQ(p.exit_code, 0) << p.err;
+  // Every cell of both layers' tiles (differential pairs: two columns per weight) is accounted for.
+  EXPECT_NE(p.out.find("\"cells\":"), std::string::npos);
+  EXPECT_NE(p.out.find("\"scheme\":\"model-predicted\""), std::string::npos);
+  ASSERT_TRUE(fs::exists(prog) && fs::exists(state) && fs::exists(csv));
+  std::ifstream in(csv);
+  std::string header;
+  std::getline(in, header);
+  EXPECT_EQ(header, "tile,row,col,op,amplitude_v,width_s,read_code,read_g_s");
+  // Same seeds, same program, byte for byte.
+  const std::string again = (kTmp / "p2.xbpulse").string();
+  ASSERT_EQ(Xbar("program " + plan + " -o " + again + " -q").exit_code, 0);
+  EXPECT_EQ(*xbar::ReadFile(prog), *xbar::ReadFile(again));
+  auto bad = Xbar("program " + plan + " -o " + again + " --scheme guesswork");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_EQ(Lines(bad.err), 1);
+  auto damaged = Xbar("program " + csv + " -o " + again);
+  EXPECT_EQ(damaged.exit_code, 1);
+  EXPECT_EQ(Lines(damaged.err), 1);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@ int RunEval(int argc, char** argv);
 int RunTileSolve(int argc, char** argv);
 int RunSpice(int argc, char** argv);
 int RunCompile(int argc, char** argv);
+int RunProgram(int argc, char** argv);
 }  // namespace xbar::tools
 
 namespace {
@@ -23,6 +24,8 @@ constexpr Subcommand kSubcommands[] = {
     {"train", "train the memristive spiking network (BPTT on the MIF dynamics)", xbar::tools::RunTrain},
     {"eval", "test accuracy of a model on a data set", xbar::tools::RunEval},
     {"compile", "map a model onto a chip's tiles and write the plan (.xbp)", xbar::tools::RunCompile},
+    {"program", "write-verify pulses for every cell of a plan on a simulated chip (.xbpulse, CSV, state)",
+     xbar::tools::RunProgram},
     {"spice", "ngspice netlists of a tile or of the MIF neuron (--run checks them)", xbar::tools::RunSpice},
     {"tile-solve", "column currents of a crossbar tile with IR drop (exact nodal solve)", xbar::tools::RunTileSolve},
 };

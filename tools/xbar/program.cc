@@ -1,0 +1,97 @@
+// xbar program: write-verify programming of a plan's cells on a simulated chip instance.
+#include <chrono>
+#include <cstdio>
+
+#include "compiler/chip_state_io.h"
+#include "compiler/plan_io.h"
+#include "compiler/program_gen.h"
+#include "compiler/pulse_io.h"
+#include "device_models/chip_instance.h"
+#include "tools/xbar/cli.h"
+
+namespace xbar::tools {
+
+int RunProgram(int argc, char** argv) {
+  const std::string name = "program";
+  CommonOptions common;
+  std::string plan_path, out_path, csv_path, state_path, scheme = "predicted";
+  compiler::ProgramOptions options;
+  uint64_t chip_seed = 1;
+  po::options_description desc("options");
+  AddCommonOptions(desc, common);
+  desc.add_options()
+      ("plan", po::value(&plan_path)->required(), "plan from xbar compile (.xbp)")
+      ("out,o", po::value(&out_path)->required(), "pulse program to write (.xbpulse)")
+      ("csv", po::value(&csv_path), "also write the pulses as CSV for instruments")
+      ("state", po::value(&state_path), "also write the programmed chip state (.xbcs)")
+      ("chip-seed", po::value(&chip_seed)->default_value(chip_seed),
+       "seed of the chip instance (device-to-device spreads, stuck cells)")
+      ("scheme", po::value(&scheme)->default_value(scheme), "write-verify scheme: predicted, ispp or fixed")
+      ("tolerance", po::value(&options.tolerance_s)->default_value(0.0),
+       "verify band, siemens (0: the chip's verify tolerance)")
+      ("max-pulses", po::value(&options.max_pulses)->default_value(0), "pulse budget per cell (0: the chip's)");
+  po::positional_options_description positional;
+  positional.add("plan", 1);
+  po::variables_map vm;
+  if (auto code = Parse(name, "PLAN.xbp -o PROGRAM.xbpulse [--csv P.csv] [--state S.xbcs] [options]", argc, argv,
+                        desc, &positional, vm)) {
+    return *code;
+  }
+  auto parsed_scheme = compiler::ProgramSchemeByName(scheme == "predicted" ? "model-predicted" : scheme);
+  if (!parsed_scheme) return ReportError(name, parsed_scheme.error());
+  options.scheme = *parsed_scheme;
+  options.seed = common.seed;
+  options.threads = common.threads;
+  auto plan = compiler::ReadPlan(plan_path);
+  if (!plan) return ReportError(name, plan.error());
+  auto chip = device_models::ChipInstance::Create(plan->chip, chip_seed);
+  if (!chip) return ReportError(name, chip.error());
+  std::vector<compiler::TileTargets> targets;
+  for (const auto& tile : plan->tiles) targets.push_back({tile.physical_index, tile.target_g_s});
+  const auto t0 = std::chrono::steady_clock::now();
+  auto program = compiler::GenerateProgram(targets, *chip, options);
+  if (!program) return ReportError(name, program.error());
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (auto ok = compiler::WritePulseProgram(out_path, *program); !ok) return ReportError(name, ok.error());
+  if (!csv_path.empty()) {
+    if (auto ok = compiler::WritePulseCsv(csv_path, *program); !ok) return ReportError(name, ok.error());
+  }
+  if (!state_path.empty()) {
+    if (auto ok = compiler::WriteChipState(state_path, compiler::ProgrammedState(*program, *chip)); !ok) {
+      return ReportError(name, ok.error());
+    }
+  }
+  const auto& s = program->statistics;
+  Json outcomes = Json::Object();
+  for (int k = 0; k < compiler::kCellOutcomes; ++k) {
+    outcomes.Set(std::string(compiler::CellOutcomeName(static_cast<compiler::CellOutcome>(k))), s.outcomes[k]);
+  }
+  if (!common.quiet) {
+    std::fprintf(stderr,
+                 "%s: %lld cells on %zu tiles, %.2f pulses per cell (p99 %.0f), %lld failed (%.2f %%), "
+                 "error %.3f uS mean / %.3f uS p99, %.3f s and %.3g J on the chip, %.1f s to simulate\n",
+                 std::string(compiler::ProgramSchemeName(options.scheme)).c_str(), static_cast<long long>(s.cells),
+                 program->tiles.size(), s.pulses_mean, s.pulses_p99, static_cast<long long>(s.failed()),
+                 s.cells ? 100.0 * static_cast<double>(s.failed()) / static_cast<double>(s.cells) : 0.0,
+                 s.error_mean_s * 1e6, s.error_p99_s * 1e6, s.time_parallel_tiles_s,
+                 s.pulse_energy_j + s.read_energy_j, seconds);
+  }
+  EmitJson(common, Json::Object()
+                       .Set("program", out_path)
+                       .Set("scheme", std::string(compiler::ProgramSchemeName(options.scheme)))
+                       .Set("cells", s.cells)
+                       .Set("pulses", s.pulses)
+                       .Set("pulses_per_cell_mean", s.pulses_mean)
+                       .Set("pulses_per_cell_p99", s.pulses_p99)
+                       .Set("failed", s.failed())
+                       .Set("outcomes", outcomes)
+                       .Set("error_mean_s", s.error_mean_s)
+                       .Set("error_p99_s", s.error_p99_s)
+                       .Set("chip_time_s", s.time_parallel_tiles_s)
+                       .Set("chip_time_serial_s", s.time_s)
+                       .Set("energy_j", s.pulse_energy_j + s.read_energy_j)
+                       .Set("seconds", seconds));
+  return 0;
+}
+
+}  // namespace xbar::tools
