@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "support/file_io.h"
+#include "tests/testing/temp.h"
 
 namespace xbar::compiler {
 namespace {
@@ -21,7 +22,7 @@ std::string ChipPath(const std::string& name) {
 }
 
 std::string TempPath(const std::string& name) {
-  return (fs::temp_directory_path() / ("xbar_chip_" + name)).string();
+  return (::xbar::testing::TempDir() / ("xbar_chip_" + name)).string();
 }
 
 // Writes `text` to a temporary file and reads it as a chip; the file is removed again.

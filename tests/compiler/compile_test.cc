@@ -15,6 +15,7 @@
 #include "runtime/dataset.h"
 #include "runtime/trainer.h"
 #include "support/file_io.h"
+#include "tests/testing/temp.h"
 
 namespace xbar::compiler {
 namespace {
@@ -54,7 +55,7 @@ CompileOptions NoCompensation() {
 }
 
 std::string TempPath(const std::string& name) {
-  return (std::filesystem::temp_directory_path() / ("xbar_compile_" + name)).string();
+  return (::xbar::testing::TempDir() / ("xbar_compile_" + name)).string();
 }
 
 // W_q = clip / steps * round(clamp(w) / clip * steps), the quantiser's definition.

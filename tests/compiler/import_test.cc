@@ -11,6 +11,7 @@
 #include "runtime/snn.h"
 #include "support/file_io.h"
 #include "support/npy.h"
+#include "tests/testing/temp.h"
 
 namespace xbar::compiler {
 namespace {
@@ -20,7 +21,7 @@ namespace fs = std::filesystem;
 std::string Data(const std::string& name) { return std::string(XBAR_SOURCE_DIR) + "/tests/data/" + name; }
 
 std::string TempPath(const std::string& name) {
-  return (fs::temp_directory_path() / ("xbar_import_" + name)).string();
+  return (::xbar::testing::TempDir() / ("xbar_import_" + name)).string();
 }
 
 /// The encoding tests/data/make_onnx.py used (T = 20, P = 5, the other values are xbar's defaults).
@@ -194,7 +195,9 @@ TEST(ImportOnnx, RejectsANonZeroBias) {
 }
 
 TEST(ImportOnnx, RejectsTruncatedAndEmptyFiles) {
-  const std::string bytes = *ReadFile(Data("mlp.onnx"));
+  const auto file = ReadFile(Data("mlp.onnx"));
+  ASSERT_TRUE(file.has_value()) << file.error().message;
+  const std::string& bytes = *file;
   const std::string path = TempPath("truncated.onnx");
   ASSERT_TRUE(WriteFileAtomic(path, bytes.substr(0, bytes.size() / 2)).has_value());
   Error e = MustFail(path);

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "support/file_io.h"
+#include "tests/testing/temp.h"
 
 namespace xbar::compiler {
 namespace {
@@ -28,7 +29,7 @@ Model SmallModel() {
 }
 
 std::string TempPath(const std::string& name) {
-  return (std::filesystem::temp_directory_path() / ("xbar_model_" + name)).string();
+  return (::xbar::testing::TempDir() / ("xbar_model_" + name)).string();
 }
 
 TEST(ModelIo, RoundTripsEveryField) {

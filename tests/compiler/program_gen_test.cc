@@ -15,6 +15,7 @@
 #include "compiler/chip_state_io.h"
 #include "compiler/pulse_io.h"
 #include "support/file_io.h"
+#include "tests/testing/temp.h"
 
 namespace xbar::compiler {
 namespace {
@@ -25,7 +26,7 @@ namespace fs = std::filesystem;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 std::string TempPath(const std::string& name) {
-  return (fs::temp_directory_path() / ("xbar_program_" + name)).string();
+  return (::xbar::testing::TempDir() / ("xbar_program_" + name)).string();
 }
 
 // The default chip (PCM) with a few tiles.

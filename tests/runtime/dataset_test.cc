@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "support/idx.h"
+#include "tests/testing/temp.h"
 
 namespace xbar::runtime {
 namespace {
@@ -71,7 +72,7 @@ TEST(Idx, RejectsBadMagicWrongRankAndSizeMismatch) {
 }
 
 TEST(Dataset, TruncatedImageFileIsRejectedNamingIt) {
-  const auto dir = std::filesystem::temp_directory_path() / "xbar_dataset_test" / "mnist";
+  const auto dir = ::xbar::testing::TempDir() / "xbar_dataset_test" / "mnist";
   std::filesystem::create_directories(dir);
   for (const char* f : {"t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"}) {
     std::filesystem::copy_file(Data() + "/mnist/" + f, dir / f,

@@ -7,6 +7,7 @@
 
 #include "support/json.h"
 #include "support/rng.h"
+#include "tests/testing/temp.h"
 
 namespace xbar {
 namespace {
@@ -14,7 +15,7 @@ namespace {
 constexpr ArtifactKind kKind{"TST1", "test file", 3};
 
 std::string TempPath(const std::string& name) {
-  return (std::filesystem::temp_directory_path() / ("xbar_support_" + name)).string();
+  return (::xbar::testing::TempDir() / ("xbar_support_" + name)).string();
 }
 
 TEST(Crc32, MatchesTheStandardCheckValue) {
@@ -28,7 +29,7 @@ TEST(Artifact, RoundTripsAndLeavesNoTemporaryFiles) {
   auto back = ReadArtifact(path, kKind);
   ASSERT_TRUE(back.has_value()) << back.error().message;
   EXPECT_EQ(*back, "payload bytes");
-  for (const auto& entry : std::filesystem::directory_iterator(std::filesystem::temp_directory_path())) {
+  for (const auto& entry : std::filesystem::directory_iterator(::xbar::testing::TempDir())) {
     EXPECT_EQ(entry.path().filename().string().find("xbar_support_roundtrip.bin.tmp"), std::string::npos);
   }
   std::filesystem::remove(path);

@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "support/file_io.h"
+#include "tests/testing/temp.h"
 
 namespace xbar {
 namespace {
@@ -14,8 +15,8 @@ namespace {
 namespace fs = std::filesystem;
 
 std::string Tmp(const std::string& name) {
-  fs::create_directories(fs::temp_directory_path() / "xbar_npy_test");
-  return (fs::temp_directory_path() / "xbar_npy_test" / name).string();
+  fs::create_directories(::xbar::testing::TempDir() / "xbar_npy_test");
+  return (::xbar::testing::TempDir() / "xbar_npy_test" / name).string();
 }
 
 void NumPy(const std::string& code) {
@@ -58,6 +59,7 @@ TEST(Npy, RejectsWhatItCannotReadNamingTheFile) {
   NumPy("np.save('" + Tmp("fortran.npy") + "', np.asfortranarray(np.ones((2, 3))))");
   NumPy("np.save('" + Tmp("cube.npy") + "', np.ones((2, 2, 2)))");
   NumPy("np.save('" + Tmp("big.npy") + "', np.ones(4, dtype='>f8'))");
+  NumPy("np.save('" + Tmp("np64.npy") + "', np.arange(12, dtype=np.float64).reshape(3, 4) / 8)");
   EXPECT_EQ(ReadNpy(Tmp("int.npy")).error().message,
             Tmp("int.npy") + ": dtype '<i8' is not supported (use float64 '<f8' or float32 '<f4')");
   EXPECT_EQ(ReadNpy(Tmp("fortran.npy")).error().message,

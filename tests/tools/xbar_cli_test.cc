@@ -9,6 +9,7 @@
 
 #include "support/file_io.h"
 #include "support/npy.h"
+#include "tests/testing/temp.h"
 
 namespace {
 
@@ -19,7 +20,7 @@ struct Run {
   std::string out, err;
 };
 
-const fs::path kTmp = fs::temp_directory_path() / "xbar_cli_test";
+const fs::path kTmp = ::xbar::testing::TempDir();
 
 Run Xbar(const std::string& args) {
   fs::create_directories(kTmp);
