@@ -4,7 +4,6 @@
 
 #include "compiler/chip_io.h"
 #include "compiler/compile.h"
-#include "compiler/import.h"
 #include "compiler/plan_io.h"
 #include "tools/xbar/cli.h"
 
@@ -15,8 +14,10 @@ int RunCompile(int argc, char** argv) {
   CommonOptions common;
   std::string model_path, chip_path, out_path;
   bool list_passes = false;
+  ModelOptions model_options;
   po::options_description desc("options");
   AddCommonOptions(desc, common);
+  AddModelOptions(desc, model_options);
   desc.add_options()
       ("model", po::value(&model_path), "model: .xbm, .onnx, or .npy weight files separated by commas")
       ("chip", po::value(&chip_path), "chip description (.textproto, e.g. chips/default.textproto)")
@@ -51,7 +52,8 @@ int RunCompile(int argc, char** argv) {
     auto ok = compiler::SetPassOption(options, target.first, target.second, vm[flag].as<std::string>());
     if (!ok) return ReportError(name, ok.error());
   }
-  auto model = compiler::ImportModel(model_path);
+  if (auto ok = FinishModelOptions(model_options); !ok) return ReportError(name, ok.error());
+  auto model = LoadModel(model_path, model_options, vm);
   if (!model) return ReportError(name, model.error());
   auto chip = compiler::ReadChipText(chip_path);
   if (!chip) return ReportError(name, chip.error());
