@@ -20,6 +20,7 @@ namespace {
 
 namespace dm = xbar::device_models;
 using xbar::compiler::CellOutcome;
+using xbar::compiler::ConvergedPulsesMean;
 using xbar::compiler::GenerateProgram;
 using xbar::compiler::ProgramOptions;
 using xbar::compiler::ProgramScheme;
@@ -89,18 +90,6 @@ Run Program(dm::ChipSpec chip, int64_t cells, const ProgramOptions& options) {
   return run;
 }
 
-// Mean pulses of the cells that reached the tolerance: what a scheme needs to get there.
-double ConvergedPulsesMean(const PulseProgram& program) {
-  double pulses = 0, cells = 0;
-  for (const auto& t : program.tiles) {
-    for (const auto& c : t.cells) {
-      if (c.outcome != CellOutcome::kConverged) continue;
-      pulses += c.pulses;
-      cells += 1;
-    }
-  }
-  return pulses / cells;
-}
 
 void Print(const char* chip, int64_t cells, ProgramScheme scheme, const Run& run) {
   const auto& s = run.program.statistics;

@@ -539,4 +539,16 @@ dm::ChipState ProgrammedState(const PulseProgram& program, const dm::ChipInstanc
   return chip.State(tiles);
 }
 
+double ConvergedPulsesMean(const PulseProgram& program) {
+  double pulses = 0, cells = 0;
+  for (const auto& t : program.tiles) {
+    for (const auto& c : t.cells) {
+      if (c.outcome != CellOutcome::kConverged) continue;
+      pulses += c.pulses;
+      cells += 1;
+    }
+  }
+  return cells > 0 ? pulses / cells : 0.0;
+}
+
 }  // namespace xbar::compiler

@@ -177,6 +177,9 @@ Expected<PulseProgram> GenerateProgram(const std::vector<TileTargets>& targets,
                                        device_models::ChipInstance& chip,
                                        const ProgramOptions& options);
 
+/// Mean programming pulses of the cells that converged: what a scheme needs to reach its band.
+double ConvergedPulsesMean(const PulseProgram& program);
+
 /// Snapshot of the tiles `program` touched, after programming.
 device_models::ChipState ProgrammedState(const PulseProgram& program,
                                          const device_models::ChipInstance& chip);

@@ -84,17 +84,6 @@ double ConvergedFraction(const ProgramStatistics& s) {
          static_cast<double>(s.cells);
 }
 
-double ConvergedPulsesMean(const PulseProgram& program) {
-  double pulses = 0, cells = 0;
-  for (const auto& t : program.tiles) {
-    for (const auto& c : t.cells) {
-      if (c.outcome != CellOutcome::kConverged) continue;
-      pulses += c.pulses;
-      cells += 1;
-    }
-  }
-  return pulses / cells;
-}
 
 // Convergence over 4096 cells: almost all converge, and the true error of the converged cells
 // stays within the tolerance plus what the verify read cannot see (half a code, read noise).
