@@ -16,9 +16,6 @@ namespace {
 
 namespace dm = device_models;
 
-// Base of the per-word-line streams of a run's noise (the chip's devices use stream 0 of the chip
-// seed; this is a different base seed, kept apart by the stream number as well).
-constexpr uint64_t kProgramStream = 1;
 // Largest ladder the int16 pulse encoding can index.
 constexpr int kMaxRungs = 32767;
 // Model-predicted: learning rate of the log step scale, its clamp per update and overall.
@@ -439,7 +436,7 @@ Expected<PulseProgram> GenerateProgram(const std::vector<TileTargets>& targets,
     }
   }
   std::vector<RowResult> rows(units.size());
-  const uint64_t stream_seed = DeriveSeed(options.seed, kProgramStream);
+  const uint64_t stream_seed = DeriveSeed(options.seed, kProgramNoiseStream);
   const int threads = options.threads > 0 ? options.threads : omp_get_max_threads();
   const int64_t nunits = static_cast<int64_t>(units.size());
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)

@@ -22,6 +22,10 @@ namespace xbar::compiler {
 
 /// Target conductances of one physical tile (rows x columns of the chip's tile); NaN leaves a cell
 /// untouched (no pulse, no read).
+/// Stream id, under a run's seed, of the programming noise (per word line: DeriveSeed of this
+/// stream's seed and the line). GenerateProgram and every replay must draw from the same streams.
+inline constexpr uint64_t kProgramNoiseStream = 1;
+
 struct TileTargets {
   int tile = 0;
   Eigen::MatrixXd target_g_s;

@@ -6,7 +6,9 @@
 #include "compiler/plan_io.h"
 #include "compiler/program_gen.h"
 #include "compiler/pulse_io.h"
+#include "compiler/program_replay.h"
 #include "device_models/chip_instance.h"
+#include "runtime/rtl_chip.h"
 #include "tools/xbar/cli.h"
 
 namespace xbar::tools {
@@ -14,14 +16,23 @@ namespace xbar::tools {
 int RunProgram(int argc, char** argv) {
   const std::string name = "program";
   CommonOptions common;
-  std::string plan_path, out_path, csv_path, state_path, scheme = "predicted";
+  std::string plan_path, out_path, csv_path, state_path, scheme = "predicted", backend = "behavioural";
+  std::string replay_path, trace_path;
+  uint64_t cycle_budget = 1'000'000;
   compiler::ProgramOptions options;
   uint64_t chip_seed = 1;
   po::options_description desc("options");
   AddCommonOptions(desc, common);
   desc.add_options()
       ("plan", po::value(&plan_path)->required(), "plan from xbar compile (.xbp)")
-      ("out,o", po::value(&out_path)->required(), "pulse program to write (.xbpulse)")
+      ("out,o", po::value(&out_path), "pulse program to write (.xbpulse); not with --replay")
+      ("replay", po::value(&replay_path), "replay this pulse program instead of generating one")
+      ("backend", po::value(&backend)->default_value(backend),
+       "behavioural, or rtl: every pulse and verify read also goes through the SystemVerilog controller "
+       "under Verilator, and its reads must match")
+      ("trace", po::value(&trace_path), "rtl backend: write a VCD waveform here")
+      ("cycle-budget", po::value(&cycle_budget)->default_value(cycle_budget),
+       "rtl backend: clock cycles one command may take before the run fails")
       ("csv", po::value(&csv_path), "also write the pulses as CSV for instruments")
       ("state", po::value(&state_path), "also write the programmed chip state (.xbcs)")
       ("chip-seed", po::value(&chip_seed)->default_value(chip_seed),
@@ -33,9 +44,15 @@ int RunProgram(int argc, char** argv) {
   po::positional_options_description positional;
   positional.add("plan", 1);
   po::variables_map vm;
-  if (auto code = Parse(name, "PLAN.xbp -o PROGRAM.xbpulse [--csv P.csv] [--state S.xbcs] [options]", argc, argv,
+  if (auto code = Parse(name, "PLAN.xbp (-o PROGRAM.xbpulse | --replay PROGRAM.xbpulse) [--csv P.csv] [--state S.xbcs] [--backend rtl]", argc, argv,
                         desc, &positional, vm)) {
     return *code;
+  }
+  if (backend != "behavioural" && backend != "rtl") {
+    return ReportError(name, Error{ErrorCode::kInvalidArgument, "--backend '" + backend + "' must be behavioural or rtl"});
+  }
+  if (replay_path.empty() == out_path.empty()) {
+    return ReportError(name, Error{ErrorCode::kInvalidArgument, "give exactly one of -o (generate a program) and --replay"});
   }
   auto parsed_scheme = compiler::ProgramSchemeByName(scheme == "predicted" ? "model-predicted" : scheme);
   if (!parsed_scheme) return ReportError(name, parsed_scheme.error());
@@ -44,24 +61,49 @@ int RunProgram(int argc, char** argv) {
   options.threads = common.threads;
   auto plan = compiler::ReadPlan(plan_path);
   if (!plan) return ReportError(name, plan.error());
+  const auto t0 = std::chrono::steady_clock::now();
+  compiler::PulseProgram program;
+  if (replay_path.empty()) {
+    auto chip = device_models::ChipInstance::Create(plan->chip, chip_seed);
+    if (!chip) return ReportError(name, chip.error());
+    std::vector<compiler::TileTargets> targets;
+    for (const auto& tile : plan->tiles) targets.push_back({tile.physical_index, tile.target_g_s});
+    auto generated = compiler::GenerateProgram(targets, *chip, options);
+    if (!generated) return ReportError(name, generated.error());
+    program = std::move(*generated);
+  } else {
+    auto loaded = compiler::ReadPulseProgram(replay_path);
+    if (!loaded) return ReportError(name, loaded.error());
+    program = std::move(*loaded);
+    chip_seed = program.chip_seed;
+  }
+  // Every pulse and verify read again on a fresh instance of the same chip, through the chosen
+  // backend: the reads must be the ones the program recorded.
   auto chip = device_models::ChipInstance::Create(plan->chip, chip_seed);
   if (!chip) return ReportError(name, chip.error());
-  std::vector<compiler::TileTargets> targets;
-  for (const auto& tile : plan->tiles) targets.push_back({tile.physical_index, tile.target_g_s});
-  const auto t0 = std::chrono::steady_clock::now();
-  auto program = compiler::GenerateProgram(targets, *chip, options);
-  if (!program) return ReportError(name, program.error());
+  Expected<compiler::ReplayResult> replay =
+      backend == "rtl" ? runtime::ReplayOnRtl(program, *chip, {.rtl = {.trace_path = trace_path, .cycle_budget = cycle_budget}})
+                       : compiler::ReplayBehavioural(program, *chip);
+  if (!replay) return ReportError(name, WithContext(replay.error(), backend + " backend"));
+  if (replay->read_mismatches > 0) {
+    return ReportError(name, Error{ErrorCode::kDataLoss,
+                                   std::to_string(replay->read_mismatches) + " verify reads differ on the " + backend +
+                                       " backend (first: " + replay->first_mismatch +
+                                       "); is the pulse program for this plan and chip seed?"});
+  }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  if (auto ok = compiler::WritePulseProgram(out_path, *program); !ok) return ReportError(name, ok.error());
+  if (!out_path.empty()) {
+    if (auto ok = compiler::WritePulseProgram(out_path, program); !ok) return ReportError(name, ok.error());
+  }
   if (!csv_path.empty()) {
-    if (auto ok = compiler::WritePulseCsv(csv_path, *program); !ok) return ReportError(name, ok.error());
+    if (auto ok = compiler::WritePulseCsv(csv_path, program); !ok) return ReportError(name, ok.error());
   }
   if (!state_path.empty()) {
-    if (auto ok = compiler::WriteChipState(state_path, compiler::ProgrammedState(*program, *chip)); !ok) {
+    if (auto ok = compiler::WriteChipState(state_path, compiler::ProgrammedState(program, *chip)); !ok) {
       return ReportError(name, ok.error());
     }
   }
-  const auto& s = program->statistics;
+  const auto& s = program.statistics;
   Json outcomes = Json::Object();
   for (int k = 0; k < compiler::kCellOutcomes; ++k) {
     outcomes.Set(std::string(compiler::CellOutcomeName(static_cast<compiler::CellOutcome>(k))), s.outcomes[k]);
@@ -69,15 +111,21 @@ int RunProgram(int argc, char** argv) {
   if (!common.quiet) {
     std::fprintf(stderr,
                  "%s: %lld cells on %zu tiles, %.2f pulses per cell (p99 %.0f), %lld failed (%.2f %%), "
-                 "error %.3f uS mean / %.3f uS p99, %.3f s and %.3g J on the chip, %.1f s to simulate\n",
+                 "error %.3f uS mean / %.3f uS p99, %.3f s and %.3g J on the chip, %.1f s to simulate "
+                 "(%s backend, %lld reads matched%s)\n",
                  std::string(compiler::ProgramSchemeName(options.scheme)).c_str(), static_cast<long long>(s.cells),
-                 program->tiles.size(), s.pulses_mean, s.pulses_p99, static_cast<long long>(s.failed()),
+                 program.tiles.size(), s.pulses_mean, s.pulses_p99, static_cast<long long>(s.failed()),
                  s.cells ? 100.0 * static_cast<double>(s.failed()) / static_cast<double>(s.cells) : 0.0,
                  s.error_mean_s * 1e6, s.error_p99_s * 1e6, s.time_parallel_tiles_s,
-                 s.pulse_energy_j + s.read_energy_j, seconds);
+                 s.pulse_energy_j + s.read_energy_j, seconds, backend.c_str(),
+                 static_cast<long long>(replay->reads),
+                 backend == "rtl" ? (", " + std::to_string(replay->cycles) + " controller cycles").c_str() : "");
   }
   EmitJson(common, Json::Object()
-                       .Set("program", out_path)
+                       .Set("program", out_path.empty() ? replay_path : out_path)
+                       .Set("backend", backend)
+                       .Set("reads_matched", replay->reads)
+                       .Set("controller_cycles", replay->cycles)
                        .Set("scheme", std::string(compiler::ProgramSchemeName(options.scheme)))
                        .Set("cells", s.cells)
                        .Set("pulses", s.pulses)
