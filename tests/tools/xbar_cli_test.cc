@@ -314,6 +314,14 @@ TEST(XbarCli, ProgramsACompiledPlanAndWritesPulsesCsvAndState) {
   ASSERT_EQ(rtl.exit_code, 0) << rtl.err;
   EXPECT_NE(rtl.out.find("\"backend\":\"rtl\""), std::string::npos);
   EXPECT_EQ(*xbar::ReadFile(rtl_state), *xbar::ReadFile(state));
+  // On request the controller writes a waveform: a VCD that declares the controller's signals.
+  const std::string vcd = (kTmp / "p.vcd").string();
+  ASSERT_EQ(Xbar("program " + plan + " --replay " + prog + " --backend rtl -q --trace " + vcd).exit_code, 0);
+  const auto wave = xbar::ReadFile(vcd);
+  ASSERT_TRUE(wave.has_value());
+  EXPECT_NE(wave->find("$enddefinitions"), std::string::npos);
+  EXPECT_NE(wave->find("cmd_valid_i"), std::string::npos);
+  EXPECT_NE(wave->find("pulse_active_o"), std::string::npos);
   auto both = Xbar("program " + plan + " -o " + again + " --replay " + prog);
   EXPECT_EQ(both.exit_code, 2);
   auto bad = Xbar("program " + plan + " -o " + again + " --scheme guesswork");
