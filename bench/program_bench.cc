@@ -12,6 +12,7 @@
 
 #include <omp.h>
 
+#include "compiler/chip_io.h"
 #include "compiler/program_gen.h"
 #include "compiler/pulse_io.h"
 #include "device_models/chip_instance.h"
@@ -32,17 +33,15 @@ double Seconds(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-// The large chip's RRAM periphery (chips/large.textproto) on 128 x 128 tiles.
+// The large chip's RRAM device and periphery (chips/large.textproto) on 128 x 128 tiles.
 dm::ChipSpec RramChip() {
-  dm::ChipSpec chip;
-  chip.name = "bench-rram";
-  chip.device = dm::DeviceSpec::FromPreset(dm::RramHfO2Wan2022());
-  chip.conductance_levels = 32;
-  chip.v_read_v = 0.1;
-  chip.programming = {.v_min_v = 0.7, .v_max_v = 1.6, .v_step_v = 0.02, .set_width_s = 100e-9,
-                      .reset_width_s = 100e-9, .verify_tolerance_s = 0.5e-6, .max_pulses = 100};
-  chip.adc.verify_bits = 10;
-  return chip;
+  auto chip = xbar::compiler::ReadChipText(std::string(XBAR_SOURCE_DIR) + "/chips/large.textproto");
+  if (!chip) {
+    std::fprintf(stderr, "%s\n", chip.error().message.c_str());
+    std::exit(1);
+  }
+  chip->tiles = dm::ChipSpec{}.tiles;
+  return *chip;
 }
 
 // Random levels on every cell of `tiles` tiles.
@@ -147,7 +146,7 @@ int main(int argc, char** argv) {
       options.tolerance_s = tol;
       options.max_pulses = 5000;
       const Run run = Program(chip, tol_cells, options);
-      Print(chip.name == "bench-rram" ? "rram" : "pcm", tol_cells, scheme, run);
+      Print(chip.name == pcm.name ? "pcm" : "rram", tol_cells, scheme, run);
       mean[i++] = ConvergedPulsesMean(run.program);
     }
     std::printf("  pulses per converged cell: fixed %.2f, ispp %.2f, model-predicted %.2f\n", mean[0], mean[1], mean[2]);

@@ -1,5 +1,6 @@
 // Program generation: convergence of the schemes on both presets, failure reasons, determinism,
 // the binary and CSV formats with the exact message of every diagnostic, and the scheme ordering.
+#include "compiler/chip_io.h"
 #include "compiler/program_gen.h"
 
 #include <gtest/gtest.h>
@@ -36,18 +37,13 @@ dm::ChipSpec PcmChip() {
   return chip;
 }
 
-// The large chip's RRAM periphery (chips/large.textproto) on the default 128 x 128 tiles.
+// The large chip's RRAM device and periphery (chips/large.textproto) on four 128 x 128 tiles.
 dm::ChipSpec RramChip() {
-  dm::ChipSpec chip;
-  chip.name = "test-rram";
-  chip.tiles.count = 4;
-  chip.device = dm::DeviceSpec::FromPreset(dm::RramHfO2Wan2022());
-  chip.conductance_levels = 32;
-  chip.v_read_v = 0.1;
-  chip.programming = {.v_min_v = 0.7, .v_max_v = 1.6, .v_step_v = 0.02, .set_width_s = 100e-9,
-                      .reset_width_s = 100e-9, .verify_tolerance_s = 0.5e-6, .max_pulses = 100};
-  chip.adc.verify_bits = 10;
-  return chip;
+  auto chip = ReadChipText(std::string(XBAR_SOURCE_DIR) + "/chips/large.textproto");
+  EXPECT_TRUE(chip.has_value()) << chip.error().message;
+  chip->tiles = dm::ChipSpec{}.tiles;
+  chip->tiles.count = 4;
+  return *chip;
 }
 
 // `rows` full rows of tile 0 with targets uniform in [lo, hi]; the rest NaN.
