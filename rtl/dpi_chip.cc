@@ -1,32 +1,50 @@
-// DPI-C implementations of the controller's analog side: the device models behind xbar_prog_seq.
+// DPI-C implementations of the controller's analog side: the device models behind xbar_prog_seq
+// and the chip model behind xbar_infer_seq.
 //
-// The context is per sequencer instance: the harness stores a ProgramExecutor pointer as the DPI
-// user data of the instance's scope (svPutUserData), and each call looks it up from its own scope
-// (svGetScope). The only file-level object is the user-data key, whose address DPI requires to be
-// unique; it holds no state.
+// The context is per sequencer instance: the harness stores a ProgramExecutor or InferenceAnalog
+// pointer as the DPI user data of the instance's scope (svPutUserData), and each call looks it up
+// from its own scope (svGetScope). The only file-level objects are the user-data keys, whose
+// addresses DPI requires to be unique; they hold no state.
 #include "rtl/dpi_chip.h"
 
+#include <cstddef>
+#include <span>
+
 #include "Vxbar_top__Dpi.h"
+#include "Vxbar_top_xbar_top.h"
 #include "svdpi.h"
 
 namespace xbar::rtl {
 namespace {
 
-constexpr char kAnalogKey = 'a';  // DPI user-data key: only its address matters
+// DPI user-data keys: only their addresses matter.
+constexpr char kAnalogKey = 'a';
+constexpr char kInferenceKey = 'i';
 
-compiler::ProgramExecutor* Analog() {
+template <typename T>
+T* UserData(const char& key) {
   const svScope scope = svGetScope();
   if (scope == nullptr) return nullptr;
-  return static_cast<compiler::ProgramExecutor*>(
-      svGetUserData(scope, const_cast<char*>(&kAnalogKey)));
+  return static_cast<T*>(svGetUserData(scope, const_cast<char*>(&key)));
+}
+
+compiler::ProgramExecutor* Analog() { return UserData<compiler::ProgramExecutor>(kAnalogKey); }
+InferenceAnalog* Inference() { return UserData<InferenceAnalog>(kInferenceKey); }
+
+bool Bind(const std::string& scope_name, const char& key, void* data) {
+  const svScope scope = svGetScopeFromName(scope_name.c_str());
+  if (scope == nullptr) return false;
+  return svPutUserData(scope, const_cast<char*>(&key), data) == 0;
 }
 
 }  // namespace
 
 bool BindAnalogSide(const std::string& scope_name, compiler::ProgramExecutor* analog) {
-  const svScope scope = svGetScopeFromName(scope_name.c_str());
-  if (scope == nullptr) return false;
-  return svPutUserData(scope, const_cast<char*>(&kAnalogKey), analog) == 0;
+  return Bind(scope_name, kAnalogKey, analog);
+}
+
+bool BindInferenceSide(const std::string& scope_name, InferenceAnalog* analog) {
+  return Bind(scope_name, kInferenceKey, analog);
 }
 
 }  // namespace xbar::rtl
@@ -45,4 +63,32 @@ extern "C" long long dpi_verify_read(unsigned int tile, unsigned int row, unsign
   xbar::compiler::ProgramExecutor* analog = xbar::rtl::Analog();
   if (analog == nullptr) return -1;
   return analog->VerifyRead(static_cast<int>(tile), static_cast<int>(row), static_cast<int>(col));
+}
+
+extern "C" int dpi_infer_begin() {
+  xbar::rtl::InferenceAnalog* analog = xbar::rtl::Inference();
+  return analog != nullptr && analog->Begin() ? 0 : 1;
+}
+
+extern "C" int dpi_set_input(unsigned int index, unsigned int code) {
+  xbar::rtl::InferenceAnalog* analog = xbar::rtl::Inference();
+  return analog != nullptr && analog->SetInput(index, code) ? 0 : 1;
+}
+
+extern "C" int dpi_layer_read(unsigned int layer, const svBitVecVal* enables) {
+  xbar::rtl::InferenceAnalog* analog = xbar::rtl::Inference();
+  if (analog == nullptr) return 1;
+  // The enable vector is NumTiles bits wide, packed in 32-bit words (IEEE 1800 svBitVecVal).
+  constexpr std::size_t kWords = (Vxbar_top_xbar_top::NumTiles + 31) / 32;
+  return analog->ReadLayer(layer, std::span<const uint32_t>(enables, kWords)) ? 0 : 1;
+}
+
+extern "C" int dpi_neuron_step(unsigned int layer) {
+  xbar::rtl::InferenceAnalog* analog = xbar::rtl::Inference();
+  return analog != nullptr && analog->StepNeurons(layer) ? 0 : 1;
+}
+
+extern "C" long long dpi_sample_output(unsigned int index) {
+  xbar::rtl::InferenceAnalog* analog = xbar::rtl::Inference();
+  return analog == nullptr ? xbar::rtl::InferenceAnalog::kRefused : analog->SampleOutput(index);
 }

@@ -1,16 +1,47 @@
-// DPI-C binding of the controller's analog side to a compiler::ProgramExecutor (device models).
+// DPI-C binding of the controller's analog side: the device models behind the programming
+// sequencer (a compiler::ProgramExecutor) and the chip model behind the inference sequencer (an
+// InferenceAnalog, implemented by runtime::AnalogChip).
 #pragma once
 
+#include <cstdint>
+#include <span>
 #include <string>
 
 #include "compiler/program_replay.h"
 
 namespace xbar::rtl {
 
-/// Binds `analog` as the analog side of the sequencer instance whose DPI scope is `scope_name`
+/// The analog side of the inference sequencer (rtl/xbar_infer_seq.sv): tiles, neuron arrays and
+/// the output ADC. Each call is one DPI-C call of the sequencer, in the order the sequencer makes
+/// them; a refused call returns false (SampleOutput: kRefused) with last_error() saying why.
+class InferenceAnalog {
+ public:
+  virtual ~InferenceAnalog() = default;
+  /// Starts an inference: neuron arrays to their initial state, no tile currents pending.
+  virtual bool Begin() = 0;
+  /// Input DAC `index` (a word line of layer 0) := `code` (8 bit, full scale = read voltage).
+  virtual bool SetInput(uint32_t index, uint32_t code) = 0;
+  /// Reads every tile whose bit is set in `enables` (bit t of word t / 32 = physical tile t) with
+  /// the word lines of `layer` driven: their column currents wait at the layer's neuron nodes.
+  virtual bool ReadLayer(uint32_t layer, std::span<const uint32_t> enables) = 0;
+  /// One step of the neuron arrays of `layer`, driven by the currents read since its last step
+  /// (none: no drive).
+  virtual bool StepNeurons(uint32_t layer) = 0;
+  /// Converts output neuron `index`'s membrane voltage with the output ADC; the signed code, or
+  /// kRefused.
+  virtual int64_t SampleOutput(uint32_t index) = 0;
+  virtual const std::string& last_error() const = 0;
+
+  static constexpr int64_t kRefused = INT64_MIN;
+};
+
+/// Binds `analog` as the analog side of the programming sequencer whose DPI scope is `scope_name`
 /// (e.g. "TOP.xbar_top.u_prog_seq"), through the scope's DPI user data; nullptr unbinds. Returns
 /// false when no such scope exists (the model is not constructed yet or the name is wrong).
 /// While unbound, every DPI call is refused (the controller answers StatusAnalogFail).
 bool BindAnalogSide(const std::string& scope_name, compiler::ProgramExecutor* analog);
+
+/// The same for the inference sequencer (scope e.g. "TOP.xbar_top.u_infer_seq").
+bool BindInferenceSide(const std::string& scope_name, InferenceAnalog* analog);
 
 }  // namespace xbar::rtl

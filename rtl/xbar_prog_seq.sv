@@ -31,7 +31,10 @@ module xbar_prog_seq
 
   // Analog front end activity (for traces and the chip's drivers).
   output logic                   pulse_active_o,
-  output logic                   read_active_o
+  output logic                   read_active_o,
+
+  // OpClearCounters accepted: the other sequencers zero their counters too.
+  output logic                   clear_counters_o
 );
 
   // Analog side: the C++ device models, reached through the DPI-C context of this instance.
@@ -193,8 +196,9 @@ module xbar_prog_seq
     end
   end
 
-  assign resp_status_o = status_q;
-  assign resp_data_o   = data_q;
+  assign resp_status_o    = status_q;
+  assign resp_data_o      = data_q;
+  assign clear_counters_o = clear_counters;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin

@@ -25,6 +25,11 @@ static_assert(static_cast<int>(RtlOpcode::kPulse) == Pkg::OpPulse);
 static_assert(static_cast<int>(RtlOpcode::kRead) == Pkg::OpRead);
 static_assert(static_cast<int>(RtlOpcode::kCounter) == Pkg::OpCounter);
 static_assert(static_cast<int>(RtlOpcode::kClearCounters) == Pkg::OpClearCounters);
+static_assert(static_cast<int>(RtlOpcode::kConfig) == Pkg::OpConfig);
+static_assert(static_cast<int>(RtlOpcode::kSchedule) == Pkg::OpSchedule);
+static_assert(static_cast<int>(RtlOpcode::kInput) == Pkg::OpInput);
+static_assert(static_cast<int>(RtlOpcode::kInfer) == Pkg::OpInfer);
+static_assert(static_cast<int>(RtlOpcode::kResult) == Pkg::OpResult);
 static_assert(static_cast<int>(RtlStatus::kOk) == Pkg::StatusOk);
 static_assert(static_cast<int>(RtlStatus::kBadOpcode) == Pkg::StatusBadOpcode);
 static_assert(static_cast<int>(RtlStatus::kBadAddress) == Pkg::StatusBadAddress);
@@ -33,9 +38,19 @@ static_assert(static_cast<int>(RtlStatus::kAnalogFail) == Pkg::StatusAnalogFail)
 static_assert(static_cast<int>(RtlCounter::kCycles) == Pkg::CntCycles);
 static_assert(static_cast<int>(RtlCounter::kPulses) == Pkg::CntPulses);
 static_assert(static_cast<int>(RtlCounter::kReads) == Pkg::CntReads);
+static_assert(static_cast<int>(RtlCounter::kLayerReads) == Pkg::CntLayerReads);
+static_assert(static_cast<int>(RtlCounter::kNeuronSteps) == Pkg::CntNeuronSteps);
+static_assert(static_cast<int>(RtlCounter::kConversions) == Pkg::CntConversions);
+static_assert(static_cast<int>(RtlCounter::kInferences) == Pkg::CntInferences);
+static_assert(static_cast<int>(RtlConfig::kSteps) == Pkg::CfgSteps);
+static_assert(static_cast<int>(RtlConfig::kPeriod) == Pkg::CfgPeriod);
+static_assert(static_cast<int>(RtlConfig::kLayers) == Pkg::CfgLayers);
+static_assert(static_cast<int>(RtlConfig::kOutputs) == Pkg::CfgOutputs);
+static_assert(static_cast<int>(RtlConfig::kSenseCycles) == Pkg::CfgSenseCycles);
+static_assert(static_cast<int>(RtlConfig::kNeuronCycles) == Pkg::CfgNeuronCycles);
 static_assert(Pkg::OpcodeWidth == 4 && Pkg::TileWidth <= 32 && Pkg::RowWidth <= 32 &&
               Pkg::ColWidth <= 32 && Pkg::ArgWidth <= 32 && Pkg::CyclesWidth <= 32 &&
-              Pkg::DataWidth == 64);
+              Pkg::DataWidth == 64 && Pkg::ValueWidth == 32);
 
 constexpr uint32_t Mask(unsigned bits) { return bits >= 32 ? ~0u : (1u << bits) - 1u; }
 
@@ -53,20 +68,24 @@ std::string_view RtlStatusName(RtlStatus status) {
 }
 
 RtlShape RtlControllerShape() {
-  return {static_cast<int>(Top::NumTiles), static_cast<int>(Top::NumRows),
-          static_cast<int>(Top::NumCols), static_cast<int>(Top::AdcBits)};
+  return {static_cast<int>(Top::NumTiles),  static_cast<int>(Top::NumRows),
+          static_cast<int>(Top::NumCols),   static_cast<int>(Top::AdcBits),
+          static_cast<int>(Top::OutBits),   static_cast<int>(Top::NumInputs),
+          static_cast<int>(Top::MaxLayers), static_cast<int>(Top::MaxOutputs)};
 }
 
 RtlChip::~RtlChip() {
   if (model_) {
     rtl::BindAnalogSide(scope_, nullptr);
+    rtl::BindInferenceSide(infer_scope_, nullptr);
     model_->final();
   }
   if (trace_) trace_->close();
 }
 
 Expected<std::unique_ptr<RtlChip>> RtlChip::Create(compiler::ProgramExecutor* analog,
-                                                   const RtlOptions& options) {
+                                                   const RtlOptions& options,
+                                                   rtl::InferenceAnalog* inference) {
   if (options.cycle_budget == 0) {
     return Fail(ErrorCode::kInvalidArgument, "rtl cycle budget is 0 (give at least 1 cycle)");
   }
@@ -78,8 +97,12 @@ Expected<std::unique_ptr<RtlChip>> RtlChip::Create(compiler::ProgramExecutor* an
   const std::string name = "xbar" + std::to_string(reinterpret_cast<uintptr_t>(chip.get()));
   chip->model_ = std::make_unique<Vxbar_top>(chip->context_.get(), name.c_str());
   chip->scope_ = name + ".xbar_top.u_prog_seq";
+  chip->infer_scope_ = name + ".xbar_top.u_infer_seq";
   if (!rtl::BindAnalogSide(chip->scope_, analog)) {
     return Fail(ErrorCode::kInternal, "rtl: no DPI scope '" + chip->scope_ + "' in the model");
+  }
+  if (!rtl::BindInferenceSide(chip->infer_scope_, inference)) {
+    return Fail(ErrorCode::kInternal, "rtl: no DPI scope '" + chip->infer_scope_ + "' in the model");
   }
   if (!options.trace_path.empty()) {
     chip->trace_ = std::make_unique<VerilatedVcdC>();
@@ -129,6 +152,7 @@ Expected<RtlResponse> RtlChip::Execute(const RtlCommand& c, std::string_view wha
   m.cmd_polarity_i = c.set ? 1 : 0;
   m.cmd_arg_i = c.arg & Mask(Pkg::ArgWidth);
   m.cmd_cycles_i = c.cycles & Mask(Pkg::CyclesWidth);
+  m.cmd_value_i = c.value;
   m.cmd_valid_i = 1;
   m.resp_ready_i = 1;
   bool accepted = false;

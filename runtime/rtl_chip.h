@@ -10,6 +10,7 @@
 #include "compiler/program_gen.h"
 #include "compiler/program_replay.h"
 #include "device_models/chip_instance.h"
+#include "rtl/dpi_chip.h"
 #include "support/error.h"
 
 class VerilatedContext;
@@ -19,11 +20,21 @@ class Vxbar_top;
 namespace xbar::runtime {
 
 /// Opcodes of the command set (rtl/xbar_pkg.sv xbar_op_e; checked against it at compile time).
-enum class RtlOpcode : uint8_t { kNop = 0, kPulse = 1, kRead = 2, kCounter = 3, kClearCounters = 4 };
+enum class RtlOpcode : uint8_t {
+  kNop = 0, kPulse = 1, kRead = 2, kCounter = 3, kClearCounters = 4,
+  kConfig = 5, kSchedule = 6, kInput = 7, kInfer = 8, kResult = 9
+};
 /// Response status (rtl/xbar_pkg.sv xbar_status_e).
 enum class RtlStatus : uint8_t { kOk = 0, kBadOpcode = 1, kBadAddress = 2, kBadArg = 3, kAnalogFail = 4 };
 /// Counters readable with kCounter (rtl/xbar_pkg.sv xbar_counter_e).
-enum class RtlCounter : uint16_t { kCycles = 0, kPulses = 1, kReads = 2 };
+enum class RtlCounter : uint16_t {
+  kCycles = 0, kPulses = 1, kReads = 2,
+  kLayerReads = 3, kNeuronSteps = 4, kConversions = 5, kInferences = 6
+};
+/// Inference registers written with kConfig (rtl/xbar_pkg.sv xbar_cfg_e).
+enum class RtlConfig : uint16_t {
+  kSteps = 0, kPeriod = 1, kLayers = 2, kOutputs = 3, kSenseCycles = 4, kNeuronCycles = 5
+};
 /// "ok", "bad-opcode", "bad-address", "bad-arg", "analog-fail".
 std::string_view RtlStatusName(RtlStatus status);
 
@@ -32,8 +43,10 @@ struct RtlCommand {
   uint8_t opcode = 0;
   uint32_t tile = 0, row = 0, column = 0;
   bool set = false;     // pulse polarity: SET (true) or RESET
-  uint32_t arg = 0;     // pulse: ladder rung; counter: RtlCounter
+  uint32_t arg = 0;     // pulse: ladder rung; counter: RtlCounter; config: RtlConfig; schedule:
+                        // layer; input: DAC code; result: output
   uint32_t cycles = 0;  // pulse: width; read: sense time (clock cycles, >= 1)
+  uint32_t value = 0;   // config: the register's value
 };
 
 struct RtlResponse {
@@ -44,6 +57,7 @@ struct RtlResponse {
 /// The shape the controller was verilated for (xbar_top's parameters).
 struct RtlShape {
   int tiles = 0, rows = 0, columns = 0, adc_bits = 0;
+  int output_bits = 0, inputs = 0, max_layers = 0, max_outputs = 0;
 };
 RtlShape RtlControllerShape();
 
@@ -57,11 +71,13 @@ struct RtlOptions {
 /// The verilated controller and its clock. Owns the Verilator context, model and trace file.
 class RtlChip {
  public:
-  /// Builds the model with `analog` as its DPI-C analog side (not owned; may be null, then every
-  /// pulse and read answers kAnalogFail), and resets it. kInvalidArgument for a zero budget,
-  /// kFailedPrecondition if the trace file cannot be opened.
+  /// Builds the model with `analog` as the programming sequencer's DPI-C analog side and
+  /// `inference` as the inference sequencer's (neither owned; either may be null, then its
+  /// sequencer's analog calls answer kAnalogFail), and resets it. kInvalidArgument for a zero
+  /// budget, kFailedPrecondition if the trace file cannot be opened.
   static Expected<std::unique_ptr<RtlChip>> Create(compiler::ProgramExecutor* analog,
-                                                   const RtlOptions& options);
+                                                   const RtlOptions& options,
+                                                   rtl::InferenceAnalog* inference = nullptr);
   ~RtlChip();
   RtlChip(const RtlChip&) = delete;
   RtlChip& operator=(const RtlChip&) = delete;
@@ -83,7 +99,7 @@ class RtlChip {
   std::unique_ptr<VerilatedContext> context_;
   std::unique_ptr<Vxbar_top> model_;
   std::unique_ptr<VerilatedVcdC> trace_;
-  std::string scope_;
+  std::string scope_, infer_scope_;
   uint64_t cycle_budget_ = 0;
   uint64_t cycles_ = 0;
 };

@@ -1,0 +1,265 @@
+// Inference on the programmed chip: the chip model against the software network, and the
+// co-simulation contract — the RTL controller driving the chip model through DPI-C gives the same
+// decisions, accumulators, membrane samples, energy and cycle counts as the behavioural backend.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "compiler/chip_io.h"
+#include "compiler/compile.h"
+#include "compiler/model_io.h"
+#include "compiler/program_gen.h"
+#include "runtime/backend.h"
+#include "runtime/chip_model.h"
+#include "runtime/dataset.h"
+#include "runtime/rtl_chip.h"
+#include "runtime/snn.h"
+
+namespace xbar::runtime {
+namespace {
+
+namespace dm = device_models;
+
+constexpr uint64_t kChipSeed = 3;
+
+struct Fixture {
+  compiler::Plan plan;
+  Dataset data;
+  Dataset calibration;  // training images
+};
+
+// The shipped MNIST model on the default chip (no IR-drop compensation: fast), and test images.
+const Fixture& Mnist() {
+  static const Fixture f = [] {
+    Fixture out;
+    auto model = compiler::ReadModel(std::string(XBAR_SOURCE_DIR) + "/models/mnist.xbm");
+    EXPECT_TRUE(model.has_value()) << model.error().message;
+    auto chip = compiler::ReadChipText(std::string(XBAR_SOURCE_DIR) + "/chips/default.textproto");
+    EXPECT_TRUE(chip.has_value()) << chip.error().message;
+    compiler::CompileOptions options;
+    options.compensate.enabled = false;
+    auto plan = compiler::Compile(*model, *chip, options);
+    EXPECT_TRUE(plan.has_value()) << plan.error().message;
+    out.plan = std::move(*plan);
+    auto data = LoadDataset("mnist", DataDir(""), Split::kTest, 64);
+    EXPECT_TRUE(data.has_value()) << data.error().message;
+    out.data = std::move(*data);
+    auto calibration = LoadDataset("mnist", DataDir(""), Split::kTrain, 64);
+    EXPECT_TRUE(calibration.has_value()) << calibration.error().message;
+    out.calibration = std::move(*calibration);
+    return out;
+  }();
+  return f;
+}
+
+// A chip instance programmed with the plan by write-verify.
+dm::ChipInstance Programmed(const compiler::Plan& plan) {
+  auto chip = dm::ChipInstance::Create(plan.chip, kChipSeed);
+  EXPECT_TRUE(chip.has_value());
+  std::vector<compiler::TileTargets> targets;
+  for (const auto& tile : plan.tiles) targets.push_back({tile.physical_index, tile.target_g_s});
+  compiler::ProgramOptions options;
+  options.seed = 5;
+  auto program = compiler::GenerateProgram(targets, *chip, options);
+  EXPECT_TRUE(program.has_value()) << program.error().message;
+  return std::move(*chip);
+}
+
+// Without nonidealities and before the ADC, the chip computes the plan's network: its output
+// membrane voltages match the software network run with the plan's dequantised weights.
+TEST(ChipModel, IdealChipComputesThePlansNetwork) {
+  const Fixture& f = Mnist();
+  const auto targets = compiler::TargetConductances(f.plan);
+  ChipViewOptions options;
+  options.ir_drop = false;
+  auto view = ChipView::Create(f.plan, targets, nullptr, options);
+  ASSERT_TRUE(view.has_value()) << view.error().message;
+  auto weights = compiler::WeightsFromPlan(f.plan, targets, false);
+  ASSERT_TRUE(weights.has_value());
+  std::vector<Mat<double>> w;
+  for (const auto& m : weights->weights) w.push_back(m.cast<double>());
+  SnnEngine<double> engine(f.plan.neuron, f.plan.encoding);
+  AnalogChip chip(*view);
+  double worst = 0, scale = 0;
+  for (int i = 0; i < 8; ++i) {
+    auto result = RunImage(chip, *view, InputCodes(f.data.images.col(i)), false);
+    ASSERT_TRUE(result.has_value()) << result.error().message;
+    const Mat<double> x = f.data.images.col(i).cast<double>();
+    engine.Forward(w, x, true);
+    const auto& v_sw = engine.recorded_v(1, f.plan.encoding.steps);
+    const auto& v_chip = chip.output_v();
+    worst = std::max(worst, (v_sw - v_chip).abs().maxCoeff());
+    scale = std::max(scale, v_sw.abs().maxCoeff());
+  }
+  std::printf("ideal chip vs software network: max |dv| %.3g mV of %.3g mV\n", worst, scale);
+  // Weights pass through float in WeightsFromPlan: agreement to float precision, not better.
+  EXPECT_LT(worst, 1e-5 * scale);
+  EXPECT_GT(scale, 10.0);
+}
+
+// The contract of the two backends: same programmed chip, same read conditions, same images ->
+// identical decisions, accumulators, every membrane sample, energy and cycles.
+TEST(RtlInference, CoSimulationIsBitIdenticalWithBehavioural) {
+  const Fixture& f = Mnist();
+  dm::ChipInstance chip = Programmed(f.plan);
+  ReadConditions reference{.age_s = f.plan.chip.device.nonidealities.drift.t0_s, .seed = 11};
+  ReadConditions present{.age_s = 86400, .seed = 12};
+  const auto g_ref = ReadConductances(f.plan, chip, reference);
+  const auto g_now = ReadConductances(f.plan, chip, present);
+  ChipViewOptions options;
+  options.compensation = DriftCompensation::kColumn;
+  auto view = ChipView::Create(f.plan, g_now, &g_ref, options);
+  ASSERT_TRUE(view.has_value()) << view.error().message;
+  auto gain = CalibrateOutputGain(*view, f.calibration);
+  ASSERT_TRUE(gain.has_value()) << gain.error().message;
+  EXPECT_LT(*gain, 1.0);  // the output membranes run beyond the ADC's +-1 V
+  view->set_output_gain(*gain);
+
+  InferOptions infer{.limit = 12, .record_samples = true, .threads = 2};
+  auto behavioural = MakeBackend("behavioural");
+  auto rtl = MakeBackend("rtl");
+  ASSERT_TRUE(behavioural.has_value() && rtl.has_value());
+  auto b = (*behavioural)->Infer(*view, f.data, infer);
+  ASSERT_TRUE(b.has_value()) << b.error().message;
+  auto r = (*rtl)->Infer(*view, f.data, infer);
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+
+  ASSERT_EQ(b->images.size(), 12u);
+  ASSERT_EQ(r->images.size(), 12u);
+  for (std::size_t i = 0; i < b->images.size(); ++i) {
+    EXPECT_EQ(r->images[i].decision, b->images[i].decision) << "image " << i;
+    EXPECT_EQ(r->images[i].accumulators, b->images[i].accumulators) << "image " << i;
+    ASSERT_EQ(b->images[i].samples.size(),
+              static_cast<std::size_t>(view->steps() * view->outputs()));
+    EXPECT_EQ(r->images[i].samples, b->images[i].samples) << "image " << i;
+  }
+  EXPECT_EQ(r->correct, b->correct);
+  EXPECT_GE(b->correct, 11);
+  EXPECT_EQ(r->energy.read_j, b->energy.read_j);
+  EXPECT_EQ(r->energy.neuron_power_steps_w, b->energy.neuron_power_steps_w);
+  EXPECT_EQ(r->energy.tile_reads, b->energy.tile_reads);
+  EXPECT_EQ(r->energy.conversions, 12 * view->steps() * view->outputs());
+  // The controller's cycles are the timing model's.
+  EXPECT_EQ(r->cycles_per_image, b->cycles_per_image);
+  EXPECT_EQ(b->cycles_per_image, InputLoadCycles(784) + view->InferenceCycles());
+
+  // The comparison can fail: another read-noise realisation moves the samples.
+  const auto g_other = ReadConductances(f.plan, chip, {.age_s = 86400, .seed = 13});
+  auto other = ChipView::Create(f.plan, g_other, &g_ref, options);
+  ASSERT_TRUE(other.has_value());
+  other->set_output_gain(*gain);
+  auto o = (*behavioural)->Infer(*other, f.data, {.limit = 2, .record_samples = true});
+  ASSERT_TRUE(o.has_value());
+  EXPECT_NE(o->images[0].samples, b->images[0].samples);
+}
+
+// Counters of the inference sequencer, and the timing model against the controller.
+TEST(RtlInference, CountersAndCycles) {
+  const Fixture& f = Mnist();
+  const auto targets = compiler::TargetConductances(f.plan);
+  ChipViewOptions options;
+  options.ir_drop = false;
+  options.timing = {.sense_cycles = 3, .neuron_cycles = 2};
+  auto view = ChipView::Create(f.plan, targets, nullptr, options);
+  ASSERT_TRUE(view.has_value());
+  AnalogChip analog(*view);
+  auto rtl = RtlChip::Create(nullptr, {}, &analog);
+  ASSERT_TRUE(rtl.has_value()) << rtl.error().message;
+  RtlChip& c = **rtl;
+  auto send = [&](RtlOpcode op, uint32_t arg, uint32_t value = 0, uint32_t tile = 0, bool set = false) {
+    RtlCommand cmd{.opcode = static_cast<uint8_t>(op), .tile = tile, .set = set, .arg = arg, .value = value};
+    auto r = c.Execute(cmd, "test");
+    EXPECT_TRUE(r.has_value());
+    return r.value_or(RtlResponse{RtlStatus::kAnalogFail, 0});
+  };
+  EXPECT_EQ(send(RtlOpcode::kInfer, 0).status, RtlStatus::kBadArg);  // not configured
+  send(RtlOpcode::kConfig, static_cast<uint32_t>(RtlConfig::kSteps), 7);
+  send(RtlOpcode::kConfig, static_cast<uint32_t>(RtlConfig::kPeriod), 3);
+  send(RtlOpcode::kConfig, static_cast<uint32_t>(RtlConfig::kLayers), 2);
+  send(RtlOpcode::kConfig, static_cast<uint32_t>(RtlConfig::kOutputs), 10);
+  send(RtlOpcode::kConfig, static_cast<uint32_t>(RtlConfig::kSenseCycles), 3);
+  send(RtlOpcode::kConfig, static_cast<uint32_t>(RtlConfig::kNeuronCycles), 2);
+  EXPECT_EQ(send(RtlOpcode::kInfer, 0).status, RtlStatus::kBadArg);  // empty schedule
+  for (std::size_t l = 0; l < 2; ++l) {
+    for (int p : view->layers()[l].tiles) {
+      const auto tile = static_cast<uint32_t>(view->tiles()[static_cast<std::size_t>(p)].physical);
+      EXPECT_EQ(send(RtlOpcode::kSchedule, static_cast<uint32_t>(l), 0, tile, true).status, RtlStatus::kOk);
+    }
+  }
+  const uint64_t before = c.cycles();
+  const auto done = send(RtlOpcode::kInfer, 0);
+  const uint64_t cycles = c.cycles() - before;
+  ASSERT_EQ(done.status, RtlStatus::kOk);
+  EXPECT_LT(done.data, 10u);
+  // 7 steps with impulses at 0, 3, 6: layer 0 read 3 times (119 tiles), layer 1 7 times (9).
+  EXPECT_EQ(send(RtlOpcode::kCounter, static_cast<uint32_t>(RtlCounter::kLayerReads)).data, 3u * 119 + 7u * 9);
+  EXPECT_EQ(send(RtlOpcode::kCounter, static_cast<uint32_t>(RtlCounter::kNeuronSteps)).data, 14u);
+  EXPECT_EQ(send(RtlOpcode::kCounter, static_cast<uint32_t>(RtlCounter::kConversions)).data, 70u);
+  EXPECT_EQ(send(RtlOpcode::kCounter, static_cast<uint32_t>(RtlCounter::kInferences)).data, 1u);
+  // 3 + 7 x 2 x (1 + 3) + 10 reads x 4 + 7 x 10 x 9 + 10 + 1
+  EXPECT_EQ(cycles, 3u + 56 + 40 + 630 + 11);
+  send(RtlOpcode::kClearCounters, 0);
+  EXPECT_EQ(send(RtlOpcode::kCounter, static_cast<uint32_t>(RtlCounter::kLayerReads)).data, 0u);
+  EXPECT_EQ(send(RtlOpcode::kCounter, static_cast<uint32_t>(RtlCounter::kInferences)).data, 0u);
+}
+
+// Bad commands and bad schedules get error answers, never a hang.
+TEST(RtlInference, RejectsBadCommandsAndSchedules) {
+  const Fixture& f = Mnist();
+  const auto targets = compiler::TargetConductances(f.plan);
+  ChipViewOptions options;
+  options.ir_drop = false;
+  auto view = ChipView::Create(f.plan, targets, nullptr, options);
+  ASSERT_TRUE(view.has_value());
+  AnalogChip analog(*view);
+  auto rtl = RtlChip::Create(nullptr, {.trace_path = "", .cycle_budget = 200}, &analog);
+  ASSERT_TRUE(rtl.has_value());
+  RtlChip& c = **rtl;
+  auto send = [&](RtlCommand cmd) { return c.Execute(cmd, "test"); };
+  const auto op = [](RtlOpcode o) { return static_cast<uint8_t>(o); };
+  const RtlShape shape = RtlControllerShape();
+  EXPECT_EQ(send({.opcode = op(RtlOpcode::kSchedule), .tile = static_cast<uint32_t>(shape.tiles), .set = true})->status,
+            RtlStatus::kBadAddress);
+  EXPECT_EQ(send({.opcode = op(RtlOpcode::kSchedule), .tile = 0, .arg = static_cast<uint32_t>(shape.max_layers)})->status,
+            RtlStatus::kBadArg);
+  EXPECT_EQ(send({.opcode = op(RtlOpcode::kInput), .row = static_cast<uint32_t>(shape.inputs)})->status,
+            RtlStatus::kBadAddress);
+  EXPECT_EQ(send({.opcode = op(RtlOpcode::kInput), .row = 784, .arg = 1})->status, RtlStatus::kAnalogFail);
+  EXPECT_NE(analog.last_error().find("outside the network's 784 inputs"), std::string::npos) << analog.last_error();
+  EXPECT_EQ(send({.opcode = op(RtlOpcode::kInput), .row = 0, .arg = 256})->status, RtlStatus::kAnalogFail);
+  EXPECT_EQ(send({.opcode = op(RtlOpcode::kResult), .arg = static_cast<uint32_t>(shape.max_outputs)})->status,
+            RtlStatus::kBadArg);
+  EXPECT_EQ(send({.opcode = op(RtlOpcode::kConfig), .arg = 99})->status, RtlStatus::kBadArg);
+  EXPECT_EQ(send({.opcode = op(RtlOpcode::kCounter), .arg = 99})->status, RtlStatus::kBadArg);
+  EXPECT_EQ(send({.opcode = 15})->status, RtlStatus::kBadOpcode);
+
+  // A tile of layer 1 scheduled in layer 0: the chip model refuses the read.
+  for (auto [reg, value] : {std::pair{RtlConfig::kSteps, 2u}, {RtlConfig::kPeriod, 1u}, {RtlConfig::kLayers, 2u},
+                            {RtlConfig::kOutputs, 10u}, {RtlConfig::kSenseCycles, 1u}, {RtlConfig::kNeuronCycles, 1u}}) {
+    ASSERT_EQ(send({.opcode = op(RtlOpcode::kConfig), .arg = static_cast<uint32_t>(reg), .value = value})->status,
+              RtlStatus::kOk);
+  }
+  const auto tile_of = [&](std::size_t layer) {
+    return static_cast<uint32_t>(view->tiles()[static_cast<std::size_t>(view->layers()[layer].tiles[0])].physical);
+  };
+  send({.opcode = op(RtlOpcode::kSchedule), .tile = tile_of(1), .set = true, .arg = 0});
+  send({.opcode = op(RtlOpcode::kSchedule), .tile = tile_of(1), .set = true, .arg = 1});
+  EXPECT_EQ(send({.opcode = op(RtlOpcode::kInfer)})->status, RtlStatus::kAnalogFail);
+  EXPECT_NE(analog.last_error().find("holds no part of it"), std::string::npos) << analog.last_error();
+
+  // An inference longer than the cycle budget is an error naming the operation.
+  send({.opcode = op(RtlOpcode::kSchedule), .tile = tile_of(1), .set = false, .arg = 0});
+  send({.opcode = op(RtlOpcode::kSchedule), .tile = tile_of(0), .set = true, .arg = 0});
+  ASSERT_EQ(send({.opcode = op(RtlOpcode::kConfig), .arg = static_cast<uint32_t>(RtlConfig::kSteps), .value = 100})->status,
+            RtlStatus::kOk);
+  auto timeout = send({.opcode = op(RtlOpcode::kInfer)});
+  ASSERT_FALSE(timeout.has_value());
+  EXPECT_NE(timeout.error().message.find("test: no response from the rtl controller within 200 cycles"),
+            std::string::npos)
+      << timeout.error().message;
+}
+
+}  // namespace
+}  // namespace xbar::runtime
