@@ -5,10 +5,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <optional>
 #include <set>
+#include <string>
 
 #include "device_models/nonidealities.h"
+#include "support/file_io.h"
 #include "support/format.h"
 
 namespace xbar::compiler {
@@ -471,6 +474,7 @@ Expected<PulseProgram> GenerateProgram(const std::vector<TileTargets>& targets,
   program.v_read_v = s.v_read_v;
   program.verify_lsb_s = s.lsb_s;
   program.read_time_s = s.read_time_s;
+  program.targets_crc32 = TargetsChecksum(targets);
 
   ProgramStatistics& st = program.statistics;
   std::vector<int64_t> histogram(static_cast<std::size_t>(s.max_pulses) + 1, 0);
@@ -546,6 +550,22 @@ double ConvergedPulsesMean(const PulseProgram& program) {
     }
   }
   return cells > 0 ? pulses / cells : 0.0;
+}
+
+uint32_t TargetsChecksum(const std::vector<TileTargets>& targets) {
+  std::string bytes;
+  for (const TileTargets& t : targets) {
+    const int64_t tile = t.tile;
+    bytes.append(reinterpret_cast<const char*>(&tile), sizeof tile);
+    for (Eigen::Index r = 0; r < t.target_g_s.rows(); ++r) {
+      for (Eigen::Index c = 0; c < t.target_g_s.cols(); ++c) {
+        double g = t.target_g_s(r, c);
+        if (std::isnan(g)) g = std::numeric_limits<double>::quiet_NaN();  // one NaN pattern
+        bytes.append(reinterpret_cast<const char*>(&g), sizeof g);
+      }
+    }
+  }
+  return Crc32(bytes);
 }
 
 }  // namespace xbar::compiler

@@ -164,6 +164,8 @@ struct PulseProgram {
   /// Conductance (S) of one verify code, and the duration of one read (s).
   double verify_lsb_s = 0;
   double read_time_s = 0;
+  /// TargetsChecksum of the targets it was generated for (0: unknown).
+  uint32_t targets_crc32 = 0;
   std::vector<TileProgram> tiles;
   ProgramStatistics statistics;
 
@@ -180,6 +182,10 @@ struct PulseProgram {
 Expected<PulseProgram> GenerateProgram(const std::vector<TileTargets>& targets,
                                        device_models::ChipInstance& chip,
                                        const ProgramOptions& options);
+
+/// CRC-32 of targets (tile indices, and every target with NaN for unused cells, row-major): ties a
+/// pulse program to the plan it programs.
+uint32_t TargetsChecksum(const std::vector<TileTargets>& targets);
 
 /// Mean programming pulses of the cells that converged: what a scheme needs to reach its band.
 double ConvergedPulsesMean(const PulseProgram& program);

@@ -108,6 +108,7 @@ std::string SerializePulseProgram(const PulseProgram& program) {
   h->set_v_read_v(program.v_read_v);
   h->set_verify_lsb_s(program.verify_lsb_s);
   h->set_read_time_s(program.read_time_s);
+  h->set_targets_crc32(program.targets_crc32);
   for (const TileProgram& t : program.tiles) {
     auto* tp = m.add_tiles();
     tp->set_tile(static_cast<uint32_t>(t.tile));
@@ -196,6 +197,7 @@ Expected<PulseProgram> ParsePulseProgram(std::string_view bytes, const std::stri
   program.v_read_v = h.v_read_v();
   program.verify_lsb_s = h.verify_lsb_s();
   program.read_time_s = h.read_time_s();
+  program.targets_crc32 = h.targets_crc32();
   const int64_t tile_cells = int64_t{program.tile_rows} * program.tile_columns;
   for (const auto& tp : m.tiles()) {
     const std::string where = "tile " + std::to_string(tp.tile()) + ": ";

@@ -81,6 +81,16 @@ Expected<ChipView> ChipView::Create(const compiler::Plan& plan,
                                     const std::vector<Eigen::MatrixXd>& present,
                                     const std::vector<Eigen::MatrixXd>* reference,
                                     const ChipViewOptions& options) {
+  auto views = CreateModes(plan, present, reference, options, {options.compensation});
+  if (!views) return std::unexpected(views.error());
+  return std::move(views->front());
+}
+
+Expected<std::vector<ChipView>> ChipView::CreateModes(const compiler::Plan& plan,
+                                                      const std::vector<Eigen::MatrixXd>& present,
+                                                      const std::vector<Eigen::MatrixXd>* reference,
+                                                      const ChipViewOptions& options,
+                                                      const std::vector<DriftCompensation>& modes) {
   const auto& geometry = plan.chip.tiles;
   auto check = [&](const std::vector<Eigen::MatrixXd>& g, const char* what) -> Expected<void> {
     if (g.size() != plan.tiles.size()) {
@@ -101,7 +111,8 @@ Expected<ChipView> ChipView::Create(const compiler::Plan& plan,
     return {};
   };
   if (auto ok = check(present, "chip view"); !ok) return std::unexpected(ok.error());
-  const bool compensate = options.compensation != DriftCompensation::kNone;
+  const bool compensate = std::any_of(modes.begin(), modes.end(),
+                                      [](DriftCompensation m) { return m != DriftCompensation::kNone; });
   if (compensate) {
     if (reference == nullptr) {
       return Fail(ErrorCode::kInvalidArgument, "drift compensation needs the reference reads");
@@ -149,40 +160,12 @@ Expected<ChipView> ChipView::Create(const compiler::Plan& plan,
     }
     tile.row_conductance_s = g.topRows(pt.rows).rowwise().sum();
     if (compensate) {
+      // The reference reads: every used word line at the read voltage, then and now.
       ref_i[static_cast<std::size_t>(t)] =
           ReferenceCurrents(pt, (*reference)[static_cast<std::size_t>(t)], plan.chip.wires,
                             plan.chip.v_read_v, options.ir_drop);
       now_i[static_cast<std::size_t>(t)] =
-          ReferenceCurrents(pt, g, plan.chip.wires, plan.chip.v_read_v, options.ir_drop);
-    }
-  }
-  if (compensate) {
-    double ref_sum = 0, now_sum = 0;
-    for (int t = 0; t < n; ++t) {
-      ref_sum += ref_i[static_cast<std::size_t>(t)].sum();
-      now_sum += now_i[static_cast<std::size_t>(t)].sum();
-    }
-    view.global_gain_ = now_sum > 0 ? ref_sum / now_sum : 1.0;
-    view.min_column_gain_ = view.max_column_gain_ = view.global_gain_;
-    if (options.compensation == DriftCompensation::kColumn) {
-      view.min_column_gain_ = INFINITY;
-      view.max_column_gain_ = 0;
-    }
-    for (int t = 0; t < n; ++t) {
-      Tile& tile = view.tiles_[static_cast<std::size_t>(t)];
-      if (options.compensation == DriftCompensation::kGlobal) {
-        tile.transfer *= view.global_gain_;
-        continue;
-      }
-      const Eigen::VectorXd& ref = ref_i[static_cast<std::size_t>(t)];
-      const Eigen::VectorXd& now = now_i[static_cast<std::size_t>(t)];
-      for (int c = 0; c < tile.used_columns; ++c) {
-        // A bit line whose present current is zero (all its cells stuck off) keeps gain 1.
-        const double gain = now(c) > 0 ? ref(c) / now(c) : 1.0;
-        tile.transfer.row(c) *= gain;
-        view.min_column_gain_ = std::min(view.min_column_gain_, gain);
-        view.max_column_gain_ = std::max(view.max_column_gain_, gain);
-      }
+          tile.transfer * Eigen::VectorXd::Constant(pt.rows, plan.chip.v_read_v);
     }
   }
 
@@ -206,7 +189,40 @@ Expected<ChipView> ChipView::Create(const compiler::Plan& plan,
     }
     view.layers_.push_back(std::move(layer));
   }
-  return view;
+
+  std::vector<ChipView> views;
+  double ref_sum = 0, now_sum = 0;
+  for (int t = 0; compensate && t < n; ++t) {
+    ref_sum += ref_i[static_cast<std::size_t>(t)].sum();
+    now_sum += now_i[static_cast<std::size_t>(t)].sum();
+  }
+  for (DriftCompensation mode : modes) {
+    ChipView& v = views.emplace_back(view);
+    if (mode == DriftCompensation::kNone) continue;
+    v.global_gain_ = now_sum > 0 ? ref_sum / now_sum : 1.0;
+    v.min_column_gain_ = v.max_column_gain_ = v.global_gain_;
+    if (mode == DriftCompensation::kColumn) {
+      v.min_column_gain_ = INFINITY;
+      v.max_column_gain_ = 0;
+    }
+    for (int t = 0; t < n; ++t) {
+      Tile& tile = v.tiles_[static_cast<std::size_t>(t)];
+      if (mode == DriftCompensation::kGlobal) {
+        tile.transfer *= v.global_gain_;
+        continue;
+      }
+      const Eigen::VectorXd& ref = ref_i[static_cast<std::size_t>(t)];
+      const Eigen::VectorXd& now = now_i[static_cast<std::size_t>(t)];
+      for (int c = 0; c < tile.used_columns; ++c) {
+        // A bit line whose present current is zero (all its cells stuck off) keeps gain 1.
+        const double gain = now(c) > 0 ? ref(c) / now(c) : 1.0;
+        tile.transfer.row(c) *= gain;
+        v.min_column_gain_ = std::min(v.min_column_gain_, gain);
+        v.max_column_gain_ = std::max(v.max_column_gain_, gain);
+      }
+    }
+  }
+  return views;
 }
 
 uint64_t ChipView::InferenceCycles() const {
@@ -228,6 +244,8 @@ AnalogChip::AnalogChip(const ChipView& view) : view_(&view) {
   input_v_ = Eigen::VectorXd::Zero(view.inputs());
   currents_.resize(view.tiles().size());
   pending_.assign(view.tiles().size(), 0);
+  read_version_.assign(view.tiles().size(), 0);
+  read_energy_.assign(view.tiles().size(), 0);
   for (const auto& layer : view.layers()) {
     layers_.emplace_back(view.neuron());
     drive_.push_back(device_models::Arr<double>::Zero(layer.outputs, 1));
@@ -256,7 +274,11 @@ bool AnalogChip::SetInput(uint32_t index, uint32_t code) {
   if (code > kInputCodeMax) {
     return Refuse("input code " + std::to_string(code) + " exceeds the 8-bit DAC's 255");
   }
-  input_v_(index) = code / kInputCodeMax * view_->v_read_v();
+  const double v = code / kInputCodeMax * view_->v_read_v();
+  if (input_v_(index) != v) {
+    input_v_(index) = v;
+    ++input_version_;
+  }
   return true;
 }
 
@@ -279,18 +301,25 @@ bool AnalogChip::ReadLayer(uint32_t layer, std::span<const uint32_t> enables) {
         return Refuse("tile " + std::to_string(physical) + " enabled in a read of layer " +
                       std::to_string(layer) + " but holds no part of it");
       }
-      const ChipView::Tile& tile = view_->tiles()[static_cast<std::size_t>(p)];
+      const auto q = static_cast<std::size_t>(p);
+      const ChipView::Tile& tile = view_->tiles()[q];
+      pending_[q] = 1;
+      ++energy_.tile_reads;
+      if (layer == 0 && read_version_[q] == input_version_) {
+        energy_.read_j += read_energy_[q];
+        continue;
+      }
       Eigen::VectorXd v;
       if (layer == 0) {
         v = input_v_.segment(tile.row_offset, tile.rows);
+        read_version_[q] = input_version_;
       } else {
         v = layers_[layer - 1].state().v.col(0).segment(tile.row_offset, tile.rows).matrix() *
             view_->membrane_to_row_v();
       }
-      currents_[static_cast<std::size_t>(p)].noalias() = tile.transfer * v;
-      pending_[static_cast<std::size_t>(p)] = 1;
-      energy_.read_j += v.array().square().matrix().dot(tile.row_conductance_s) * sense_s;
-      ++energy_.tile_reads;
+      currents_[q].noalias() = tile.transfer * v;
+      read_energy_[q] = v.array().square().matrix().dot(tile.row_conductance_s) * sense_s;
+      energy_.read_j += read_energy_[q];
     }
   }
   return true;

@@ -100,6 +100,13 @@ class ChipView {
                                    const std::vector<Eigen::MatrixXd>& present,
                                    const std::vector<Eigen::MatrixXd>* reference,
                                    const ChipViewOptions& options);
+  /// The same for several compensation modes at once (options.compensation ignored): the tiles'
+  /// transfer matrices are solved once.
+  static Expected<std::vector<ChipView>> CreateModes(const compiler::Plan& plan,
+                                                     const std::vector<Eigen::MatrixXd>& present,
+                                                     const std::vector<Eigen::MatrixXd>* reference,
+                                                     const ChipViewOptions& options,
+                                                     const std::vector<DriftCompensation>& modes);
 
   const std::vector<Tile>& tiles() const { return tiles_; }
   const std::vector<Layer>& layers() const { return layers_; }
@@ -187,6 +194,11 @@ class AnalogChip final : public rtl::InferenceAnalog {
   Eigen::VectorXd input_v_;                 // input DAC voltages
   std::vector<Eigen::VectorXd> currents_;   // per plan tile: bit-line currents of its last read
   std::vector<char> pending_;               // per plan tile: read since its layer's last step
+  // Layer 0's word lines only change with the inputs: a tile read again with the same inputs
+  // gives the same currents (same arithmetic), so they are kept. Version of the inputs per read.
+  uint64_t input_version_ = 1;
+  std::vector<uint64_t> read_version_;
+  std::vector<double> read_energy_;         // per plan tile: energy of its last read
   std::vector<device_models::MifLayer<double>> layers_;
   std::vector<device_models::Arr<double>> drive_;
   std::vector<int32_t> samples_;

@@ -333,3 +333,89 @@ TEST(XbarCli, ProgramsACompiledPlanAndWritesPulsesCsvAndState) {
 }
 
 }  // namespace
+
+namespace {
+
+// The shipped MNIST model compiled (no IR-drop compensation: fast) and programmed once per process.
+struct MnistChip {
+  std::string plan, program, state;
+};
+const MnistChip& ProgrammedMnist() {
+  static const MnistChip chip = [] {
+    MnistChip c{(kTmp / "m.xbp").string(), (kTmp / "m.xbpulse").string(), (kTmp / "m.xbcs").string()};
+    auto compile = Xbar("compile " + std::string(XBAR_SOURCE_DIR) + "/models/mnist.xbm --chip " +
+                        std::string(XBAR_SOURCE_DIR) + "/chips/default.textproto --compensate-enable false -q -o " +
+                        c.plan);
+    EXPECT_EQ(compile.exit_code, 0) << compile.err;
+    auto program = Xbar("program " + c.plan + " -o " + c.program + " --state " + c.state + " -q");
+    EXPECT_EQ(program.exit_code, 0) << program.err;
+    return c;
+  }();
+  return chip;
+}
+
+int Count(const std::string& text, const std::string& what) {
+  int n = 0;
+  for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+}  // namespace
+
+TEST(XbarCli, InfersOnTheProgrammedChipAtSeveralAgesOnBothBackends) {
+  const MnistChip& m = ProgrammedMnist();
+  auto b = Xbar("infer " + m.plan + " --chip-state " + m.state +
+                " --limit 16 --calibration-images 16 --ages 1h,1y --compensation none,column --no-ir-drop --json -q");
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  EXPECT_EQ(Count(b.out, "\"compensation\":"), 4) << b.out;
+  EXPECT_NE(b.out.find("\"age\":\"1y\""), std::string::npos);
+  EXPECT_NE(b.out.find("\"energy_per_image_j\":"), std::string::npos);
+  EXPECT_EQ(Count(b.out, "\"images\":16"), 4);
+
+  // The RTL backend: the same inferences through the controller's inference sequencer, the same
+  // answers as the behavioural backend (the replay of a whole pulse program through the controller
+  // is XbarCli.ProgramsACompiledPlanAndWritesPulsesCsvAndState's).
+  const std::string args = " --limit 6 --calibration-images 8 --age 1d --compensation column --json -q";
+  auto rb = Xbar("infer " + m.plan + " --program " + m.program + args);
+  auto rr = Xbar("infer " + m.plan + " --chip-state " + m.state + args + " --backend rtl");
+  ASSERT_EQ(rb.exit_code, 0) << rb.err;
+  ASSERT_EQ(rr.exit_code, 0) << rr.err;
+  auto field = [](const std::string& json, const std::string& key) {
+    const std::size_t at = json.find("\"" + key + "\":");
+    return at == std::string::npos ? std::string() : json.substr(at, json.find_first_of(",}", at) - at);
+  };
+  EXPECT_EQ(field(rr.out, "correct"), field(rb.out, "correct"));
+  EXPECT_EQ(field(rr.out, "cycles_per_image"), field(rb.out, "cycles_per_image"));
+  EXPECT_EQ(field(rr.out, "read_energy_per_image_j"), field(rb.out, "read_energy_per_image_j"));
+  EXPECT_NE(rr.out.find("\"backend\":\"rtl\""), std::string::npos);
+}
+
+TEST(XbarCli, InferRejectsBadAgesAndArtifactsOfAnotherPlan) {
+  const MnistChip& m = ProgrammedMnist();
+  auto age = Xbar("infer " + m.plan + " --chip-state " + m.state + " --age 5x");
+  EXPECT_EQ(age.exit_code, 2);
+  EXPECT_NE(age.err.find("--age: '5x' is not a duration"), std::string::npos) << age.err;
+  EXPECT_EQ(Count(age.err, "\n"), 1) << age.err;
+  auto mode = Xbar("infer " + m.plan + " --chip-state " + m.state + " --compensation sometimes");
+  EXPECT_EQ(mode.exit_code, 2);
+  EXPECT_NE(mode.err.find("'sometimes' is not one of none, global, column"), std::string::npos) << mode.err;
+  auto none = Xbar("infer " + m.plan);
+  EXPECT_EQ(none.exit_code, 2);
+
+  // A pulse program and a chip state made for another plan (a small .npy network).
+  const std::string w1 = (kTmp / "iw1.npy").string(), w2 = (kTmp / "iw2.npy").string();
+  ASSERT_TRUE(xbar::WriteNpy(w1, Eigen::MatrixXd::Random(40, 12)).has_value());
+  ASSERT_TRUE(xbar::WriteNpy(w2, Eigen::MatrixXd::Random(12, 4)).has_value());
+  const std::string plan = (kTmp / "i.xbp").string(), prog = (kTmp / "i.xbpulse").string();
+  const std::string state = (kTmp / "i.xbcs").string();
+  ASSERT_EQ(Xbar("compile " + w1 + "," + w2 + " --chip " + std::string(XBAR_SOURCE_DIR) +
+                 "/chips/default.textproto -q -o " + plan).exit_code, 0);
+  ASSERT_EQ(Xbar("program " + plan + " -o " + prog + " --state " + state + " -q").exit_code, 0);
+  auto other_program = Xbar("infer " + m.plan + " --program " + prog + " --limit 2");
+  EXPECT_EQ(other_program.exit_code, 2);
+  EXPECT_NE(other_program.err.find(prog + ": pulse program for chip 'xbar-default-128' and targets crc32"),
+            std::string::npos) << other_program.err;
+  auto other_state = Xbar("infer " + m.plan + " --chip-state " + state + " --limit 2");
+  EXPECT_EQ(other_state.exit_code, 2);
+  EXPECT_NE(other_state.err.find("is not in the chip state"), std::string::npos) << other_state.err;
+}

@@ -10,6 +10,7 @@ int RunTileSolve(int argc, char** argv);
 int RunSpice(int argc, char** argv);
 int RunCompile(int argc, char** argv);
 int RunProgram(int argc, char** argv);
+int RunInfer(int argc, char** argv);
 }  // namespace xbar::tools
 
 namespace {
@@ -26,6 +27,8 @@ constexpr Subcommand kSubcommands[] = {
     {"compile", "map a model onto a chip's tiles and write the plan (.xbp)", xbar::tools::RunCompile},
     {"program", "write-verify pulses for every cell of a plan on a simulated chip (.xbpulse, CSV, state)",
      xbar::tools::RunProgram},
+    {"infer", "test accuracy, energy and latency of a programmed chip over its life (either backend)",
+     xbar::tools::RunInfer},
     {"spice", "ngspice netlists of a tile or of the MIF neuron (--run checks them)", xbar::tools::RunSpice},
     {"tile-solve", "column currents of a crossbar tile with IR drop (exact nodal solve)", xbar::tools::RunTileSolve},
 };

@@ -8,7 +8,7 @@
 #include "compiler/pulse_io.h"
 #include "compiler/program_replay.h"
 #include "device_models/chip_instance.h"
-#include "runtime/rtl_chip.h"
+#include "runtime/backend.h"
 #include "tools/xbar/cli.h"
 
 namespace xbar::tools {
@@ -81,9 +81,9 @@ int RunProgram(int argc, char** argv) {
   // backend: the reads must be the ones the program recorded.
   auto chip = device_models::ChipInstance::Create(plan->chip, chip_seed);
   if (!chip) return ReportError(name, chip.error());
-  Expected<compiler::ReplayResult> replay =
-      backend == "rtl" ? runtime::ReplayOnRtl(program, *chip, {.rtl = {.trace_path = trace_path, .cycle_budget = cycle_budget}})
-                       : compiler::ReplayBehavioural(program, *chip);
+  auto chosen = runtime::MakeBackend(backend, {.trace_path = trace_path, .cycle_budget = cycle_budget});
+  if (!chosen) return ReportError(name, chosen.error());
+  Expected<compiler::ReplayResult> replay = (*chosen)->Replay(program, *chip);
   if (!replay) return ReportError(name, WithContext(replay.error(), backend + " backend"));
   if (replay->read_mismatches > 0) {
     return ReportError(name, Error{ErrorCode::kDataLoss,

@@ -1,0 +1,91 @@
+#include "runtime/chip_eval.h"
+
+#include <bit>
+#include <chrono>
+#include <cmath>
+
+#include "support/rng.h"
+
+namespace xbar::runtime {
+namespace {
+
+constexpr uint64_t kReferenceStream = 1;  // DeriveSeed streams of the run seed
+constexpr uint64_t kAgeStream = 2;
+
+}  // namespace
+
+Expected<ChipEvalReport> EvaluateChip(const compiler::Plan& plan, const device_models::ChipInstance& chip,
+                                      const Dataset& test, const Dataset& calibration, ChipBackend& backend,
+                                      const ChipEvalOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  const double t0 = plan.chip.device.nonidealities.drift.t0_s;
+  std::vector<double> ages = options.ages_s.empty() ? std::vector<double>{t0} : options.ages_s;
+  for (double age : ages) {
+    if (!std::isfinite(age) || age < 0) {
+      return Fail(ErrorCode::kInvalidArgument, "age " + std::to_string(age) + " s must be finite and >= 0");
+    }
+  }
+  ChipViewOptions view_options{.ir_drop = options.ir_drop, .compensation = DriftCompensation::kNone,
+                               .timing = options.timing, .threads = options.threads};
+  // Reference reads right after programming: drift compensation's baseline and the calibration.
+  const auto reference = ReadConductances(
+      plan, chip, {.age_s = t0, .drift = options.drift, .read_noise = options.read_noise,
+                   .seed = DeriveSeed(options.seed, kReferenceStream)},
+      options.threads);
+  ChipEvalReport report;
+  {
+    auto view = ChipView::Create(plan, reference, nullptr, view_options);
+    if (!view) return std::unexpected(view.error());
+    auto gain = CalibrateOutputGain(*view, calibration, options.threads);
+    if (!gain) return std::unexpected(WithContext(gain.error(), "output calibration"));
+    report.output_gain = *gain;
+  }
+  bool first = true;
+  for (double age : ages) {
+    const auto present = ReadConductances(
+        plan, chip, {.age_s = age, .drift = options.drift, .read_noise = options.read_noise,
+                     .seed = DeriveSeed(DeriveSeed(options.seed, kAgeStream), std::bit_cast<uint64_t>(age))},
+        options.threads);
+    const auto views_start = std::chrono::steady_clock::now();
+    auto views = ChipView::CreateModes(plan, present, &reference, view_options, options.compensations);
+    if (!views) return std::unexpected(views.error());
+    const double views_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - views_start).count();
+    for (std::size_t m = 0; m < views->size(); ++m) {
+      const DriftCompensation compensation = options.compensations[m];
+      ChipView* view = &(*views)[m];
+      const auto point_start = std::chrono::steady_clock::now();
+      view->set_output_gain(report.output_gain);
+      auto run = backend.Infer(*view, test, {.limit = options.limit, .threads = options.threads});
+      if (!run) return std::unexpected(run.error());
+      AgePoint p;
+      p.age_s = age;
+      p.compensation = compensation;
+      p.correct = run->correct;
+      p.images = static_cast<int64_t>(run->images.size());
+      p.accuracy = run->accuracy();
+      p.global_gain = view->global_gain();
+      p.min_column_gain = view->min_column_gain();
+      p.max_column_gain = view->max_column_gain();
+      p.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - point_start).count() +
+                  views_seconds / static_cast<double>(views->size());
+      report.points.push_back(p);
+      if (first && p.images > 0) {
+        first = false;
+        const double n = static_cast<double>(p.images);
+        report.cycles_per_image = run->cycles_per_image;
+        report.latency_s = static_cast<double>(run->cycles_per_image) / plan.chip.clock_hz;
+        report.read_energy_j = run->energy.read_j / n;
+        const double step_s = static_cast<double>(view->InferenceCycles()) / view->steps() / plan.chip.clock_hz;
+        report.neuron_energy_j = run->energy.neuron_power_steps_w * step_s / n;
+        report.adc_energy_j = static_cast<double>(run->energy.conversions) * options.adc_fom_j *
+                              std::ldexp(1.0, plan.chip.adc.output_bits) / n;
+        report.tile_reads_per_image = static_cast<double>(run->energy.tile_reads) / n;
+      }
+    }
+  }
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return report;
+}
+
+}  // namespace xbar::runtime

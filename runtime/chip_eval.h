@@ -1,0 +1,62 @@
+// Accuracy of a programmed chip over its life: for each age and drift-compensation mode, the test
+// set through the chip (either backend), with energy and latency per image (docs/inference.md).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "compiler/plan.h"
+#include "device_models/chip_instance.h"
+#include "runtime/backend.h"
+#include "runtime/chip_model.h"
+#include "runtime/dataset.h"
+#include "support/error.h"
+
+namespace xbar::runtime {
+
+struct ChipEvalOptions {
+  std::vector<double> ages_s;  // times since programming (s); empty: the drift t0 (first read)
+  std::vector<DriftCompensation> compensations = {DriftCompensation::kNone};
+  bool ir_drop = true;
+  bool drift = true;
+  bool read_noise = true;
+  InferenceTiming timing;
+  uint64_t seed = 1;      // read-noise realisations (one per age) and the calibration reads
+  int64_t limit = 0;      // test images (0: all)
+  int threads = 0;
+  /// Output ADC energy per conversion step (J): Walden figure of merit, E = FOM 2^bits.
+  double adc_fom_j = 10e-15;
+};
+
+/// One (age, compensation) point.
+struct AgePoint {
+  double age_s = 0;
+  DriftCompensation compensation = DriftCompensation::kNone;
+  int64_t correct = 0, images = 0;
+  double accuracy = 0;
+  double global_gain = 1, min_column_gain = 1, max_column_gain = 1;
+  double seconds = 0;
+};
+
+struct ChipEvalReport {
+  double output_gain = 1;             // calibrated output amplifier gain
+  std::vector<AgePoint> points;       // ages outer, compensations inner, in the order given
+  uint64_t cycles_per_image = 0;      // controller cycles: load inputs + one inference
+  double latency_s = 0;               // cycles_per_image / clock
+  double read_energy_j = 0;           // per image: tile reads (V² G t_sense)
+  double neuron_energy_j = 0;         // per image: neuron memristor branches
+  double adc_energy_j = 0;            // per image: output conversions
+  double tile_reads_per_image = 0;
+  double seconds = 0;
+
+  double energy_j() const { return read_energy_j + neuron_energy_j + adc_energy_j; }
+};
+
+/// Runs `test` through the programmed chip `chip` (conductances as programmed; reads see them at
+/// each age) on `backend`. The output amplifier is calibrated once on `calibration` (training
+/// images) at the drift reference time, drift compensation against reference reads taken then.
+Expected<ChipEvalReport> EvaluateChip(const compiler::Plan& plan, const device_models::ChipInstance& chip,
+                                      const Dataset& test, const Dataset& calibration, ChipBackend& backend,
+                                      const ChipEvalOptions& options);
+
+}  // namespace xbar::runtime
