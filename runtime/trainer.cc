@@ -92,11 +92,33 @@ Expected<compiler::Model> Train(const TrainOptions& options, const Dataset& trai
   sizes.push_back(train.classes);
   Rng init_rng(DeriveSeed(options.seed, 0));
   std::vector<Mat<float>> weights;
-  for (std::size_t l = 0; l + 1 < sizes.size(); ++l) {
-    Mat<float> w(sizes[l + 1], sizes[l]);
-    const double sd = options.init_gain / std::sqrt(static_cast<double>(sizes[l]));
-    for (Eigen::Index k = 0; k < w.size(); ++k) w.data()[k] = static_cast<float>(sd * NormalDraw(init_rng));
-    weights.push_back(std::move(w));
+  if (!options.initial_weights.empty()) {
+    Eigen::Index inputs = train.images.rows();
+    for (const auto& w : options.initial_weights) {
+      if (w.cols() != inputs || !w.allFinite()) {
+        return Fail(ErrorCode::kInvalidArgument, "initial weights: a layer of " + std::to_string(w.rows()) + "x" +
+                                                     std::to_string(w.cols()) + " does not take " +
+                                                     std::to_string(inputs) + " finite inputs");
+      }
+      inputs = w.rows();
+      weights.push_back(w);
+    }
+    if (inputs != train.classes) {
+      return Fail(ErrorCode::kInvalidArgument, "initial weights end in " + std::to_string(inputs) +
+                                                   " outputs, the data set has " + std::to_string(train.classes) +
+                                                   " classes");
+    }
+  } else {
+    for (std::size_t l = 0; l + 1 < sizes.size(); ++l) {
+      Mat<float> w(sizes[l + 1], sizes[l]);
+      const double sd = options.init_gain / std::sqrt(static_cast<double>(sizes[l]));
+      for (Eigen::Index k = 0; k < w.size(); ++k) w.data()[k] = static_cast<float>(sd * NormalDraw(init_rng));
+      weights.push_back(std::move(w));
+    }
+  }
+  if (!options.trainable.empty() && options.trainable.size() != weights.size()) {
+    return Fail(ErrorCode::kInvalidArgument, "trainable: " + std::to_string(options.trainable.size()) +
+                                                 " flags for " + std::to_string(weights.size()) + " layers");
   }
 
   const Eigen::Index n = train.size();
@@ -176,7 +198,9 @@ Expected<compiler::Model> Train(const TrainOptions& options, const Dataset& trai
       }
       auto& grads = chunk_grads[0];
       double norm2 = 0;
-      for (const auto& g : grads) norm2 += static_cast<double>(g.squaredNorm());
+      for (std::size_t l = 0; l < grads.size(); ++l) {
+        if (options.trainable.empty() || options.trainable[l]) norm2 += static_cast<double>(grads[l].squaredNorm());
+      }
       const double norm = std::sqrt(norm2);
       const double clip = (options.clip_norm > 0 && norm > options.clip_norm) ? options.clip_norm / norm : 1.0;
       // Cosine decay from learning_rate to learning_rate * final_lr_fraction.
@@ -191,6 +215,7 @@ Expected<compiler::Model> Train(const TrainOptions& options, const Dataset& trai
       const auto step_size = static_cast<float>(lr / bc1);
       const auto inv_bc2 = static_cast<float>(1.0 / bc2);
       for (std::size_t l = 0; l < weights.size(); ++l) {
+        if (!options.trainable.empty() && !options.trainable[l]) continue;
         auto g = (grads[l].array() * static_cast<float>(clip)).eval();
         adam[l].m.array() = kBeta1 * adam[l].m.array() + (1 - kBeta1) * g;
         adam[l].v.array() = kBeta2 * adam[l].v.array() + (1 - kBeta2) * g.square();

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include <Eigen/Core>
+
 #include "compiler/model.h"
 #include "runtime/dataset.h"
 #include "support/error.h"
@@ -29,6 +31,11 @@ struct TrainOptions {
   bool quiet = false;                // no progress output
   device_models::MifParams neuron;
   compiler::Encoding encoding;
+  /// Fine-tuning: start from these weights (outputs x inputs per layer; `hidden` is then ignored)
+  /// instead of a random draw. Empty: a new network.
+  std::vector<Eigen::MatrixXf> initial_weights;
+  /// Layers Adam updates (empty: all); the others keep their weights.
+  std::vector<bool> trainable;
 
   /// Rejects nonsensical values (kInvalidArgument naming the option and its limit).
   Expected<void> Validate() const;

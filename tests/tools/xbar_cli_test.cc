@@ -419,3 +419,27 @@ TEST(XbarCli, InferRejectsBadAgesAndArtifactsOfAnotherPlan) {
   EXPECT_EQ(other_state.exit_code, 2);
   EXPECT_NE(other_state.err.find("is not in the chip state"), std::string::npos) << other_state.err;
 }
+
+TEST(XbarCli, FinetunesAgainstTheChipAndReprogramsOnlyChangedCells) {
+  const MnistChip& m = ProgrammedMnist();
+  const std::string tuned = (kTmp / "t.xbp").string(), delta = (kTmp / "t.xbpulse").string();
+  const std::string state = (kTmp / "t.xbcs").string();
+  auto f = Xbar("finetune " + m.plan + " --chip-state " + m.state + " -o " + tuned + " --delta " + delta +
+                " --state " + state + " --train-limit 512 --limit 64 --lr 3e-3 --no-ir-drop --json -q");
+  ASSERT_EQ(f.exit_code, 0) << f.err;
+  EXPECT_NE(f.out.find("\"accuracy_before\":"), std::string::npos);
+  ASSERT_TRUE(fs::exists(tuned) && fs::exists(delta) && fs::exists(state));
+  // Only the last layer's tiles (9 of 128) are touched, and not all of their cells.
+  const std::size_t at = f.out.find("\"cells_reprogrammed\":");
+  ASSERT_NE(at, std::string::npos);
+  const long cells = std::stol(f.out.substr(at + 21));
+  EXPECT_GT(cells, 0);
+  EXPECT_LT(cells, 9 * 128 * 128);
+  // The fine-tuned chip state is usable as is.
+  auto i = Xbar("infer " + tuned + " --chip-state " + state + " --limit 8 --calibration-images 8 --no-ir-drop -q");
+  EXPECT_EQ(i.exit_code, 0) << i.err;
+  auto bad = Xbar("finetune " + m.plan + " --chip-state " + m.state + " -o " + tuned + " --delta " + delta +
+                  " --age soon");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("--age: 'soon' is not a duration"), std::string::npos) << bad.err;
+}

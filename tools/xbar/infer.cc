@@ -13,6 +13,7 @@
 #include "support/duration.h"
 #include "support/format.h"
 #include "tools/xbar/cli.h"
+#include "tools/xbar/programmed_chip.h"
 
 namespace xbar::tools {
 namespace {
@@ -30,10 +31,6 @@ Expected<std::vector<runtime::DriftCompensation>> ParseCompensations(const std::
 }
 
 }  // namespace
-
-Expected<device_models::ChipInstance> ProgrammedChip(const compiler::Plan& plan, const std::string& program_path,
-                                                     const std::string& state_path, runtime::ChipBackend& backend,
-                                                     compiler::PulseProgram* program_out);
 
 int RunInfer(int argc, char** argv) {
   const std::string name = "infer";
@@ -179,8 +176,6 @@ int RunInfer(int argc, char** argv) {
   return 0;
 }
 
-// The chip instance a plan was programmed on: a pulse program replayed on a fresh instance through
-// `backend` (its reads must match), or a saved chip state restored.
 Expected<device_models::ChipInstance> ProgrammedChip(const compiler::Plan& plan, const std::string& program_path,
                                                      const std::string& state_path, runtime::ChipBackend& backend,
                                                      compiler::PulseProgram* program_out) {

@@ -11,6 +11,7 @@ int RunSpice(int argc, char** argv);
 int RunCompile(int argc, char** argv);
 int RunProgram(int argc, char** argv);
 int RunInfer(int argc, char** argv);
+int RunFinetune(int argc, char** argv);
 }  // namespace xbar::tools
 
 namespace {
@@ -29,6 +30,8 @@ constexpr Subcommand kSubcommands[] = {
      xbar::tools::RunProgram},
     {"infer", "test accuracy, energy and latency of a programmed chip over its life (either backend)",
      xbar::tools::RunInfer},
+    {"finetune", "chip-in-the-loop fine-tuning and a delta program that reprograms only what changed",
+     xbar::tools::RunFinetune},
     {"spice", "ngspice netlists of a tile or of the MIF neuron (--run checks them)", xbar::tools::RunSpice},
     {"tile-solve", "column currents of a crossbar tile with IR drop (exact nodal solve)", xbar::tools::RunTileSolve},
 };

@@ -1,0 +1,144 @@
+#include "runtime/finetune.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <limits>
+
+#include "runtime/trainer.h"
+#include "support/rng.h"
+
+namespace xbar::runtime {
+namespace {
+
+constexpr uint64_t kReadBackStream = 77;  // DeriveSeed stream: read-back noise, apart from evaluations'
+
+}  // namespace
+
+compiler::Model ChipWeights(const compiler::Plan& plan, const ChipView& view) {
+  compiler::Model model;
+  model.name = plan.model_name;
+  model.neuron = plan.neuron;
+  model.encoding = plan.encoding;
+  for (const auto& layer : plan.layers) model.weights.push_back(Eigen::MatrixXf::Zero(layer.outputs, layer.inputs));
+  for (std::size_t t = 0; t < view.tiles().size(); ++t) {
+    const ChipView::Tile& tile = view.tiles()[t];
+    const compiler::PlanLayer& layer = plan.layers[static_cast<std::size_t>(tile.layer)];
+    const bool differential = tile.used_columns == 2 * tile.outputs;
+    Eigen::MatrixXf& w = model.weights[static_cast<std::size_t>(tile.layer)];
+    for (int k = 0; k < tile.outputs; ++k) {
+      const int o = tile.column_offset + k;
+      for (int r = 0; r < tile.rows; ++r) {
+        const double diff = differential ? tile.transfer(2 * k, r) - tile.transfer(2 * k + 1, r)
+                                         : tile.transfer(k, r) - tile.transfer(tile.outputs, r);
+        w(o, tile.row_offset + r) += static_cast<float>(layer.scale[static_cast<std::size_t>(o)] * diff);
+      }
+    }
+  }
+  return model;
+}
+
+Expected<FinetuneResult> Finetune(const compiler::Plan& plan, const device_models::ChipInstance& chip,
+                                  const Dataset& train, const FinetuneOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  const std::size_t layers = plan.layers.size();
+  std::vector<bool> trainable = options.trainable;
+  if (trainable.empty()) {
+    trainable.assign(layers, false);
+    trainable.back() = true;
+  }
+  if (trainable.size() != layers) {
+    return Fail(ErrorCode::kInvalidArgument, "fine-tuning: " + std::to_string(trainable.size()) +
+                                                 " trainable flags for " + std::to_string(layers) + " layers");
+  }
+  const uint64_t seed = DeriveSeed(options.seed, kReadBackStream);
+  const double t0 = plan.chip.device.nonidealities.drift.t0_s;
+  const auto reference = ReadConductances(
+      plan, chip, {.age_s = t0, .drift = options.drift, .read_noise = options.read_noise, .seed = DeriveSeed(seed, 1)},
+      options.threads);
+  const auto present = ReadConductances(
+      plan, chip,
+      {.age_s = options.age_s, .drift = options.drift, .read_noise = options.read_noise, .seed = DeriveSeed(seed, 2)},
+      options.threads);
+  ChipViewOptions view_options;
+  view_options.ir_drop = options.ir_drop;
+  view_options.compensation = options.compensation;
+  view_options.threads = options.threads;
+  auto view = ChipView::Create(plan, present, &reference, view_options);
+  if (!view) return std::unexpected(view.error());
+
+  FinetuneResult result;
+  result.chip_weights = ChipWeights(plan, *view);
+  TrainOptions train_options;
+  train_options.epochs = options.epochs;
+  train_options.batch_size = options.batch_size;
+  train_options.learning_rate = options.learning_rate;
+  train_options.seed = options.seed;
+  train_options.threads = options.threads;
+  train_options.quiet = options.quiet;
+  train_options.neuron = plan.neuron;
+  train_options.encoding = plan.encoding;
+  train_options.hidden.clear();
+  for (std::size_t l = 0; l + 1 < layers; ++l) train_options.hidden.push_back(plan.layers[l].outputs);
+  train_options.initial_weights = result.chip_weights.weights;
+  train_options.trainable = trainable;
+  if (auto ok = train_options.Validate(); !ok) return std::unexpected(ok.error());
+  auto tuned = Train(train_options, train, nullptr);
+  if (!tuned) return std::unexpected(WithContext(tuned.error(), "fine-tuning"));
+  result.tuned_weights = std::move(*tuned);
+
+  // Weight changes -> conductance changes of the pair (split evenly, kept inside the window),
+  // relative to what each cell holds now; cells moving by more than the verify tolerance change.
+  const auto& device = plan.chip.device.memristor;
+  const double lo = device.g_min_s, hi = device.g_max_s;
+  const double tolerance = plan.chip.programming.verify_tolerance_s;
+  result.plan = plan;
+  for (std::size_t t = 0; t < plan.tiles.size(); ++t) {
+    compiler::PlanTile& tile = result.plan.tiles[t];
+    if (!trainable[static_cast<std::size_t>(tile.layer)]) continue;
+    const compiler::PlanLayer& layer = plan.layers[static_cast<std::size_t>(tile.layer)];
+    const bool differential = plan.scheme == compiler::MappingScheme::kDifferential;
+    const Eigen::MatrixXf& w0 = result.chip_weights.weights[static_cast<std::size_t>(tile.layer)];
+    const Eigen::MatrixXf& w1 = result.tuned_weights.weights[static_cast<std::size_t>(tile.layer)];
+    compiler::TileTargets delta{tile.physical_index,
+                                Eigen::MatrixXd::Constant(tile.target_g_s.rows(), tile.target_g_s.cols(),
+                                                          std::numeric_limits<double>::quiet_NaN())};
+    int64_t changed = 0;
+    auto set = [&](int r, int c, double g) {
+      const double now = chip.Conductance(tile.physical_index, r, c);
+      g = std::clamp(g, lo, hi);
+      if (std::abs(g - now) <= tolerance) return;
+      delta.target_g_s(r, c) = g;
+      tile.target_g_s(r, c) = g;
+      ++changed;
+    };
+    for (int k = 0; k < tile.outputs; ++k) {
+      const int o = tile.column_offset + k;
+      const double scale = layer.scale[static_cast<std::size_t>(o)];
+      for (int r = 0; r < tile.rows; ++r) {
+        const int in = tile.row_offset + r;
+        const double dg = (static_cast<double>(w1(o, in)) - static_cast<double>(w0(o, in))) / scale;
+        if (differential) {
+          const double gp = chip.Conductance(tile.physical_index, r, 2 * k);
+          const double gn = chip.Conductance(tile.physical_index, r, 2 * k + 1);
+          // Half on each side; what one side cannot take (window edge) goes to the other.
+          double up = gp + dg / 2, down = gn - dg / 2;
+          if (up > hi) down -= up - hi;
+          if (up < lo) down += lo - up;
+          if (down > hi) up -= down - hi;
+          if (down < lo) up += lo - down;
+          set(r, 2 * k, up);
+          set(r, 2 * k + 1, down);
+        } else {
+          set(r, k, chip.Conductance(tile.physical_index, r, k) + dg);
+        }
+      }
+    }
+    result.cells_changed += changed;
+    if (changed > 0) result.delta.push_back(std::move(delta));
+  }
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return result;
+}
+
+}  // namespace xbar::runtime
