@@ -144,6 +144,7 @@ Expected<compiler::Model> Train(const TrainOptions& options, const Dataset& trai
     return Fail(ErrorCode::kInvalidArgument, "augmentation needs images of known width and height");
   }
   Mat<float> xb(train.images.rows(), batch);
+  std::vector<Mat<float>> perturbed;
   std::vector<uint8_t> yb(static_cast<std::size_t>(batch));
   const auto t_start = Clock::now();
   int64_t step = 0;
@@ -172,6 +173,13 @@ Expected<compiler::Model> Train(const TrainOptions& options, const Dataset& trai
         yb[static_cast<std::size_t>(s)] = train.labels[static_cast<std::size_t>(idx)];
       }
       const int chunks = (count + chunk - 1) / chunk;
+      const std::vector<Mat<float>>* forward = &weights;
+      if (options.perturb) {
+        perturbed = weights;
+        Rng perturb_rng(DeriveSeed(DeriveSeed(options.seed, 0xC41Bull), static_cast<uint64_t>(step)));
+        options.perturb(perturbed, perturb_rng);
+        forward = &perturbed;
+      }
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
       for (int c = 0; c < chunks; ++c) {
         auto& engine = engines[static_cast<std::size_t>(omp_get_thread_num())];
@@ -180,7 +188,7 @@ Expected<compiler::Model> Train(const TrainOptions& options, const Dataset& trai
         auto& grads = chunk_grads[static_cast<std::size_t>(c)];
         grads.resize(weights.size());
         for (std::size_t l = 0; l < weights.size(); ++l) grads[l].setZero(weights[l].rows(), weights[l].cols());
-        const Mat<float>& logits = engine.Forward(weights, xb.middleCols(c0, cn), true);
+        const Mat<float>& logits = engine.Forward(*forward, xb.middleCols(c0, cn), true);
         Mat<float> dlogits;
         int correct = 0;
         chunk_loss[static_cast<std::size_t>(c)] =

@@ -11,6 +11,7 @@
 #include "compiler/model.h"
 #include "runtime/dataset.h"
 #include "support/error.h"
+#include "support/rng.h"
 
 namespace xbar::runtime {
 
@@ -36,6 +37,11 @@ struct TrainOptions {
   std::vector<Eigen::MatrixXf> initial_weights;
   /// Layers Adam updates (empty: all); the others keep their weights.
   std::vector<bool> trainable;
+  /// Hardware-aware training: each minibatch's forward and backward pass use the weights this
+  /// turns a copy of the weights into (e.g. what a chip would realise: quantised, noisy, drifted);
+  /// the gradient updates the clean weights (straight-through). Called with a generator seeded
+  /// from `seed` and the step. Empty: the weights themselves.
+  std::function<void(std::vector<Eigen::MatrixXf>& weights, Rng& rng)> perturb;
 
   /// Rejects nonsensical values (kInvalidArgument naming the option and its limit).
   Expected<void> Validate() const;

@@ -3,8 +3,11 @@
 #include <filesystem>
 #include <iostream>
 
+#include "compiler/chip_io.h"
 #include "compiler/model_io.h"
 #include "runtime/dataset.h"
+#include "runtime/hwa.h"
+#include "support/duration.h"
 #include "runtime/trainer.h"
 #include "tools/xbar/cli.h"
 
@@ -15,7 +18,7 @@ int RunTrain(int argc, char** argv) {
   CommonOptions common;
   runtime::TrainOptions opt;
   ModelOptions model_options;
-  std::string dataset, hidden = "256", out;
+  std::string dataset, hidden = "256", out, init_path, hwa_chip, hwa_age = "1d";
   int64_t limit = 0, test_limit = 0;
   po::options_description desc("options");
   AddCommonOptions(desc, common);
@@ -35,6 +38,11 @@ int RunTrain(int argc, char** argv) {
        "initial weights N(0, gain^2/fan_in)")
       ("shift", po::value(&opt.shift_px)->default_value(0), "augment: random shifts of up to N pixels")
       ("flip", po::bool_switch(&opt.flip), "augment: random horizontal flips (for clothing, not digits)")
+      ("init", po::value(&init_path), "fine-tune: start from this model (.xbm; its sizes, neuron and encoding)")
+      ("hwa-chip", po::value(&hwa_chip),
+       "hardware-aware training: every minibatch runs on what this chip would realise (quantised, "
+       "programming noise, drift and read noise at --hwa-age, global drift compensation)")
+      ("hwa-age", po::value(&hwa_age)->default_value(hwa_age), "age of the chip in hardware-aware training")
       ("out,o", po::value(&out)->required(), "model file to write (.xbm)");
   AddModelOptions(desc, model_options);
   po::variables_map vm;
@@ -52,6 +60,24 @@ int RunTrain(int argc, char** argv) {
   opt.encoding = model_options.import.encoding;
   if (limit < 0) {
     return ReportError(name, Error{ErrorCode::kInvalidArgument, "--limit = " + std::to_string(limit) + " must be >= 0"});
+  }
+  if (!init_path.empty()) {
+    auto init = compiler::ReadModel(init_path);
+    if (!init) return ReportError(name, init.error());
+    opt.hidden.clear();
+    for (std::size_t l = 0; l + 1 < init->weights.size(); ++l) opt.hidden.push_back(static_cast<int>(init->weights[l].rows()));
+    opt.initial_weights = init->weights;
+    opt.neuron = init->neuron;
+    opt.encoding = init->encoding;
+  }
+  if (!hwa_chip.empty()) {
+    auto chip = compiler::ReadChipText(hwa_chip);
+    if (!chip) return ReportError(name, chip.error());
+    auto age = ParseDuration(hwa_age);
+    if (!age) return ReportError(name, WithContext(age.error(), "--hwa-age"));
+    auto noise = runtime::ChipWeightNoise::Create(*chip, *age);
+    if (!noise) return ReportError(name, WithContext(noise.error(), hwa_chip));
+    opt.perturb = *noise;
   }
   if (auto ok = opt.Validate(); !ok) return ReportError(name, ok.error());
   const std::filesystem::path out_dir = std::filesystem::absolute(out).parent_path();

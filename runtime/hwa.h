@@ -1,0 +1,32 @@
+// Hardware-aware training: what a chip does to a network's weights, in weight space, drawn anew
+// for every minibatch (docs/inference.md). The compiler's quantisation (differential pairs, one
+// scale per layer, the chip's levels), write-verify programming noise, drift to an age with global
+// compensation, and 1/f read noise at that age, from the chip's device models.
+#pragma once
+
+#include <vector>
+
+#include <Eigen/Core>
+
+#include "device_models/chip.h"
+#include "support/error.h"
+#include "support/rng.h"
+
+namespace xbar::runtime {
+
+class ChipWeightNoise {
+ public:
+  /// kInvalidArgument for a chip that fails validation, a chip with single-column (offset)
+  /// mapping, or a negative age.
+  static Expected<ChipWeightNoise> Create(const device_models::ChipSpec& chip, double age_s);
+
+  /// Replaces every layer of `weights` by one draw of what the chip would realise (the
+  /// Trainer's `perturb` hook). Rows draw from their own streams of `rng`'s first draw.
+  void operator()(std::vector<Eigen::MatrixXf>& weights, Rng& rng) const;
+
+ private:
+  device_models::ChipSpec chip_;
+  double age_s_ = 0;
+};
+
+}  // namespace xbar::runtime
