@@ -89,6 +89,12 @@ Expected<std::unique_ptr<RtlChip>> RtlChip::Create(compiler::ProgramExecutor* an
   if (options.cycle_budget == 0) {
     return Fail(ErrorCode::kInvalidArgument, "rtl cycle budget is 0 (give at least 1 cycle)");
   }
+  if (!options.trace_path.empty() && !options.trace_path.ends_with(".vcd")) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "rtl trace '" + options.trace_path +
+                    "': only VCD waveforms are written (name it *.vcd; GTKWave opens it, and "
+                    "vcd2fst converts it to FST)");
+  }
   std::unique_ptr<RtlChip> chip(new RtlChip());
   chip->cycle_budget_ = options.cycle_budget;
   chip->context_ = std::make_unique<VerilatedContext>();

@@ -88,6 +88,13 @@ TEST(RtlChip, ReplayIsBitIdenticalWithBehaviouralAndGeneration) {
   }
 }
 
+TEST(RtlChip, TracesOnlyToVcd) {
+  auto fst = RtlChip::Create(nullptr, {.trace_path = "wave.fst", .cycle_budget = 10});
+  ASSERT_FALSE(fst.has_value());
+  EXPECT_EQ(fst.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_NE(fst.error().message.find("only VCD waveforms"), std::string::npos) << fst.error().message;
+}
+
 TEST(RtlChip, CountsCyclesPulsesAndReads) {
   dm::ChipInstance a = Chip();
   const PulseProgram program = Program(a);

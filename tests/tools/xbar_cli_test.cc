@@ -50,7 +50,8 @@ TEST(XbarCli, HelpListsTheSubcommands) {
 }
 
 TEST(XbarCli, EverySubcommandHasHelpAndTheCommonOptions) {
-  for (const char* sub : {"train", "eval", "compile", "program", "tile-solve", "spice tile", "spice neuron"}) {
+  for (const char* sub : {"train", "eval", "compile", "program", "infer", "finetune", "report", "tile-solve",
+                          "spice tile", "spice neuron"}) {
     auto r = Xbar(std::string(sub) + " --help");
     EXPECT_EQ(r.exit_code, 0) << sub;
     for (const char* opt : {"--json", "--seed", "--data-dir", "--help"}) {
@@ -442,4 +443,93 @@ TEST(XbarCli, FinetunesAgainstTheChipAndReprogramsOnlyChangedCells) {
                   " --age soon");
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("--age: 'soon' is not a duration"), std::string::npos) << bad.err;
+}
+
+TEST(XbarCli, ReportWritesFiguresAndHtml) {
+  // A small network from .npy weights, compiled and programmed, plus hand-made infer and finetune
+  // results in the shape of their --json outputs.
+  const std::string w1 = (kTmp / "rw1.npy").string(), w2 = (kTmp / "rw2.npy").string();
+  ASSERT_TRUE(xbar::WriteNpy(w1, Eigen::MatrixXd::Random(40, 12) * 0.2).has_value());
+  ASSERT_TRUE(xbar::WriteNpy(w2, Eigen::MatrixXd::Random(12, 4) * 0.3).has_value());
+  const std::string plan = (kTmp / "r.xbp").string(), prog = (kTmp / "r.xbpulse").string();
+  const std::string state = (kTmp / "r.xbcs").string();
+  auto c = Xbar("compile " + w1 + "," + w2 + " --chip " + std::string(XBAR_SOURCE_DIR) +
+                "/chips/default.textproto -q -o " + plan);
+  ASSERT_EQ(c.exit_code, 0) << c.err;
+  auto p = Xbar("program " + plan + " -o " + prog + " --state " + state + " -q");
+  ASSERT_EQ(p.exit_code, 0) << p.err;
+  const std::string infer = (kTmp / "r_infer.json").string(), finetune = (kTmp / "r_finetune.json").string();
+  const std::string rtl = (kTmp / "r_rtl.json").string();
+  ASSERT_TRUE(xbar::WriteFileAtomic(
+                  infer,
+                  R"({"dataset":"mnist","backend":"behavioural","points":[)"
+                  R"({"age":"1h","age_s":3600,"compensation":"none","accuracy":0.91,"images":100},)"
+                  R"({"age":"1y","age_s":31557600,"compensation":"none","accuracy":0.62,"images":100},)"
+                  R"({"age":"1h","age_s":3600,"compensation":"column","accuracy":0.92,"images":100},)"
+                  R"({"age":"1y","age_s":31557600,"compensation":"column","accuracy":0.9,"images":100}],)"
+                  R"("cycles_per_image":4321,"latency_s":4.321e-5,"energy_per_image_j":3e-9})")
+                  .has_value());
+  ASSERT_TRUE(xbar::WriteFileAtomic(rtl, R"({"backend":"rtl","points":[{"age":"1h","age_s":3600,)"
+                                         R"("compensation":"column","accuracy":0.95,"images":20}]})")
+                  .has_value());
+  ASSERT_TRUE(xbar::WriteFileAtomic(finetune, R"({"age":"1d","compensation":"global","accuracy_before":0.8,)"
+                                              R"("accuracy_after":0.9,"cells_reprogrammed":77,"delta_pulses":123})")
+                  .has_value());
+  const fs::path dir = kTmp / "report";
+  auto r = Xbar("report " + plan + " --state " + state + " --program " + prog + " --infer " + infer +
+                " --infer-rtl " + rtl + " --finetune " + finetune + " -o " + dir.string() + " -q --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("\"finetune\":{"), std::string::npos) << r.out;
+  const std::string figures[] = {"accuracy_age", "conductance", "pulses", "irdrop"};
+  for (const std::string& f : figures) {
+    for (const char* ext : {".dat", ".gp", ".svg", ".png"}) {
+      EXPECT_TRUE(fs::exists(dir / (f + ext))) << f << ext;
+    }
+    const auto svg = xbar::ReadFile((dir / (f + ".svg")).string());
+    ASSERT_TRUE(svg.has_value()) << f;
+    EXPECT_NE(svg->find("<svg"), std::string::npos) << f;
+    const auto png = xbar::ReadFile((dir / (f + ".png")).string());
+    ASSERT_TRUE(png.has_value()) << f;
+    EXPECT_EQ(png->substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8)) << f;
+  }
+  const auto html = xbar::ReadFile((dir / "report.html").string());
+  ASSERT_TRUE(html.has_value());
+  for (const std::string& f : figures) EXPECT_NE(html->find("src=\"" + f + ".svg\""), std::string::npos) << f;
+  EXPECT_NE(html->find("92.00%"), std::string::npos);  // the 1h column-compensated accuracy
+  EXPECT_NE(html->find("90.00%"), std::string::npos);  // fine-tuned
+  const auto summary = xbar::ReadFile((dir / "report.json").string());
+  ASSERT_TRUE(summary.has_value());
+  EXPECT_NE(summary->find("\"pulses_per_cell_mean\":"), std::string::npos);
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    EXPECT_EQ(entry.path().filename().string().find(".tmp"), std::string::npos) << entry.path();
+  }
+
+  // Without a pulse program there is no pulses figure, and the page says so.
+  const fs::path bare = kTmp / "report_bare";
+  ASSERT_EQ(Xbar("report " + plan + " --state " + state + " --infer " + infer + " -o " + bare.string() + " -q")
+                .exit_code, 0);
+  EXPECT_FALSE(fs::exists(bare / "pulses.svg"));
+  const auto bare_html = xbar::ReadFile((bare / "report.html").string());
+  ASSERT_TRUE(bare_html.has_value());
+  EXPECT_NE(bare_html->find("No pulse program was given"), std::string::npos);
+
+  // A missing or malformed input: one line naming the file, and nothing written.
+  const fs::path none = kTmp / "report_none";
+  const std::string missing = (kTmp / "no_such_infer.json").string();
+  auto bad = Xbar("report " + plan + " --state " + state + " --infer " + missing + " -o " + none.string());
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_EQ(Lines(bad.err), 1) << bad.err;
+  EXPECT_NE(bad.err.find("xbar report: error: --infer: " + missing + ": cannot open"), std::string::npos) << bad.err;
+  EXPECT_FALSE(fs::exists(none));
+  const std::string cut = (kTmp / "r_cut.json").string();
+  ASSERT_TRUE(xbar::WriteFileAtomic(cut, R"({"points":[{"age_s":3600,"accuracy":0.9)").has_value());
+  auto truncated = Xbar("report " + plan + " --state " + state + " --infer " + cut + " -o " + none.string());
+  EXPECT_EQ(truncated.exit_code, 1);
+  EXPECT_EQ(truncated.err, "xbar report: error: --infer: " + cut +
+                               ": offset 39: expected ',' or '}' in an object (the text ends here)\n");
+  EXPECT_FALSE(fs::exists(none));
+  auto tile = Xbar("report " + plan + " --state " + state + " --infer " + infer + " --tile 99 -o " + none.string());
+  EXPECT_EQ(tile.exit_code, 2);
+  EXPECT_EQ(Lines(tile.err), 1) << tile.err;
+  EXPECT_NE(tile.err.find("--tile 99 must lie in [0, "), std::string::npos) << tile.err;
 }
