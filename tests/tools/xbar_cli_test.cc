@@ -50,7 +50,7 @@ TEST(XbarCli, HelpListsTheSubcommands) {
 }
 
 TEST(XbarCli, EverySubcommandHasHelpAndTheCommonOptions) {
-  for (const char* sub : {"train", "eval", "compile", "program", "infer", "finetune", "report", "tile-solve",
+  for (const char* sub : {"train", "eval", "compile", "program", "infer", "finetune", "report", "repair", "tile-solve",
                           "spice tile", "spice neuron"}) {
     auto r = Xbar(std::string(sub) + " --help");
     EXPECT_EQ(r.exit_code, 0) << sub;
@@ -532,4 +532,36 @@ TEST(XbarCli, ReportWritesFiguresAndHtml) {
   EXPECT_EQ(tile.exit_code, 2);
   EXPECT_EQ(Lines(tile.err), 1) << tile.err;
   EXPECT_NE(tile.err.find("--tile 99 must lie in [0, "), std::string::npos) << tile.err;
+}
+
+TEST(XbarCli, RepairRetargetsPartnersOfStuckCells) {
+  // A small network on the default chip with 2 % stuck cells: write-verify finds them, repair
+  // re-targets their partners and reprograms only those.
+  const std::string w1 = (kTmp / "rw1.npy").string(), w2 = (kTmp / "rw2.npy").string();
+  ASSERT_TRUE(xbar::WriteNpy(w1, Eigen::MatrixXd::Random(100, 60)).has_value());
+  ASSERT_TRUE(xbar::WriteNpy(w2, Eigen::MatrixXd::Random(60, 10)).has_value());
+  const std::string chip = std::string(XBAR_SOURCE_DIR) + "/chips/faulty-2pct.textproto";
+  const std::string plan = (kTmp / "r.xbp").string(), prog = (kTmp / "r.xbpulse").string();
+  ASSERT_EQ(Xbar("compile " + w1 + "," + w2 + " --chip " + chip + " -q -o " + plan).exit_code, 0);
+  ASSERT_EQ(Xbar("program " + plan + " -o " + prog + " -q").exit_code, 0);
+  const std::string fixed = (kTmp / "r2.xbp").string(), delta = (kTmp / "r2.xbpulse").string();
+  const std::string state = (kTmp / "r2.xbcs").string();
+  auto r = Xbar("repair " + plan + " --program " + prog + " -o " + fixed + " --delta " + delta + " --state " + state +
+                " --age 20s --json -q");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto number = [&](const std::string& key) {
+    const std::size_t at = r.out.find("\"" + key + "\":");
+    return at == std::string::npos ? -1L : std::stol(r.out.substr(at + key.size() + 3));
+  };
+  // 100 x 60 x 2 + 60 x 10 x 2 = 13,200 used cells, 2 % of them stuck: about 264.
+  EXPECT_GT(number("stuck_cells"), 150);
+  EXPECT_LT(number("stuck_cells"), 400);
+  EXPECT_GT(number("partners_retargeted"), number("stuck_cells") / 3);
+  EXPECT_GE(number("failed_cells"), number("stuck_cells"));
+  EXPECT_LT(number("unrepaired"), number("failed_cells"));
+  EXPECT_TRUE(fs::exists(fixed) && fs::exists(delta) && fs::exists(state));
+  // The program of another plan is refused.
+  auto other = Xbar("repair " + fixed + " --program " + prog + " -o " + fixed + ".2 --delta " + delta + ".2");
+  EXPECT_EQ(other.exit_code, 2);
+  EXPECT_NE(other.err.find("targets crc32"), std::string::npos) << other.err;
 }

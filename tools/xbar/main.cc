@@ -13,6 +13,7 @@ int RunProgram(int argc, char** argv);
 int RunInfer(int argc, char** argv);
 int RunFinetune(int argc, char** argv);
 int RunReport(int argc, char** argv);
+int RunRepair(int argc, char** argv);
 }  // namespace xbar::tools
 
 namespace {
@@ -33,6 +34,8 @@ constexpr Subcommand kSubcommands[] = {
      xbar::tools::RunInfer},
     {"finetune", "chip-in-the-loop fine-tuning and a delta program that reprograms only what changed",
      xbar::tools::RunFinetune},
+    {"repair", "re-target the partners of cells write-verify could not program (stuck), reprogram them",
+     xbar::tools::RunRepair},
     {"report", "figures (gnuplot: SVG, PNG) and a one-page HTML report of a programmed chip", xbar::tools::RunReport},
     {"spice", "ngspice netlists of a tile or of the MIF neuron (--run checks them)", xbar::tools::RunSpice},
     {"tile-solve", "column currents of a crossbar tile with IR drop (exact nodal solve)", xbar::tools::RunTileSolve},
