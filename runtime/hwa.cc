@@ -7,7 +7,8 @@
 
 namespace xbar::runtime {
 
-Expected<ChipWeightNoise> ChipWeightNoise::Create(const device_models::ChipSpec& chip, double age_s) {
+Expected<ChipWeightNoise> ChipWeightNoise::Create(const device_models::ChipSpec& chip, double age_s,
+                                                  bool per_output_scale) {
   if (auto ok = chip.Validate(); !ok) return std::unexpected(ok.error());
   if (chip.columns_per_neuron != 2) {
     return Fail(ErrorCode::kInvalidArgument, "hardware-aware training models differential pairs; chip '" +
@@ -21,6 +22,7 @@ Expected<ChipWeightNoise> ChipWeightNoise::Create(const device_models::ChipSpec&
   ChipWeightNoise noise;
   noise.chip_ = chip;
   noise.age_s_ = age_s;
+  noise.per_output_scale_ = per_output_scale;
   return noise;
 }
 
@@ -31,13 +33,17 @@ void ChipWeightNoise::operator()(std::vector<Eigen::MatrixXf>& weights, Rng& rng
   const uint64_t base = rng();
   for (std::size_t l = 0; l < weights.size(); ++l) {
     Eigen::MatrixXf& w = weights[l];
-    const double clip = std::max(static_cast<double>(w.cwiseAbs().maxCoeff()), 1e-30);
-    const double scale = clip / (steps * spacing);
+    const double layer_clip = std::max(static_cast<double>(w.cwiseAbs().maxCoeff()), 1e-30);
+    Eigen::VectorXd clips = Eigen::VectorXd::Constant(w.rows(), layer_clip);
+    if (per_output_scale_) {
+      clips = w.cwiseAbs().rowwise().maxCoeff().cast<double>().cwiseMax(1e-30);
+    }
     Eigen::MatrixXd gp(w.rows(), w.cols()), gn(w.rows(), w.cols());
     double programmed = 0, drifted = 0;
 #pragma omp parallel for schedule(static) reduction(+ : programmed, drifted)
     for (Eigen::Index o = 0; o < w.rows(); ++o) {
       Rng row_rng(DeriveSeed(DeriveSeed(base, l), static_cast<uint64_t>(o)));
+      const double clip = clips(o);
       device_models::DeviceInstance d;
       for (Eigen::Index i = 0; i < w.cols(); ++i) {
         const int q = static_cast<int>(std::lround(std::clamp(w(o, i) / clip, -1.0, 1.0) * steps));
@@ -56,7 +62,8 @@ void ChipWeightNoise::operator()(std::vector<Eigen::MatrixXf>& weights, Rng& rng
     }
     // Global drift compensation: reference reads right after programming against reads now.
     const double gain = drifted > 0 ? programmed / drifted : 1.0;
-    w = ((gp - gn) * (scale * gain)).cast<float>();
+    const Eigen::VectorXd scale = clips / (steps * spacing);
+    w = ((gp - gn).array().colwise() * (scale.array() * gain)).matrix().cast<float>();
   }
 }
 

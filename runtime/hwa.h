@@ -18,7 +18,10 @@ class ChipWeightNoise {
  public:
   /// kInvalidArgument for a chip that fails validation, a chip with single-column (offset)
   /// mapping, or a negative age.
-  static Expected<ChipWeightNoise> Create(const device_models::ChipSpec& chip, double age_s);
+  /// `per_output_scale`: one quantiser scale per output (the compiler's --quantize-scale column)
+  /// instead of one per layer.
+  static Expected<ChipWeightNoise> Create(const device_models::ChipSpec& chip, double age_s,
+                                          bool per_output_scale = false);
 
   /// Replaces every layer of `weights` by one draw of what the chip would realise (the
   /// Trainer's `perturb` hook). Rows draw from their own streams of `rng`'s first draw.
@@ -27,6 +30,7 @@ class ChipWeightNoise {
  private:
   device_models::ChipSpec chip_;
   double age_s_ = 0;
+  bool per_output_scale_ = false;
 };
 
 }  // namespace xbar::runtime

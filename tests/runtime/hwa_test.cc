@@ -29,6 +29,27 @@ TEST(ChipWeightNoise, WithoutNoiseIsTheQuantisation) {
   }
 }
 
+// One scale per output (the compiler's --quantize-scale column): each row quantised to its own max.
+TEST(ChipWeightNoise, PerOutputScaleQuantisesEachRowToItsOwnMaximum) {
+  device_models::ChipSpec chip;
+  chip.device.nonidealities.programming.enabled = false;
+  chip.device.nonidealities.read.enabled = false;
+  chip.device.nonidealities.drift.enabled = false;
+  auto noise = ChipWeightNoise::Create(chip, 0, true);
+  ASSERT_TRUE(noise.has_value());
+  Eigen::MatrixXf w = Eigen::MatrixXf::Random(8, 50);
+  w.row(3) *= 0.01f;  // a row far below the layer's maximum keeps its 15 levels
+  std::vector<Eigen::MatrixXf> weights = {w};
+  Rng rng(2);
+  (*noise)(weights, rng);
+  for (Eigen::Index o = 0; o < w.rows(); ++o) {
+    const float clip = w.row(o).cwiseAbs().maxCoeff();
+    for (Eigen::Index i = 0; i < w.cols(); ++i) {
+      EXPECT_NEAR(weights[0](o, i), std::round(w(o, i) / clip * 15) * clip / 15, 1e-5 * clip) << o << " " << i;
+    }
+  }
+}
+
 // Programming noise: two independent cells of the pair, each N(G, σ(G)²) clipped at 0 S (the
 // G- cell sits at g_min = 0.1 uS, where the clip biases it up: a rectified normal).
 TEST(ChipWeightNoise, ProgrammingNoiseHasThePresetsSpread) {

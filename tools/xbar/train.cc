@@ -18,7 +18,7 @@ int RunTrain(int argc, char** argv) {
   CommonOptions common;
   runtime::TrainOptions opt;
   ModelOptions model_options;
-  std::string dataset, hidden = "256", out, init_path, hwa_chip, hwa_age = "1d";
+  std::string dataset, hidden = "256", out, init_path, hwa_chip, hwa_age = "1d", hwa_scale = "layer";
   int64_t limit = 0, test_limit = 0;
   po::options_description desc("options");
   AddCommonOptions(desc, common);
@@ -43,6 +43,8 @@ int RunTrain(int argc, char** argv) {
        "hardware-aware training: every minibatch runs on what this chip would realise (quantised, "
        "programming noise, drift and read noise at --hwa-age, global drift compensation)")
       ("hwa-age", po::value(&hwa_age)->default_value(hwa_age), "age of the chip in hardware-aware training")
+      ("hwa-scale", po::value(&hwa_scale)->default_value(hwa_scale),
+       "quantiser scale in hardware-aware training: layer or column (compile with the same --quantize-scale)")
       ("out,o", po::value(&out)->required(), "model file to write (.xbm)");
   AddModelOptions(desc, model_options);
   po::variables_map vm;
@@ -75,7 +77,10 @@ int RunTrain(int argc, char** argv) {
     if (!chip) return ReportError(name, chip.error());
     auto age = ParseDuration(hwa_age);
     if (!age) return ReportError(name, WithContext(age.error(), "--hwa-age"));
-    auto noise = runtime::ChipWeightNoise::Create(*chip, *age);
+    if (hwa_scale != "layer" && hwa_scale != "column") {
+      return ReportError(name, Error{ErrorCode::kInvalidArgument, "--hwa-scale '" + hwa_scale + "' must be layer or column"});
+    }
+    auto noise = runtime::ChipWeightNoise::Create(*chip, *age, hwa_scale == "column");
     if (!noise) return ReportError(name, WithContext(noise.error(), hwa_chip));
     opt.perturb = *noise;
   }
