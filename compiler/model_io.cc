@@ -44,8 +44,8 @@ Expected<void> WriteModel(const std::string& path, const Model& model) {
   return WriteArtifact(path, kModelKind, payload);
 }
 
-Expected<Model> ReadModel(const std::string& path) {
-  auto payload = ReadArtifact(path, kModelKind);
+Expected<Model> ParseModel(std::string_view bytes, const std::string& path) {
+  auto payload = ParseArtifact(bytes, kModelKind, path);
   if (!payload) return std::unexpected(payload.error());
   v1::Model m;
   if (!m.ParseFromString(*payload)) {
@@ -81,6 +81,12 @@ Expected<Model> ReadModel(const std::string& path) {
     return std::unexpected(error);
   }
   return model;
+}
+
+Expected<Model> ReadModel(const std::string& path) {
+  auto bytes = ReadFile(path);
+  if (!bytes) return std::unexpected(bytes.error());
+  return ParseModel(*bytes, path);
 }
 
 }  // namespace xbar::compiler

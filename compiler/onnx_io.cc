@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <climits>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -61,7 +62,7 @@ Expected<std::vector<double>> TensorValues(const onnx::TensorProto& t, const std
     count *= static_cast<uint64_t>(d);
     if (count > (uint64_t{1} << 31)) return Fail(ErrorCode::kDataLoss, what + " has more than 2^31 values");
   }
-  std::vector<double> values(count);
+  // The values are allocated only once the file is known to hold them all.
   const std::size_t item = is_double ? 8 : 4;
   if (!t.raw_data().empty()) {
     if (t.raw_data().size() != count * item) {
@@ -69,6 +70,7 @@ Expected<std::vector<double>> TensorValues(const onnx::TensorProto& t, const std
                                             " bytes but its shape " + ShapeText(t) + " needs " +
                                             std::to_string(count * item));
     }
+    std::vector<double> values(count);
     const char* p = t.raw_data().data();
     for (std::size_t k = 0; k < count; ++k) {
       if (is_double) {
@@ -87,6 +89,7 @@ Expected<std::vector<double>> TensorValues(const onnx::TensorProto& t, const std
     return Fail(ErrorCode::kDataLoss, what + " holds " + std::to_string(held) + " values but its shape " +
                                           ShapeText(t) + " needs " + std::to_string(count));
   }
+  std::vector<double> values(count);
   for (std::size_t k = 0; k < count; ++k) {
     values[k] = is_double ? t.double_data(static_cast<int>(k)) : t.float_data(static_cast<int>(k));
   }
@@ -242,17 +245,15 @@ Expected<void> ReadLayers(const onnx::ModelProto& model_proto, const std::string
 
 }  // namespace
 
-Expected<Model> ReadOnnxModel(const std::string& path, const ImportOptions& options) {
-  auto bytes = ReadFile(path);
-  if (!bytes) return std::unexpected(bytes.error());
+Expected<Model> ParseOnnxModel(std::string_view bytes, const std::string& path, const ImportOptions& options) {
   onnx::ModelProto proto;
-  if (!proto.ParseFromString(*bytes)) {
+  if (bytes.size() > INT_MAX || !proto.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
     return Fail(ErrorCode::kDataLoss, path + ": not a valid ONNX model (truncated or corrupt protobuf, " +
-                                          std::to_string(bytes->size()) + " bytes)");
+                                          std::to_string(bytes.size()) + " bytes)");
   }
   if (!proto.has_graph() || proto.graph().node_size() == 0) {
     return Fail(ErrorCode::kDataLoss, path + ": not an ONNX model (no graph nodes in " +
-                                          std::to_string(bytes->size()) + " bytes)");
+                                          std::to_string(bytes.size()) + " bytes)");
   }
   Model model;
   model.name = std::filesystem::path(path).stem().string();
@@ -265,6 +266,12 @@ Expected<Model> ReadOnnxModel(const std::string& path, const ImportOptions& opti
     return std::unexpected(error);
   }
   return model;
+}
+
+Expected<Model> ReadOnnxModel(const std::string& path, const ImportOptions& options) {
+  auto bytes = ReadFile(path);
+  if (!bytes) return std::unexpected(bytes.error());
+  return ParseOnnxModel(*bytes, path, options);
 }
 
 }  // namespace xbar::compiler

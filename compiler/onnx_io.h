@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "compiler/import.h"
 #include "compiler/model.h"
@@ -14,5 +15,9 @@ namespace xbar::compiler {
 /// Errors name the file: kNotFound (missing), kDataLoss (truncated, corrupt, inconsistent
 /// tensors), kFailedPrecondition (unsupported op or data type, bias, layers that do not chain).
 Expected<Model> ReadOnnxModel(const std::string& path, const ImportOptions& options);
+
+/// Same as ReadOnnxModel on bytes already in memory; `name` stands for the path in messages and
+/// gives the model its name (its stem).
+Expected<Model> ParseOnnxModel(std::string_view bytes, const std::string& name, const ImportOptions& options);
 
 }  // namespace xbar::compiler

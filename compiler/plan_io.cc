@@ -92,8 +92,8 @@ Expected<void> WritePlan(const std::string& path, const Plan& plan) {
   return WriteArtifact(path, kPlanKind, payload);
 }
 
-Expected<Plan> ReadPlan(const std::string& path) {
-  auto payload = ReadArtifact(path, kPlanKind);
+Expected<Plan> ParsePlan(std::string_view bytes, const std::string& path) {
+  auto payload = ParseArtifact(bytes, kPlanKind, path);
   if (!payload) return std::unexpected(payload.error());
   auto bad = [&](const std::string& what) { return Fail(ErrorCode::kDataLoss, path + ": " + what); };
   v1::Plan p;
@@ -184,6 +184,12 @@ Expected<Plan> ReadPlan(const std::string& path) {
   plan.compile_seconds = p.compile_seconds();
   if (auto ok = plan.Validate(); !ok) return bad(ok.error().message);
   return plan;
+}
+
+Expected<Plan> ReadPlan(const std::string& path) {
+  auto bytes = ReadFile(path);
+  if (!bytes) return std::unexpected(bytes.error());
+  return ParsePlan(*bytes, path);
 }
 
 }  // namespace xbar::compiler

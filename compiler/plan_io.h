@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "compiler/plan.h"
 #include "support/error.h"
@@ -16,5 +17,8 @@ Expected<void> WritePlan(const std::string& path, const Plan& plan);
 /// an embedded chip that is invalid and plans that are inconsistent (Plan::Validate) are
 /// kDataLoss; a missing file is kNotFound. Every message names the file.
 Expected<Plan> ReadPlan(const std::string& path);
+
+/// Same checks on container bytes in memory; `name` stands for the path in messages.
+Expected<Plan> ParsePlan(std::string_view bytes, const std::string& name);
 
 }  // namespace xbar::compiler

@@ -28,10 +28,12 @@ Expected<IdxTensor> ParseIdx(const std::string& bytes, int expected_rank, const 
     const uint32_t dim = (uint32_t{byte(o)} << 24) | (uint32_t{byte(o + 1)} << 16) |
                          (uint32_t{byte(o + 2)} << 8) | uint32_t{byte(o + 3)};
     t.dims.push_back(dim);
-    count *= dim;
+    // Saturates instead of wrapping past 2^64, where a product could come back to the file's size.
+    count = dim != 0 && count > UINT64_MAX / dim ? UINT64_MAX : count * dim;
   }
   if (bytes.size() - header != count) {
-    return bad("size mismatch: header promises " + std::to_string(count) + " bytes of data, file has " +
+    const std::string promised = count == UINT64_MAX ? "more than 2^64 - 2" : std::to_string(count);
+    return bad("size mismatch: header promises " + promised + " bytes of data, file has " +
                std::to_string(bytes.size() - header));
   }
   t.data.assign(bytes.begin() + static_cast<std::ptrdiff_t>(header), bytes.end());

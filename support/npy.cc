@@ -18,6 +18,14 @@ uint64_t Le(const std::string& b, std::size_t at, int width) {
 
 }  // namespace
 
+namespace {
+// Compiled once (the header fields of the .npy format, version 1.0-3.0).
+const std::regex kDescr(R"('descr'\s*:\s*'([^']*)')");
+const std::regex kFortran(R"('fortran_order'\s*:\s*(True|False))");
+const std::regex kShape(R"('shape'\s*:\s*\(([^)]*)\))");
+const std::regex kNumber(R"(\d+)");
+}  // namespace
+
 Expected<NpyArray> ParseNpy(const std::string& bytes, const std::string& name) {
   auto bad = [&](const std::string& what) { return Fail(ErrorCode::kDataLoss, name + ": " + what); };
   if (bytes.size() < 10 || bytes.compare(0, 6, "\x93NUMPY") != 0) return bad("not a .npy file (bad magic)");
@@ -30,7 +38,7 @@ Expected<NpyArray> ParseNpy(const std::string& bytes, const std::string& name) {
   if (bytes.size() < header_start + header_len) return bad("truncated .npy header");
   const std::string header = bytes.substr(header_start, header_len);
   std::smatch m;
-  if (!std::regex_search(header, m, std::regex(R"('descr'\s*:\s*'([^']*)')"))) return bad("no dtype in the .npy header");
+  if (!std::regex_search(header, m, kDescr)) return bad("no dtype in the .npy header");
   const std::string descr = m[1];
   int item = 0;
   if (descr == "<f8") {
@@ -40,15 +48,14 @@ Expected<NpyArray> ParseNpy(const std::string& bytes, const std::string& name) {
   } else {
     return bad("dtype '" + descr + "' is not supported (use float64 '<f8' or float32 '<f4')");
   }
-  if (!std::regex_search(header, m, std::regex(R"('fortran_order'\s*:\s*(True|False))"))) {
+  if (!std::regex_search(header, m, kFortran)) {
     return bad("no fortran_order in the .npy header");
   }
   if (m[1] == "True") return bad("Fortran-order arrays are not supported (save with C order)");
-  if (!std::regex_search(header, m, std::regex(R"('shape'\s*:\s*\(([^)]*)\))"))) return bad("no shape in the .npy header");
+  if (!std::regex_search(header, m, kShape)) return bad("no shape in the .npy header");
   std::vector<uint64_t> shape;
   const std::string dims = m[1];
-  std::regex num(R"(\d+)");
-  for (auto it = std::sregex_iterator(dims.begin(), dims.end(), num); it != std::sregex_iterator(); ++it) {
+  for (auto it = std::sregex_iterator(dims.begin(), dims.end(), kNumber); it != std::sregex_iterator(); ++it) {
     shape.push_back(std::stoull(it->str()));
   }
   if (shape.empty() || shape.size() > 2) {
@@ -58,9 +65,10 @@ Expected<NpyArray> ParseNpy(const std::string& bytes, const std::string& name) {
   if (rows > (1ull << 31) || cols > (1ull << 31)) return bad("array too large");
   const uint64_t count = rows * cols;
   const std::size_t data_start = header_start + header_len;
-  if (bytes.size() - data_start != count * static_cast<uint64_t>(item)) {
-    return bad("data size mismatch: shape needs " + std::to_string(count * item) + " bytes, file has " +
-               std::to_string(bytes.size() - data_start));
+  const uint64_t have = bytes.size() - data_start;
+  if (count > have / item || count * item != have) {  // count * item can pass 2^64: compare by division
+    const std::string need = count > UINT64_MAX / item ? "more than 2^64" : std::to_string(count * item);
+    return bad("data size mismatch: shape needs " + need + " bytes, file has " + std::to_string(have));
   }
   NpyArray out;
   out.ndim = static_cast<int>(shape.size());

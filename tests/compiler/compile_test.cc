@@ -363,7 +363,6 @@ TEST(Compile, MnistOnTheDefaultChip) {
   EXPECT_EQ(plain->layers[0].tiles.size(), 119u);
   auto compensated = Compile(*model, *chip, CompileOptions{});
   ASSERT_TRUE(compensated.has_value());
-  EXPECT_LT(compensated->compile_seconds, 60);
   double before = 0, after = 0;
   for (const auto& tile : compensated->tiles) {
     before += tile.residual_before / 128;

@@ -232,6 +232,18 @@ TEST(ImportOnnx, RejectsOtherDataTypesAndBranchingGraphs) {
   for (const auto& p : {f16, branch, lossy}) fs::remove(p);
 }
 
+// Found while writing tests/fuzz/onnx_fuzz: a 93-byte file declaring a 32768x65536 weight with no data made
+// the reader allocate 16 GiB before it checked that the data were there.
+TEST(ImportOnnx, RejectsAHugeShapeWithoutDataBeforeAllocatingIt) {
+  const std::string huge = WriteGraph("huge.onnx", {Node("MatMul", {"x", "w"}, "y")},
+                                      {Tensor("w", 32768, 65536, {}, false)});
+  const Error e = MustFail(huge);
+  EXPECT_EQ(e.code, ErrorCode::kDataLoss);
+  EXPECT_EQ(e.message,
+            huge + ": node 'y_node' (MatMul): tensor 'w' holds 0 values but its shape 32768x65536 needs 2147483648");
+  fs::remove(huge);
+}
+
 TEST(ImportModelSpec, RejectsUnknownExtensionsListingWhatIsAccepted) {
   for (const std::string spec : {"model.pt", "a.npy,b.onnx", "weights.npy,", "model"}) {
     const Error e = MustFail(spec);

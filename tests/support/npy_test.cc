@@ -75,5 +75,20 @@ TEST(Npy, RejectsWhatItCannotReadNamingTheFile) {
   EXPECT_EQ(ReadNpy(Tmp("absent.npy")).error().code, ErrorCode::kNotFound);
 }
 
+// Found while writing tests/fuzz/npy_fuzz: 2^31 x 2^31 float64 values need 2^65 bytes, which wrapped to 0 and
+// matched an empty data section, so the reader went on to allocate the matrix.
+TEST(Npy, RejectsAShapeWhoseByteCountPassesTwoToThe64) {
+  const std::string header = "{'descr': '<f8', 'fortran_order': False, 'shape': (2147483648, 2147483648), }\n";
+  std::string bytes = "\x93NUMPY";
+  bytes += '\x01';
+  bytes += '\x00';
+  bytes += static_cast<char>(header.size() & 0xFF);
+  bytes += static_cast<char>(header.size() >> 8);
+  bytes += header;
+  const auto array = ParseNpy(bytes, "x.npy");
+  ASSERT_FALSE(array.has_value());
+  EXPECT_EQ(array.error().message, "x.npy: data size mismatch: shape needs more than 2^64 bytes, file has 0");
+}
+
 }  // namespace
 }  // namespace xbar
