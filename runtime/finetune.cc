@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 
+#include "device_models/nonidealities.h"
 #include "runtime/trainer.h"
 #include "support/rng.h"
 
@@ -82,6 +83,36 @@ Expected<FinetuneResult> Finetune(const compiler::Plan& plan, const device_model
   for (std::size_t l = 0; l + 1 < layers; ++l) train_options.hidden.push_back(plan.layers[l].outputs);
   train_options.initial_weights = result.chip_weights.weights;
   train_options.trainable = trainable;
+  // Read noise differs from one read to the next: on request every minibatch sees a fresh draw of
+  // it around the read-back weights, in every layer, so the trained layer does not fit one
+  // realisation.
+  const device_models::ReadNoise& read = plan.chip.device.nonidealities.read;
+  if (options.inject_read_noise && options.read_noise && read.enabled &&
+      plan.scheme == compiler::MappingScheme::kDifferential) {
+    std::vector<Eigen::MatrixXf> sigma;
+    for (const auto& layer : plan.layers) sigma.push_back(Eigen::MatrixXf::Zero(layer.outputs, layer.inputs));
+    for (std::size_t t = 0; t < plan.tiles.size(); ++t) {
+      const compiler::PlanTile& tile = plan.tiles[t];
+      const compiler::PlanLayer& layer = plan.layers[static_cast<std::size_t>(tile.layer)];
+      const Eigen::MatrixXd& g = present[t];
+      for (int k = 0; k < tile.outputs; ++k) {
+        const int o = tile.column_offset + k;
+        const double scale = layer.scale[static_cast<std::size_t>(o)] * view->global_gain();
+        for (int r = 0; r < tile.rows; ++r) {
+          const double gp = g(r, 2 * k), gn = g(r, 2 * k + 1);
+          sigma[static_cast<std::size_t>(tile.layer)](o, tile.row_offset + r) = static_cast<float>(
+              scale * std::hypot(read.Sigma(gp, options.age_s, gp), read.Sigma(gn, options.age_s, gn)));
+        }
+      }
+    }
+    train_options.perturb = [sigma = std::move(sigma)](std::vector<Eigen::MatrixXf>& w, Rng& rng) {
+      for (std::size_t l = 0; l < w.size(); ++l) {
+        for (Eigen::Index k = 0; k < w[l].size(); ++k) {
+          w[l].data()[k] += sigma[l].data()[k] * static_cast<float>(NormalDraw(rng));
+        }
+      }
+    };
+  }
   if (auto ok = train_options.Validate(); !ok) return std::unexpected(ok.error());
   auto tuned = Train(train_options, train, nullptr);
   if (!tuned) return std::unexpected(WithContext(tuned.error(), "fine-tuning"));

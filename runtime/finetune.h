@@ -1,7 +1,7 @@
 // Hardware-aware fine-tuning with the chip in the loop (docs/inference.md): the weights the
 // programmed chip actually realises (read back at an age: drift, read noise, IR drop, drift
-// compensation) are the forward pass; training moves the chosen layers from there, with gradients
-// through the ideal network; the weight changes become conductance changes, and only cells whose
+// compensation) are the forward pass (optionally with a fresh draw of read noise around them per
+// minibatch); training moves the chosen layers from there, with gradients through the ideal network; the weight changes become conductance changes, and only cells whose
 // target moves by more than the verify tolerance are reprogrammed.
 #pragma once
 
@@ -29,6 +29,8 @@ struct FinetuneOptions {
   int batch_size = 128;
   /// Layers to train; empty: the last layer only (its tiles are few, so is the reprogramming).
   std::vector<bool> trainable;
+  /// Every minibatch sees a fresh draw of read noise (at the age) around the read-back weights.
+  bool inject_read_noise = false;
   uint64_t seed = 1;  // read-back noise (a realisation of its own, not the evaluation's) and shuffling
   int threads = 0;
   bool quiet = true;

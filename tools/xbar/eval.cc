@@ -44,7 +44,8 @@ int RunEval(int argc, char** argv) {
   if (!data) return ReportError(name, data.error());
   auto result = runtime::Evaluate(*model, *data, common.threads, common.quiet);
   if (!result) return ReportError(name, result.error());
-  std::printf("%s on %s test (%llu images): accuracy %.2f%% (%llu correct), loss %.4f, %.1f s\n",
+  // The result line is the output; with --json the JSON object is, and the line goes to stderr.
+  std::fprintf(common.json ? stderr : stdout, "%s on %s test (%llu images): accuracy %.2f%% (%llu correct), loss %.4f, %.1f s\n",
               model->name.c_str(), dataset.c_str(), static_cast<unsigned long long>(result->samples),
               100 * result->accuracy(), static_cast<unsigned long long>(result->correct), result->loss,
               result->seconds);

@@ -40,7 +40,9 @@ int RunFinetune(int argc, char** argv) {
       ("out,o", po::value(&out_plan)->required(), "fine-tuned plan to write (.xbp)")
       ("delta", po::value(&delta_path)->required(), "delta pulse program to write (.xbpulse)")
       ("state", po::value(&out_state), "also write the reprogrammed chip state (.xbcs)")
-      ("no-ir-drop", po::bool_switch(&no_ir_drop), "read the tiles without wire resistance (faster)");
+      ("no-ir-drop", po::bool_switch(&no_ir_drop), "read the tiles without wire resistance (faster)")
+      ("inject-read-noise", po::bool_switch(&options.inject_read_noise),
+       "train against a fresh draw of read noise around the read-back weights every minibatch");
   po::positional_options_description positional;
   positional.add("plan", 1);
   po::variables_map vm;
