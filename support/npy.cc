@@ -2,6 +2,7 @@
 #include "support/npy.h"
 
 #include <cstring>
+#include <charconv>
 #include <regex>
 #include <vector>
 
@@ -56,7 +57,14 @@ Expected<NpyArray> ParseNpy(const std::string& bytes, const std::string& name) {
   std::vector<uint64_t> shape;
   const std::string dims = m[1];
   for (auto it = std::sregex_iterator(dims.begin(), dims.end(), kNumber); it != std::sregex_iterator(); ++it) {
-    shape.push_back(std::stoull(it->str()));
+    uint64_t dim = 0;
+    const std::string digits = it->str();
+    const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), dim);
+    if (ec != std::errc() || end != digits.data() + digits.size()) {
+      return bad("shape dimension " + digits.substr(0, 24) + (digits.size() > 24 ? "..." : "") +
+                 " is not a number below 2^64");
+    }
+    shape.push_back(dim);
   }
   if (shape.empty() || shape.size() > 2) {
     return bad(std::to_string(shape.size()) + "-dimensional arrays are not supported (1-D or 2-D)");

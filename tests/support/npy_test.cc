@@ -90,5 +90,24 @@ TEST(Npy, RejectsAShapeWhoseByteCountPassesTwoToThe64) {
   EXPECT_EQ(array.error().message, "x.npy: data size mismatch: shape needs more than 2^64 bytes, file has 0");
 }
 
+// Found by the fuzzer (tests/fuzz/corpus/npy/huge_dimension.npy): a dimension of 60 digits made
+// std::stoull throw.
+TEST(Npy, RejectsADimensionBeyondTwoToThe64) {
+  const std::string header = "{'descr': '<f8', 'fortran_order': False, 'shape': (" + std::string(60, '9') + ",), }\n";
+  std::string bytes = "\x93NUMPY";
+  bytes += '\x01';
+  bytes += '\x00';
+  bytes += static_cast<char>(header.size() & 0xFF);
+  bytes += static_cast<char>(header.size() >> 8);
+  bytes += header;
+  const auto array = ParseNpy(bytes, "x.npy");
+  ASSERT_FALSE(array.has_value());
+  EXPECT_NE(array.error().message.find("x.npy: shape dimension 999999999999999999999999... is not a number below 2^64"),
+            std::string::npos)
+      << array.error().message;
+  const auto fuzzed = ReadNpy(std::string(XBAR_SOURCE_DIR) + "/tests/fuzz/corpus/npy/huge_dimension.npy");
+  EXPECT_FALSE(fuzzed.has_value());
+}
+
 }  // namespace
 }  // namespace xbar
