@@ -1,13 +1,12 @@
 // The compiled plan: consistency checks and dequantisation back into layer weights.
 #include "compiler/plan.h"
 
-#include <omp.h>
-
 #include <cmath>
 #include <cstdio>
 #include <set>
 
 #include "device_models/crossbar.h"
+#include "support/threads.h"
 
 namespace xbar::compiler {
 namespace {
@@ -22,7 +21,6 @@ std::string Num(double v) {
 
 std::string TileName(std::size_t t) { return "tile " + std::to_string(t); }
 
-int Threads(int threads) { return threads > 0 ? threads : omp_get_max_threads(); }
 
 }  // namespace
 
@@ -220,7 +218,7 @@ Expected<Model> WeightsFromPlan(const Plan& plan, const std::vector<Eigen::Matri
   // The conductance each used cell presents to its input row: G itself, or (M^T) under IR drop.
   std::vector<Eigen::MatrixXd> effective(tile_conductances.size());
   const int n = static_cast<int>(tile_conductances.size());
-#pragma omp parallel for schedule(dynamic) num_threads(Threads(threads))
+#pragma omp parallel for schedule(dynamic) num_threads(ThreadCount(threads))
   for (int t = 0; t < n; ++t) {
     if (!ir_drop) {
       effective[t] = tile_conductances[t];
@@ -237,19 +235,22 @@ Expected<Model> WeightsFromPlan(const Plan& plan, const std::vector<Eigen::Matri
   for (const auto& layer : plan.layers) model.weights.push_back(Eigen::MatrixXf::Zero(layer.outputs, layer.inputs));
   for (std::size_t t = 0; t < plan.tiles.size(); ++t) {
     const PlanTile& tile = plan.tiles[t];
-    const PlanLayer& layer = plan.layers[tile.layer];
-    const Eigen::MatrixXd& g = effective[t];
-    Eigen::MatrixXf& w = model.weights[tile.layer];
-    for (int k = 0; k < tile.outputs; ++k) {
-      const int o = tile.column_offset + k;
-      for (int r = 0; r < tile.rows; ++r) {
-        const double diff = plan.scheme == MappingScheme::kDifferential ? g(r, 2 * k) - g(r, 2 * k + 1)
-                                                                         : g(r, k) - g(r, tile.outputs);
-        w(o, tile.row_offset + r) += static_cast<float>(layer.scale[o] * diff);
-      }
-    }
+    AddTileWeights(plan, tile, effective[t], model.weights[static_cast<std::size_t>(tile.layer)]);
   }
   return model;
+}
+
+void AddTileWeights(const Plan& plan, const PlanTile& tile, const Eigen::Ref<const Eigen::MatrixXd>& g,
+                    Eigen::MatrixXf& weights) {
+  const PlanLayer& layer = plan.layers[static_cast<std::size_t>(tile.layer)];
+  const bool differential = plan.scheme == MappingScheme::kDifferential;
+  for (int k = 0; k < tile.outputs; ++k) {
+    const int o = tile.column_offset + k;
+    for (int r = 0; r < tile.rows; ++r) {
+      const double diff = differential ? g(r, 2 * k) - g(r, 2 * k + 1) : g(r, k) - g(r, tile.outputs);
+      weights(o, tile.row_offset + r) += static_cast<float>(layer.scale[static_cast<std::size_t>(o)] * diff);
+    }
+  }
 }
 
 }  // namespace xbar::compiler

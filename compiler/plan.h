@@ -121,6 +121,13 @@ struct Plan {
 /// unused cells at g_min (their RESET state).
 std::vector<Eigen::MatrixXd> TargetConductances(const Plan& plan);
 
+/// Adds one tile's weights to `weights` (the tile's layer, outputs x inputs): per output, scale
+/// times the difference of its bit lines (G+ - G-, or G - G_ref of the same word line), where `g`
+/// gives the conductance each used cell presents to its word line, at least rows x used_columns
+/// (word lines x bit lines), siemens.
+void AddTileWeights(const Plan& plan, const PlanTile& tile, const Eigen::Ref<const Eigen::MatrixXd>& g,
+                    Eigen::MatrixXf& weights);
+
 /// Rebuilds the network the chip realises from tile conductances (e.g. TargetConductances, or
 /// conductances read back after programming), one physical rows x columns matrix per plan tile,
 /// siemens. With `ir_drop` every tile acts through its exact effective matrix under the chip's

@@ -1,18 +1,15 @@
 #include "runtime/backend.h"
 
-#include <omp.h>
-
 #include <algorithm>
 #include <chrono>
 #include <optional>
 #include <string>
+#include <string_view>
 
-#include "support/progress.h"
+#include "support/threads.h"
 
 namespace xbar::runtime {
 namespace {
-
-int Threads(int threads) { return threads > 0 ? threads : omp_get_max_threads(); }
 
 int64_t ImageCount(const Dataset& data, const InferOptions& options) {
   return options.limit > 0 ? std::min<int64_t>(options.limit, data.size()) : data.size();
@@ -27,7 +24,7 @@ Expected<InferenceRun> ForEachImage(const Dataset& data, const InferOptions& opt
   InferenceRun out;
   out.images.resize(static_cast<std::size_t>(n));
   std::optional<Error> error;
-#pragma omp parallel num_threads(static_cast<int>(std::min<int64_t>(Threads(options.threads), std::max<int64_t>(n, 1))))
+#pragma omp parallel num_threads(static_cast<int>(std::min<int64_t>(ThreadCount(options.threads), std::max<int64_t>(n, 1))))
   {
     auto state = make();
     if (!state) {
@@ -91,12 +88,12 @@ struct RtlWorker {
   std::unique_ptr<RtlChip> rtl;
 };
 
-Expected<void> Command(RtlChip& rtl, const RtlCommand& c, const std::string& what, const AnalogChip* analog,
+Expected<void> Command(RtlChip& rtl, const RtlCommand& c, std::string_view what, const AnalogChip* analog,
                        uint64_t* data = nullptr) {
   auto r = rtl.Execute(c, what);
   if (!r) return std::unexpected(r.error());
   if (r->status != RtlStatus::kOk) {
-    std::string message = what + ": the controller answered " + std::string(RtlStatusName(r->status));
+    std::string message = std::string(what) + ": the controller answered " + std::string(RtlStatusName(r->status));
     if (r->status == RtlStatus::kAnalogFail && analog != nullptr) message += " (" + analog->last_error() + ")";
     return Fail(ErrorCode::kInvalidArgument, message);
   }
@@ -148,8 +145,9 @@ Expected<ImageResult> RunImageOnRtl(RtlWorker& w, const ChipView& view, std::spa
     c.opcode = static_cast<uint8_t>(RtlOpcode::kInput);
     c.row = static_cast<uint32_t>(i);
     c.arg = codes[i];
-    auto r = Command(*w.rtl, c, "rtl inference: input " + std::to_string(i), w.analog.get());
-    if (!r) return std::unexpected(r.error());
+    // The operation's name is built only on failure: this loop runs once per input and image.
+    auto r = Command(*w.rtl, c, "rtl inference: input", w.analog.get());
+    if (!r) return std::unexpected(WithContext(r.error(), "input " + std::to_string(i)));
   }
   w.analog->set_record_samples(record_samples);
   w.analog->TakeEnergy();

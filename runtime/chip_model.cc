@@ -1,7 +1,5 @@
 #include "runtime/chip_model.h"
 
-#include <omp.h>
-
 #include <algorithm>
 #include <bit>
 #include <cmath>
@@ -11,6 +9,7 @@
 #include "device_models/crossbar.h"
 #include "device_models/nonidealities.h"
 #include "support/rng.h"
+#include "support/threads.h"
 
 namespace xbar::runtime {
 namespace {
@@ -18,7 +17,6 @@ namespace {
 constexpr uint64_t kReadNoiseStream = 2;  // DeriveSeed stream of the read-noise realisation
 constexpr double kInputCodeMax = 255.0;   // 8-bit input DACs
 
-int Threads(int threads) { return threads > 0 ? threads : omp_get_max_threads(); }
 
 // Bit-line currents of a tile's used block for every used word line at `v` volts, with IR drop
 // (one exact solve) or without.
@@ -46,7 +44,7 @@ std::vector<Eigen::MatrixXd> ReadConductances(const compiler::Plan& plan,
   const int rows = chip.rows(), columns = chip.columns();
   std::vector<Eigen::MatrixXd> g(plan.tiles.size(), Eigen::MatrixXd(rows, columns));
   const int lines = static_cast<int>(plan.tiles.size()) * rows;
-#pragma omp parallel for schedule(static) num_threads(Threads(threads))
+#pragma omp parallel for schedule(static) num_threads(ThreadCount(threads))
   for (int line = 0; line < lines; ++line) {
     const int p = line / rows, r = line % rows;
     const int tile = plan.tiles[static_cast<std::size_t>(p)].physical_index;
@@ -139,7 +137,7 @@ Expected<std::vector<ChipView>> ChipView::CreateModes(const compiler::Plan& plan
   const int n = static_cast<int>(plan.tiles.size());
   view.tiles_.resize(plan.tiles.size());
   std::vector<Eigen::VectorXd> ref_i(plan.tiles.size()), now_i(plan.tiles.size());
-#pragma omp parallel for schedule(dynamic) num_threads(Threads(options.threads))
+#pragma omp parallel for schedule(dynamic) num_threads(ThreadCount(options.threads))
   for (int t = 0; t < n; ++t) {
     const compiler::PlanTile& pt = plan.tiles[static_cast<std::size_t>(t)];
     const Eigen::MatrixXd& g = present[static_cast<std::size_t>(t)];
@@ -389,7 +387,7 @@ Expected<double> CalibrateOutputGain(const ChipView& view, const Dataset& images
   }
   double peak = 0;
   std::optional<Error> error;
-#pragma omp parallel num_threads(Threads(threads)) reduction(max : peak)
+#pragma omp parallel num_threads(ThreadCount(threads)) reduction(max : peak)
   {
     AnalogChip chip(view);
 #pragma omp for schedule(static)

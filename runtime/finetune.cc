@@ -22,19 +22,11 @@ compiler::Model ChipWeights(const compiler::Plan& plan, const ChipView& view) {
   model.neuron = plan.neuron;
   model.encoding = plan.encoding;
   for (const auto& layer : plan.layers) model.weights.push_back(Eigen::MatrixXf::Zero(layer.outputs, layer.inputs));
+  // The view's tiles are the plan's, in order; the transfer matrix is bit lines x word lines.
   for (std::size_t t = 0; t < view.tiles().size(); ++t) {
-    const ChipView::Tile& tile = view.tiles()[t];
-    const compiler::PlanLayer& layer = plan.layers[static_cast<std::size_t>(tile.layer)];
-    const bool differential = tile.used_columns == 2 * tile.outputs;
-    Eigen::MatrixXf& w = model.weights[static_cast<std::size_t>(tile.layer)];
-    for (int k = 0; k < tile.outputs; ++k) {
-      const int o = tile.column_offset + k;
-      for (int r = 0; r < tile.rows; ++r) {
-        const double diff = differential ? tile.transfer(2 * k, r) - tile.transfer(2 * k + 1, r)
-                                         : tile.transfer(k, r) - tile.transfer(tile.outputs, r);
-        w(o, tile.row_offset + r) += static_cast<float>(layer.scale[static_cast<std::size_t>(o)] * diff);
-      }
-    }
+    const compiler::PlanTile& tile = plan.tiles[t];
+    compiler::AddTileWeights(plan, tile, view.tiles()[t].transfer.transpose(),
+                             model.weights[static_cast<std::size_t>(tile.layer)]);
   }
   return model;
 }

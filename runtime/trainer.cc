@@ -11,15 +11,12 @@
 #include "runtime/snn.h"
 #include "support/progress.h"
 #include "support/rng.h"
+#include "support/threads.h"
 
 namespace xbar::runtime {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-int ThreadCount(int requested) {
-  return requested > 0 ? requested : std::max(1, omp_get_num_procs());
-}
 
 std::string Fixed(double v, int digits) {
   char buf[48];

@@ -14,6 +14,7 @@
 #include "runtime/backend.h"
 #include "runtime/chip_model.h"
 #include "runtime/dataset.h"
+#include "runtime/finetune.h"
 #include "runtime/rtl_chip.h"
 #include "runtime/snn.h"
 
@@ -97,6 +98,25 @@ TEST(ChipModel, IdealChipComputesThePlansNetwork) {
   // Weights pass through float in WeightsFromPlan: agreement to float precision, not better.
   EXPECT_LT(worst, 1e-5 * scale);
   EXPECT_GT(scale, 10.0);
+}
+
+// The weights fine-tuning reads back from a view are the plan's dequantisation of what the view
+// sees: with ideal tiles, exactly WeightsFromPlan of the same conductances.
+TEST(ChipModel, ChipWeightsOfIdealTilesAreThePlansWeights) {
+  const Fixture& f = Mnist();
+  const auto targets = compiler::TargetConductances(f.plan);
+  ChipViewOptions options;
+  options.ir_drop = false;
+  auto view = ChipView::Create(f.plan, targets, nullptr, options);
+  ASSERT_TRUE(view.has_value());
+  auto expected = compiler::WeightsFromPlan(f.plan, targets, false);
+  ASSERT_TRUE(expected.has_value());
+  const compiler::Model got = ChipWeights(f.plan, *view);
+  ASSERT_EQ(got.weights.size(), expected->weights.size());
+  for (std::size_t l = 0; l < got.weights.size(); ++l) {
+    EXPECT_TRUE(got.weights[l] == expected->weights[l]) << "layer " << l;
+    EXPECT_GT(got.weights[l].cwiseAbs().maxCoeff(), 0.0f);
+  }
 }
 
 // The contract of the two backends: same programmed chip, same read conditions, same images ->
