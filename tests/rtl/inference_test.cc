@@ -55,6 +55,16 @@ const Fixture& Mnist() {
   return f;
 }
 
+// The plan's targets read through ideal tiles (no IR drop, no drift, no noise).
+ChipView IdealView(const compiler::Plan& plan, const InferenceTiming& timing = {}) {
+  ChipViewOptions options;
+  options.ir_drop = false;
+  options.timing = timing;
+  auto view = ChipView::Create(plan, compiler::TargetConductances(plan), nullptr, options);
+  EXPECT_TRUE(view.has_value()) << view.error().message;
+  return std::move(*view);
+}
+
 // A chip instance programmed with the plan by write-verify.
 dm::ChipInstance Programmed(const compiler::Plan& plan) {
   auto chip = dm::ChipInstance::Create(plan.chip, kChipSeed);
@@ -72,20 +82,16 @@ dm::ChipInstance Programmed(const compiler::Plan& plan) {
 // membrane voltages match the software network run with the plan's dequantised weights.
 TEST(ChipModel, IdealChipComputesThePlansNetwork) {
   const Fixture& f = Mnist();
-  const auto targets = compiler::TargetConductances(f.plan);
-  ChipViewOptions options;
-  options.ir_drop = false;
-  auto view = ChipView::Create(f.plan, targets, nullptr, options);
-  ASSERT_TRUE(view.has_value()) << view.error().message;
-  auto weights = compiler::WeightsFromPlan(f.plan, targets, false);
+  const ChipView view = IdealView(f.plan);
+  auto weights = compiler::WeightsFromPlan(f.plan, compiler::TargetConductances(f.plan), false);
   ASSERT_TRUE(weights.has_value());
   std::vector<Mat<double>> w;
   for (const auto& m : weights->weights) w.push_back(m.cast<double>());
   SnnEngine<double> engine(f.plan.neuron, f.plan.encoding);
-  AnalogChip chip(*view);
+  AnalogChip chip(view);
   double worst = 0, scale = 0;
   for (int i = 0; i < 8; ++i) {
-    auto result = RunImage(chip, *view, InputCodes(f.data.images.col(i)), false);
+    auto result = RunImage(chip, view, InputCodes(f.data.images.col(i)), false);
     ASSERT_TRUE(result.has_value()) << result.error().message;
     const Mat<double> x = f.data.images.col(i).cast<double>();
     engine.Forward(w, x, true);
@@ -104,14 +110,10 @@ TEST(ChipModel, IdealChipComputesThePlansNetwork) {
 // sees: with ideal tiles, exactly WeightsFromPlan of the same conductances.
 TEST(ChipModel, ChipWeightsOfIdealTilesAreThePlansWeights) {
   const Fixture& f = Mnist();
-  const auto targets = compiler::TargetConductances(f.plan);
-  ChipViewOptions options;
-  options.ir_drop = false;
-  auto view = ChipView::Create(f.plan, targets, nullptr, options);
-  ASSERT_TRUE(view.has_value());
-  auto expected = compiler::WeightsFromPlan(f.plan, targets, false);
+  const ChipView view = IdealView(f.plan);
+  auto expected = compiler::WeightsFromPlan(f.plan, compiler::TargetConductances(f.plan), false);
   ASSERT_TRUE(expected.has_value());
-  const compiler::Model got = ChipWeights(f.plan, *view);
+  const compiler::Model got = ChipWeights(f.plan, view);
   ASSERT_EQ(got.weights.size(), expected->weights.size());
   for (std::size_t l = 0; l < got.weights.size(); ++l) {
     EXPECT_TRUE(got.weights[l] == expected->weights[l]) << "layer " << l;
@@ -178,13 +180,8 @@ TEST(RtlInference, CoSimulationIsBitIdenticalWithBehavioural) {
 // Counters of the inference sequencer, and the timing model against the controller.
 TEST(RtlInference, CountersAndCycles) {
   const Fixture& f = Mnist();
-  const auto targets = compiler::TargetConductances(f.plan);
-  ChipViewOptions options;
-  options.ir_drop = false;
-  options.timing = {.sense_cycles = 3, .neuron_cycles = 2};
-  auto view = ChipView::Create(f.plan, targets, nullptr, options);
-  ASSERT_TRUE(view.has_value());
-  AnalogChip analog(*view);
+  const ChipView view = IdealView(f.plan, {.sense_cycles = 3, .neuron_cycles = 2});
+  AnalogChip analog(view);
   auto rtl = RtlChip::Create(nullptr, {}, &analog);
   ASSERT_TRUE(rtl.has_value()) << rtl.error().message;
   RtlChip& c = **rtl;
@@ -203,8 +200,8 @@ TEST(RtlInference, CountersAndCycles) {
   send(RtlOpcode::kConfig, static_cast<uint32_t>(RtlConfig::kNeuronCycles), 2);
   EXPECT_EQ(send(RtlOpcode::kInfer, 0).status, RtlStatus::kBadArg);  // empty schedule
   for (std::size_t l = 0; l < 2; ++l) {
-    for (int p : view->layers()[l].tiles) {
-      const auto tile = static_cast<uint32_t>(view->tiles()[static_cast<std::size_t>(p)].physical);
+    for (int p : view.layers()[l].tiles) {
+      const auto tile = static_cast<uint32_t>(view.tiles()[static_cast<std::size_t>(p)].physical);
       EXPECT_EQ(send(RtlOpcode::kSchedule, static_cast<uint32_t>(l), 0, tile, true).status, RtlStatus::kOk);
     }
   }
@@ -228,12 +225,8 @@ TEST(RtlInference, CountersAndCycles) {
 // Bad commands and bad schedules get error answers, never a hang.
 TEST(RtlInference, RejectsBadCommandsAndSchedules) {
   const Fixture& f = Mnist();
-  const auto targets = compiler::TargetConductances(f.plan);
-  ChipViewOptions options;
-  options.ir_drop = false;
-  auto view = ChipView::Create(f.plan, targets, nullptr, options);
-  ASSERT_TRUE(view.has_value());
-  AnalogChip analog(*view);
+  const ChipView view = IdealView(f.plan);
+  AnalogChip analog(view);
   auto rtl = RtlChip::Create(nullptr, {.trace_path = "", .cycle_budget = 200}, &analog);
   ASSERT_TRUE(rtl.has_value());
   RtlChip& c = **rtl;
@@ -262,7 +255,7 @@ TEST(RtlInference, RejectsBadCommandsAndSchedules) {
               RtlStatus::kOk);
   }
   const auto tile_of = [&](std::size_t layer) {
-    return static_cast<uint32_t>(view->tiles()[static_cast<std::size_t>(view->layers()[layer].tiles[0])].physical);
+    return static_cast<uint32_t>(view.tiles()[static_cast<std::size_t>(view.layers()[layer].tiles[0])].physical);
   };
   send({.opcode = op(RtlOpcode::kSchedule), .tile = tile_of(1), .set = true, .arg = 0});
   send({.opcode = op(RtlOpcode::kSchedule), .tile = tile_of(1), .set = true, .arg = 1});
