@@ -10,6 +10,7 @@
 #include <cstdio>
 
 #include "device_models/crossbar.h"
+#include "support/duration.h"
 
 namespace xbar::compiler {
 namespace {
@@ -41,6 +42,19 @@ constexpr PassStatisticInfo kPlaceStatistics[] = {
     {"tile-utilisation", "fraction", "tiles used / tiles on the chip"},
     {"cell-utilisation", "fraction", "used cells / usable (non-spare) cells of the tiles used"},
 };
+constexpr PassOptionInfo kRemapOptions[] = {
+    {"age", "duration", "1d", "age of use: stuck cells are counted at the drift-compensation gain of this age"},
+    {"rounds", "int", "4", "alternations of row and column assignment per tile, [1, 100]"},
+};
+constexpr PassStatisticInfo kRemapStatistics[] = {
+    {"tiles-with-faults", "count", "tiles with a stuck cell"},
+    {"tiles-remapped", "count", "tiles whose rows or bit lines moved"},
+    {"rows-moved", "count", "used rows moved to another word line (spares included)"},
+    {"columns-moved", "count", "used bit lines moved to another physical bit line"},
+    {"harmful-before", "count", "weights a stuck cell leaves wrong beyond the verify tolerance, top-left placement"},
+    {"harmful-after", "count", "the same after remapping"},
+    {"stuck-gain", "ratio", "drift-compensation gain stuck cells were counted at"},
+};
 constexpr PassOptionInfo kCompensateOptions[] = {
     {"enable", "bool", "true", "true|false: pre-distort the targets against IR drop"},
     {"iterations", "int", "8", "fixed-point steps per tile, [1, 1000]"},
@@ -60,6 +74,8 @@ constexpr PassInfo kPasses[] = {
     {"tile", "split each layer over tiles of the chip's usable rows x columns (row-split tiles add currents)",
      {}, kTileStatistics},
     {"place", "assign tiles to the chip's arrays; fails when the model does not fit", {}, kPlaceStatistics},
+    {"remap", "with a fault map (xbar compile --faults): move used rows and bit lines off stuck cells, spares included",
+     kRemapOptions, kRemapStatistics},
     {"compensate", "pre-distort target conductances so each tile's effective matrix under IR drop matches G",
      kCompensateOptions, kCompensateStatistics},
 };
@@ -179,6 +195,12 @@ Expected<void> SetPassOption(CompileOptions& options, std::string_view pass, std
     else return BadChoice(flag, value, "true or false");
     return {};
   }
+  if (pass == "remap" && option == "age") {
+    auto age = ParseDuration(value);
+    if (!age) return std::unexpected(WithContext(age.error(), flag));
+    options.remap.age_s = *age;
+    return {};
+  }
   auto number = ParseDouble(flag, value);
   if (!number) return std::unexpected(number.error());
   const double v = *number;
@@ -192,6 +214,10 @@ Expected<void> SetPassOption(CompileOptions& options, std::string_view pass, std
     if (v != std::floor(v)) return Fail(ErrorCode::kInvalidArgument, flag + " = " + Num(v) + " must be a whole number");
     if (auto ok = InRange(flag, v, 1, 1000, false, false); !ok) return ok;
     c.iterations = static_cast<int>(v);
+  } else if (pass == "remap" && option == "rounds") {
+    if (v != std::floor(v)) return Fail(ErrorCode::kInvalidArgument, flag + " = " + Num(v) + " must be a whole number");
+    if (auto ok = InRange(flag, v, 1, 100, false, false); !ok) return ok;
+    options.remap.rounds = static_cast<int>(v);
   } else if (pass == "compensate" && option == "step") {
     if (auto ok = InRange(flag, v, 0, 2, true, false); !ok) return ok;
     c.step = v;
@@ -338,6 +364,7 @@ Expected<void> TilePass(CompileState& state, PassReport& report) {
         tile.used_columns = differential ? 2 * tile.outputs : tile.outputs + 1;
         tile.spare_rows = geometry.rows - tile.rows;
         tile.spare_columns = geometry.columns - tile.used_columns;
+        tile.MapTopLeft();
         tile.levels = Eigen::MatrixXi::Constant(geometry.rows, geometry.columns, -1);
         tile.target_g_s = Eigen::MatrixXd::Constant(geometry.rows, geometry.columns, kNotMeasured);
         const int logical0 = differential ? 2 * out0 : out0;
@@ -379,41 +406,56 @@ Expected<void> PlacePass(CompileState& state, PassReport& report) {
   return {};
 }
 
+Expected<void> RemapPass(const RemapOptions& options, CompileState& state, PassReport& report) {
+  auto remap = RemapAroundStuckCells(state.plan, options);
+  if (!remap) return std::unexpected(remap.error());
+  report.statistics = {{"tiles-with-faults", static_cast<double>(remap->tiles_with_faults), "count"},
+                       {"tiles-remapped", static_cast<double>(remap->tiles_remapped), "count"},
+                       {"rows-moved", static_cast<double>(remap->rows_moved), "count"},
+                       {"columns-moved", static_cast<double>(remap->columns_moved), "count"},
+                       {"harmful-before", static_cast<double>(remap->harmful_before), "count"},
+                       {"harmful-after", static_cast<double>(remap->harmful_after), "count"},
+                       {"stuck-gain", remap->stuck_gain, "ratio"}};
+  return {};
+}
+
+void CompensateTile(const dm::ChipSpec& chip, const CompensateOptions& options, PlanTile& tile) {
+  const double g_min = chip.device.memristor.g_min_s, g_max = chip.device.memristor.g_max_s;
+  const Eigen::MatrixXd ideal = Physical(tile, g_min);
+  const Eigen::MatrixXd ideal_used = tile.UsedBlock(ideal);
+  const double ideal_norm = ideal_used.norm();
+  Eigen::MatrixXd g = ideal, best = ideal;
+  double best_residual = 0;
+  int evaluations = 0;
+  for (int it = 0; it <= options.iterations; ++it) {
+    auto circuit = dm::TileCircuit::Create(g, chip.wires);
+    XBAR_CHECK(circuit.has_value());
+    const Eigen::MatrixXd effective = circuit->EffectiveMatrix().transpose();
+    const Eigen::MatrixXd error = tile.UsedBlock(effective) - ideal_used;
+    ++evaluations;
+    const double residual = ideal_norm > 0 ? error.norm() / ideal_norm : 0.0;
+    if (it == 0) tile.residual_before = residual;
+    if (it == 0 || residual < best_residual) {
+      best_residual = residual;
+      best = g;
+    }
+    if (residual <= options.tolerance || it == options.iterations) break;
+    const Eigen::MatrixXd next = (tile.UsedBlock(g) - options.step * error).cwiseMax(g_min).cwiseMin(g_max);
+    tile.UsedBlock(g) = next;
+  }
+  tile.residual_after = best_residual;
+  tile.compensation_iterations = evaluations;
+  const Eigen::MatrixXd chosen = tile.UsedBlock(best);
+  tile.UsedBlock(tile.target_g_s) = chosen;
+}
+
 Expected<void> CompensatePass(const CompensateOptions& options, int threads, CompileState& state,
                               PassReport& report) {
   Plan& plan = state.plan;
-  const double g_min = plan.chip.device.memristor.g_min_s, g_max = plan.chip.device.memristor.g_max_s;
   const int n = static_cast<int>(plan.tiles.size());
   // Each tile is independent, so the result does not depend on the thread count or schedule.
 #pragma omp parallel for schedule(dynamic) num_threads(threads > 0 ? threads : omp_get_max_threads())
-  for (int t = 0; t < n; ++t) {
-    PlanTile& tile = plan.tiles[t];
-    const Eigen::Index rows = tile.rows, cols = tile.used_columns;
-    const Eigen::MatrixXd ideal = Physical(tile, g_min);
-    const double ideal_norm = ideal.topLeftCorner(rows, cols).norm();
-    Eigen::MatrixXd g = ideal, best = ideal;
-    double best_residual = 0;
-    int evaluations = 0;
-    for (int it = 0; it <= options.iterations; ++it) {
-      auto circuit = dm::TileCircuit::Create(g, plan.chip.wires);
-      XBAR_CHECK(circuit.has_value());
-      const Eigen::MatrixXd error = circuit->EffectiveMatrix().transpose().topLeftCorner(rows, cols) -
-                                    ideal.topLeftCorner(rows, cols);
-      ++evaluations;
-      const double residual = ideal_norm > 0 ? error.norm() / ideal_norm : 0.0;
-      if (it == 0) tile.residual_before = residual;
-      if (it == 0 || residual < best_residual) {
-        best_residual = residual;
-        best = g;
-      }
-      if (residual <= options.tolerance || it == options.iterations) break;
-      g.topLeftCorner(rows, cols) =
-          (g.topLeftCorner(rows, cols) - options.step * error).cwiseMax(g_min).cwiseMin(g_max);
-    }
-    tile.residual_after = best_residual;
-    tile.compensation_iterations = evaluations;
-    tile.target_g_s.topLeftCorner(rows, cols) = best.topLeftCorner(rows, cols);
-  }
+  for (int t = 0; t < n; ++t) CompensateTile(plan.chip, options, plan.tiles[static_cast<std::size_t>(t)]);
   plan.compensated = true;
   double before = 0, after = 0, worst = 0;
   int64_t evaluations = 0;
@@ -437,6 +479,11 @@ void PopulatePipeline(const CompileOptions& options, std::vector<Pass>& pipeline
                       }});
   pipeline.push_back({&Info("tile"), [](CompileState& s, PassReport& r) { return TilePass(s, r); }});
   pipeline.push_back({&Info("place"), [](CompileState& s, PassReport& r) { return PlacePass(s, r); }});
+  if (!options.remap.faults.empty()) {
+    pipeline.push_back({&Info("remap"), [&r = options.remap](CompileState& s, PassReport& report) {
+                          return RemapPass(r, s, report);
+                        }});
+  }
   if (options.compensate.enabled) {
     pipeline.push_back({&Info("compensate"), [c = options.compensate, threads = options.threads](
                                                  CompileState& s, PassReport& r) {

@@ -13,6 +13,7 @@
 
 #include "compiler/model.h"
 #include "compiler/plan.h"
+#include "compiler/remap.h"
 #include "device_models/chip.h"
 #include "support/error.h"
 
@@ -39,6 +40,7 @@ struct CompensateOptions {
 /// Everything the pipeline can be told.
 struct CompileOptions {
   QuantizeOptions quantize;
+  RemapOptions remap;  // runs when it has a fault map
   CompensateOptions compensate;
   int threads = 0;  // worker threads for per-tile work (0: all cores); results do not depend on it
 };
@@ -99,6 +101,10 @@ void PopulatePipeline(const CompileOptions& options, std::vector<Pass>& pipeline
 Expected<void> QuantizePass(const QuantizeOptions& options, CompileState& state, PassReport& report);
 Expected<void> TilePass(CompileState& state, PassReport& report);
 Expected<void> PlacePass(CompileState& state, PassReport& report);
+/// Pre-distorts one tile's used cells against IR drop (the compensate pass, for one tile): the
+/// targets become those whose effective matrix best matches the ideal targets (its present ones).
+void CompensateTile(const device_models::ChipSpec& chip, const CompensateOptions& options, PlanTile& tile);
+Expected<void> RemapPass(const RemapOptions& options, CompileState& state, PassReport& report);
 Expected<void> CompensatePass(const CompensateOptions& options, int threads, CompileState& state,
                               PassReport& report);
 

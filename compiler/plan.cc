@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <numeric>
 #include <set>
 
 #include "device_models/crossbar.h"
@@ -39,6 +40,66 @@ const char* ClipModeName(ClipMode mode) {
     case ClipMode::kPercentile: return "percentile";
   }
   return "?";
+}
+
+void PlanTile::MapTopLeft() {
+  row_map.resize(static_cast<std::size_t>(rows));
+  std::iota(row_map.begin(), row_map.end(), 0);
+  column_map.resize(static_cast<std::size_t>(used_columns));
+  std::iota(column_map.begin(), column_map.end(), 0);
+}
+
+bool PlanTile::IsTopLeft() const {
+  for (std::size_t r = 0; r < row_map.size(); ++r) {
+    if (row_map[r] != static_cast<int>(r)) return false;
+  }
+  for (std::size_t c = 0; c < column_map.size(); ++c) {
+    if (column_map[c] != static_cast<int>(c)) return false;
+  }
+  return true;
+}
+
+namespace {
+
+std::vector<int> Inverse(const std::vector<int>& map, int lines) {
+  std::vector<int> inverse(static_cast<std::size_t>(lines), -1);
+  for (std::size_t k = 0; k < map.size(); ++k) inverse[static_cast<std::size_t>(map[k])] = static_cast<int>(k);
+  return inverse;
+}
+
+/// A row or column map: `used` distinct lines in [0, lines).
+Expected<void> ValidateMap(const std::string& what, const std::vector<int>& map, int used, int lines) {
+  if (map.size() != static_cast<std::size_t>(used)) {
+    return Fail(ErrorCode::kInvalidArgument, what + " has " + std::to_string(map.size()) + " entries, not " +
+                                                 std::to_string(used));
+  }
+  std::vector<char> taken(static_cast<std::size_t>(lines), 0);
+  for (int line : map) {
+    if (line < 0 || line >= lines || taken[static_cast<std::size_t>(line)]) {
+      return Fail(ErrorCode::kInvalidArgument, what + " uses line " + std::to_string(line) +
+                                                   " twice or outside [0, " + std::to_string(lines) + ")");
+    }
+    taken[static_cast<std::size_t>(line)] = 1;
+  }
+  return {};
+}
+
+}  // namespace
+
+Expected<void> PlanTile::ValidateMaps(int physical_rows, int physical_columns) const {
+  if (auto ok = ValidateMap("row map", row_map, rows, physical_rows); !ok) return ok;
+  return ValidateMap("column map", column_map, used_columns, physical_columns);
+}
+
+std::vector<int> PlanTile::UsedRowOf(int physical_rows) const { return Inverse(row_map, physical_rows); }
+
+std::vector<int> PlanTile::UsedColumnOf(int physical_columns) const { return Inverse(column_map, physical_columns); }
+
+Expected<void> Plan::CheckChipInstance(uint64_t chip_seed) const {
+  if (!faults_chip_seed || *faults_chip_seed == chip_seed) return {};
+  return Fail(ErrorCode::kInvalidArgument,
+              "the plan was remapped around the stuck cells of chip instance " + std::to_string(*faults_chip_seed) +
+                  " (xbar compile --faults); it does not fit chip instance " + std::to_string(chip_seed));
 }
 
 int Plan::TilesUsed() const {
@@ -132,12 +193,17 @@ Expected<void> Plan::Validate() const {
       return std::unexpected(Invalid(name + " physical index " + std::to_string(tile.physical_index) +
                                      " is taken or outside [0, " + std::to_string(geometry.count) + ")"));
     }
+    if (auto ok = tile.ValidateMaps(geometry.rows, geometry.columns); !ok) {
+      return std::unexpected(Invalid(name + " " + ok.error().message));
+    }
+    const std::vector<int> used_row = tile.UsedRowOf(geometry.rows);
+    const std::vector<int> used_column = tile.UsedColumnOf(geometry.columns);
     const double g_min = chip.device.memristor.g_min_s, g_max = chip.device.memristor.g_max_s;
     for (Eigen::Index c = 0; c < geometry.columns; ++c) {
       for (Eigen::Index r = 0; r < geometry.rows; ++r) {
         const int level = tile.levels(r, c);
         const double g = tile.target_g_s(r, c);
-        const bool ok = tile.Used(r, c)
+        const bool ok = used_row[static_cast<std::size_t>(r)] >= 0 && used_column[static_cast<std::size_t>(c)] >= 0
                             ? level >= 0 && level < levels_count && std::isfinite(g) && g >= g_min && g <= g_max
                             : level == -1 && std::isnan(g);
         if (!ok) {
@@ -235,7 +301,7 @@ Expected<Model> WeightsFromPlan(const Plan& plan, const std::vector<Eigen::Matri
   for (const auto& layer : plan.layers) model.weights.push_back(Eigen::MatrixXf::Zero(layer.outputs, layer.inputs));
   for (std::size_t t = 0; t < plan.tiles.size(); ++t) {
     const PlanTile& tile = plan.tiles[t];
-    AddTileWeights(plan, tile, effective[t], model.weights[static_cast<std::size_t>(tile.layer)]);
+    AddTileWeights(plan, tile, tile.UsedBlock(effective[t]), model.weights[static_cast<std::size_t>(tile.layer)]);
   }
   return model;
 }

@@ -5,7 +5,9 @@
 #pragma once
 
 #include <Eigen/Core>
+#include <cstdint>
 #include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,11 +41,14 @@ const char* ClipModeName(ClipMode mode);
 
 inline constexpr double kNotMeasured = std::numeric_limits<double>::quiet_NaN();
 
-/// One tile of a layer. The used block is the top-left `rows` x `used_columns` corner of the
-/// physical tile: word line r carries layer input row_offset + r; with differential pairs bit
-/// lines 2k and 2k+1 carry G+ and G- of output column_offset + k, with the offset scheme bit line k
-/// carries output column_offset + k and bit line `outputs` is the tile's reference column. Every
-/// cell outside the used block is unused (spares and leftovers) and is held at g_min (RESET).
+/// One tile of a layer. Used row r carries layer input row_offset + r and sits on word line
+/// row_map[r]; with differential pairs used bit lines 2k and 2k+1 carry G+ and G- of output
+/// column_offset + k, with the offset scheme bit line k carries output column_offset + k and bit line
+/// `outputs` is the tile's reference column; used bit line c sits on physical bit line
+/// column_map[c]. A fresh compile maps the used block onto the top-left corner of the tile (the
+/// maps are the identity); remapping around stuck cells (compiler/repair.h) moves rows and columns
+/// onto other lines, spares included. Every physical cell no used row and column meets is unused
+/// and is held at g_min (RESET).
 struct PlanTile {
   int layer = 0;
   int physical_index = -1;   // tile on the chip, [0, chip.tiles.count); -1 before placement
@@ -54,13 +59,35 @@ struct PlanTile {
   int used_columns = 0;      // bit lines used: 2 * outputs (differential) or outputs + 1 (offset)
   int spare_rows = 0;        // physical rows left unused (chip spares included)
   int spare_columns = 0;     // physical columns left unused (chip spares included)
+  std::vector<int> row_map;     // used row -> physical word line, size rows, distinct
+  std::vector<int> column_map;  // used bit line -> physical bit line, size used_columns, distinct
   Eigen::MatrixXi levels;      // physical rows x columns: quantiser level index, -1 unused
   Eigen::MatrixXd target_g_s;  // physical rows x columns: conductance to program, S; NaN unused
   double residual_before = kNotMeasured;  // ||M(G_ideal)^T - G_ideal||_F / ||G_ideal||_F, used block
   double residual_after = kNotMeasured;   // the same with the compensated targets
   int compensation_iterations = 0;        // effective-matrix evaluations spent on this tile
 
-  bool Used(Eigen::Index r, Eigen::Index c) const { return r < rows && c < used_columns; }
+  /// Sets the maps to the identity: the used block in the top-left corner.
+  void MapTopLeft();
+  /// Whether the maps are the identity (the used block in the top-left corner).
+  bool IsTopLeft() const;
+  /// The maps hold `rows` and `used_columns` distinct lines of a physical_rows x physical_columns
+  /// tile (kInvalidArgument naming the map and the line).
+  Expected<void> ValidateMaps(int physical_rows, int physical_columns) const;
+  /// The used block of a physical rows x columns matrix (rows x used_columns, in the order of the
+  /// tile's inputs and bit lines); assignable.
+  template <typename Derived>
+  auto UsedBlock(Eigen::DenseBase<Derived>& physical) const {
+    return physical(row_map, column_map);
+  }
+  template <typename Derived>
+  auto UsedBlock(const Eigen::DenseBase<Derived>& physical) const {
+    return physical(row_map, column_map);
+  }
+  /// Physical word line -> used row, -1 where none (size `physical_rows`).
+  std::vector<int> UsedRowOf(int physical_rows) const;
+  /// Physical bit line -> used bit line, -1 where none (size `physical_columns`).
+  std::vector<int> UsedColumnOf(int physical_columns) const;
 };
 
 /// One layer: its scale factors, its tiles and its quantisation error.
@@ -106,6 +133,8 @@ struct Plan {
   std::vector<PlanTile> tiles;
   std::vector<PassReport> passes;
   double compile_seconds = 0;
+  /// Remapped around the stuck cells of this chip instance (seed); unset: for any instance.
+  std::optional<uint64_t> faults_chip_seed;
 
   /// Tiles placed on the chip.
   int TilesUsed() const;
@@ -115,6 +144,9 @@ struct Plan {
   /// the chip, shapes, levels, distinct physical tiles, and every weight on exactly one tile
   /// (kInvalidArgument naming the layer or tile).
   Expected<void> Validate() const;
+  /// Whether the plan may go onto chip instance `chip_seed`: a plan remapped around one instance's
+  /// stuck cells fits that instance only (kInvalidArgument naming both seeds).
+  Expected<void> CheckChipInstance(uint64_t chip_seed) const;
 };
 
 /// The conductance each tile should hold, physical rows x columns in siemens: the targets, with
@@ -123,8 +155,8 @@ std::vector<Eigen::MatrixXd> TargetConductances(const Plan& plan);
 
 /// Adds one tile's weights to `weights` (the tile's layer, outputs x inputs): per output, scale
 /// times the difference of its bit lines (G+ - G-, or G - G_ref of the same word line), where `g`
-/// gives the conductance each used cell presents to its word line, at least rows x used_columns
-/// (word lines x bit lines), siemens.
+/// gives the conductance each used cell presents to its word line, rows x used_columns (the used
+/// block: used rows x used bit lines, PlanTile::UsedBlock), siemens.
 void AddTileWeights(const Plan& plan, const PlanTile& tile, const Eigen::Ref<const Eigen::MatrixXd>& g,
                     Eigen::MatrixXf& weights);
 

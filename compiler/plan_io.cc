@@ -65,11 +65,17 @@ Expected<void> WritePlan(const std::string& path, const Plan& plan) {
     t->set_spare_columns(static_cast<uint32_t>(tile.spare_columns));
     t->mutable_levels()->Reserve(tile.rows * tile.used_columns);
     t->mutable_target_conductances_s()->Reserve(tile.rows * tile.used_columns);
+    const Eigen::MatrixXi levels = tile.UsedBlock(tile.levels);
+    const Eigen::MatrixXd targets = tile.UsedBlock(tile.target_g_s);
     for (int r = 0; r < tile.rows; ++r) {
       for (int c = 0; c < tile.used_columns; ++c) {
-        t->add_levels(static_cast<uint32_t>(tile.levels(r, c)));
-        t->add_target_conductances_s(tile.target_g_s(r, c));
+        t->add_levels(static_cast<uint32_t>(levels(r, c)));
+        t->add_target_conductances_s(targets(r, c));
       }
+    }
+    if (!tile.IsTopLeft()) {
+      for (int line : tile.row_map) t->add_row_map(static_cast<uint32_t>(line));
+      for (int line : tile.column_map) t->add_column_map(static_cast<uint32_t>(line));
     }
     t->set_residual_before(tile.residual_before);
     t->set_residual_after(tile.residual_after);
@@ -87,6 +93,7 @@ Expected<void> WritePlan(const std::string& path, const Plan& plan) {
     }
   }
   p.set_compile_seconds(plan.compile_seconds);
+  if (plan.faults_chip_seed) p.set_faults_chip_seed(*plan.faults_chip_seed);
   std::string payload;
   if (!p.SerializeToString(&payload)) return Fail(ErrorCode::kInternal, path + ": cannot serialise plan");
   return WriteArtifact(path, kPlanKind, payload);
@@ -162,13 +169,26 @@ Expected<Plan> ParsePlan(std::string_view bytes, const std::string& path) {
                  std::to_string(geometry.columns) + " tile but holds " + std::to_string(t.levels_size()) +
                  " levels and " + std::to_string(t.target_conductances_s_size()) + " targets");
     }
+    tile.MapTopLeft();
+    if (t.row_map_size() > 0 || t.column_map_size() > 0) {
+      auto line = [](uint32_t v) { return static_cast<int>(std::min<uint32_t>(v, INT_MAX)); };
+      tile.row_map.assign(static_cast<std::size_t>(t.row_map_size()), 0);
+      tile.column_map.assign(static_cast<std::size_t>(t.column_map_size()), 0);
+      std::transform(t.row_map().begin(), t.row_map().end(), tile.row_map.begin(), line);
+      std::transform(t.column_map().begin(), t.column_map().end(), tile.column_map.begin(), line);
+    }
+    if (auto ok = tile.ValidateMaps(geometry.rows, geometry.columns); !ok) {
+      return bad("tile " + std::to_string(k) + ": " + ok.error().message);
+    }
     tile.levels = Eigen::MatrixXi::Constant(geometry.rows, geometry.columns, -1);
     tile.target_g_s = Eigen::MatrixXd::Constant(geometry.rows, geometry.columns, kNotMeasured);
     int index = 0;
     for (int r = 0; r < tile.rows; ++r) {
+      const int wl = tile.row_map[static_cast<std::size_t>(r)];
       for (int c = 0; c < tile.used_columns; ++c, ++index) {
-        tile.levels(r, c) = static_cast<int>(std::min<uint32_t>(t.levels(index), INT_MAX));
-        tile.target_g_s(r, c) = t.target_conductances_s(index);
+        const int bl = tile.column_map[static_cast<std::size_t>(c)];
+        tile.levels(wl, bl) = static_cast<int>(std::min<uint32_t>(t.levels(index), INT_MAX));
+        tile.target_g_s(wl, bl) = t.target_conductances_s(index);
       }
     }
     tile.residual_before = t.residual_before();
@@ -182,6 +202,7 @@ Expected<Plan> ParsePlan(std::string_view bytes, const std::string& path) {
     plan.passes.push_back(std::move(report));
   }
   plan.compile_seconds = p.compile_seconds();
+  if (p.has_faults_chip_seed()) plan.faults_chip_seed = p.faults_chip_seed();
   if (auto ok = plan.Validate(); !ok) return bad(ok.error().message);
   return plan;
 }

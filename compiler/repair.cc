@@ -15,12 +15,9 @@ double StuckGainAtAge(const Plan& plan, double age_s) {
   device_models::DeviceInstance median;  // drift_z = 0: the median exponent
   double programmed = 0, drifted = 0;
   for (const PlanTile& tile : plan.tiles) {
-    for (Eigen::Index r = 0; r < tile.rows; ++r) {
-      for (Eigen::Index c = 0; c < tile.used_columns; ++c) {
-        const double g = tile.target_g_s(r, c);
-        programmed += g;
-        drifted += drift.Apply(median, g, age_s);
-      }
+    for (const double g : tile.UsedBlock(tile.target_g_s).reshaped()) {
+      programmed += g;
+      drifted += drift.Apply(median, g, age_s);
     }
   }
   return drifted > 0 ? programmed / drifted : 1.0;
@@ -54,12 +51,16 @@ Expected<RepairResult> RetargetPartners(const Plan& plan, const PulseProgram& pr
     // Where each cell ended: its last verify read.
     Eigen::MatrixXd final_g = Eigen::MatrixXd::Constant(original.rows(), original.cols(),
                                                         std::numeric_limits<double>::quiet_NaN());
+    const std::vector<int> used_row = tile.UsedRowOf(static_cast<int>(original.rows()));
+    const std::vector<int> used_column = tile.UsedColumnOf(static_cast<int>(original.cols()));
     std::vector<const CellProgram*> failed;
     std::size_t read = 0;
     for (const CellProgram& cell : tp.cells) {
       read += cell.pulses + 1;
       final_g(cell.row, cell.column) = tp.read_codes[read - 1] * program.verify_lsb_s;
-      if (cell.outcome != CellOutcome::kConverged && tile.Used(cell.row, cell.column)) failed.push_back(&cell);
+      if (cell.outcome != CellOutcome::kConverged && used_row[cell.row] >= 0 && used_column[cell.column] >= 0) {
+        failed.push_back(&cell);
+      }
     }
     TileTargets delta{tp.tile, Eigen::MatrixXd::Constant(original.rows(), original.cols(),
                                                          std::numeric_limits<double>::quiet_NaN())};
@@ -71,8 +72,10 @@ Expected<RepairResult> RetargetPartners(const Plan& plan, const PulseProgram& pr
       const double seen = cell->outcome == CellOutcome::kStuck ? stuck_gain * final_g(r, c) : final_g(r, c);
       const double error = seen - original(r, c);
       tile.target_g_s(r, c) = std::clamp(final_g(r, c), lo, hi);  // what it holds, as far as a plan can say
-      const int partner = c ^ 1;
-      const bool partner_ok = differential && tile.Used(r, partner) &&
+      // The other device of the pair: used bit lines 2k and 2k+1 (the offset scheme has none).
+      const int logical_partner = used_column[static_cast<std::size_t>(c)] ^ 1;
+      const int partner = logical_partner < tile.used_columns ? tile.column_map[static_cast<std::size_t>(logical_partner)] : -1;
+      const bool partner_ok = differential && partner >= 0 &&
                               std::abs(final_g(r, partner) - original(r, partner)) <= tolerance;
       if (!partner_ok) {
         if (std::abs(error) > tolerance) ++result.unrepaired;

@@ -18,18 +18,18 @@ constexpr uint64_t kReadNoiseStream = 2;  // DeriveSeed stream of the read-noise
 constexpr double kInputCodeMax = 255.0;   // 8-bit input DACs
 
 
-// Bit-line currents of a tile's used block for every used word line at `v` volts, with IR drop
-// (one exact solve) or without.
+// Currents of a tile's used bit lines with every used word line at `v` volts, with IR drop (one
+// exact solve) or without.
 Eigen::VectorXd ReferenceCurrents(const compiler::PlanTile& tile, const Eigen::MatrixXd& g,
                                   const device_models::TileWires& wires, double v, bool ir_drop) {
   Eigen::MatrixXd drive = Eigen::MatrixXd::Zero(g.rows(), 1);
-  drive.topRows(tile.rows).setConstant(v);
-  if (!ir_drop) return (g.transpose() * drive).col(0).head(tile.used_columns);
+  for (int line : tile.row_map) drive(line, 0) = v;
+  if (!ir_drop) return (g.transpose() * drive).col(0)(tile.column_map);
   auto circuit = device_models::TileCircuit::Create(g, wires);
   XBAR_CHECK(circuit.has_value());
   auto solution = circuit->Solve(drive);
   XBAR_CHECK(solution.has_value());
-  return solution->currents.col(0).head(tile.used_columns);
+  return solution->currents.col(0)(tile.column_map);
 }
 
 }  // namespace
@@ -152,11 +152,11 @@ Expected<std::vector<ChipView>> ChipView::CreateModes(const compiler::Plan& plan
     if (options.ir_drop) {
       auto circuit = device_models::TileCircuit::Create(g, plan.chip.wires);
       XBAR_CHECK(circuit.has_value());  // shapes and values checked above, wires by the chip
-      tile.transfer = circuit->EffectiveMatrix().topLeftCorner(pt.used_columns, pt.rows);
+      tile.transfer = circuit->EffectiveMatrix()(pt.column_map, pt.row_map);
     } else {
-      tile.transfer = g.topLeftCorner(pt.rows, pt.used_columns).transpose();
+      tile.transfer = pt.UsedBlock(g).transpose();
     }
-    tile.row_conductance_s = g.topRows(pt.rows).rowwise().sum();
+    tile.row_conductance_s = g(pt.row_map, Eigen::all).rowwise().sum();
     if (compensate) {
       // The reference reads: every used word line at the read voltage, then and now.
       ref_i[static_cast<std::size_t>(t)] =

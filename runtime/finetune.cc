@@ -14,6 +14,38 @@ namespace {
 
 constexpr uint64_t kReadBackStream = 77;  // DeriveSeed stream: read-back noise, apart from evaluations'
 
+/// One device of a weight as programmed: where it is, what it holds, whether pulses move it.
+struct Cell {
+  int row = 0, column = 0;
+  double g = 0;  // present conductance, S
+  bool free = true;
+};
+
+/// Calls fn(output, input, scale, G+ cell, G- cell or nullptr for the offset scheme) for every
+/// weight on `tile`, with the cells as `chip` holds them (a stuck device is not free).
+template <typename Fn>
+void ForEachWeight(const compiler::Plan& plan, const device_models::ChipInstance& chip, const compiler::PlanTile& tile,
+                   Fn&& fn) {
+  const compiler::PlanLayer& layer = plan.layers[static_cast<std::size_t>(tile.layer)];
+  const bool differential = plan.scheme == compiler::MappingScheme::kDifferential;
+  auto cell = [&](int r, int c) {  // used row and bit line -> the physical cell
+    const int wl = tile.row_map[static_cast<std::size_t>(r)], bl = tile.column_map[static_cast<std::size_t>(c)];
+    return Cell{wl, bl, chip.Conductance(tile.physical_index, wl, bl), !chip.Device(tile.physical_index, wl, bl).is_stuck()};
+  };
+  for (int k = 0; k < tile.outputs; ++k) {
+    const int o = tile.column_offset + k;
+    const double scale = layer.scale[static_cast<std::size_t>(o)];
+    for (int r = 0; r < tile.rows; ++r) {
+      if (differential) {
+        const Cell minus = cell(r, 2 * k + 1);
+        fn(o, tile.row_offset + r, scale, cell(r, 2 * k), &minus);
+      } else {
+        fn(o, tile.row_offset + r, scale, cell(r, k), nullptr);
+      }
+    }
+  }
+}
+
 }  // namespace
 
 compiler::Model ChipWeights(const compiler::Plan& plan, const ChipView& view) {
@@ -86,7 +118,7 @@ Expected<FinetuneResult> Finetune(const compiler::Plan& plan, const device_model
     for (std::size_t t = 0; t < plan.tiles.size(); ++t) {
       const compiler::PlanTile& tile = plan.tiles[t];
       const compiler::PlanLayer& layer = plan.layers[static_cast<std::size_t>(tile.layer)];
-      const Eigen::MatrixXd& g = present[t];
+      const Eigen::MatrixXd g = tile.UsedBlock(present[t]);
       for (int k = 0; k < tile.outputs; ++k) {
         const int o = tile.column_offset + k;
         const double scale = layer.scale[static_cast<std::size_t>(o)] * view->global_gain();
@@ -105,58 +137,73 @@ Expected<FinetuneResult> Finetune(const compiler::Plan& plan, const device_model
       }
     };
   }
+  // What the chip can realise: each weight moves only as far as its free devices can go inside the
+  // window (a pair with both devices stuck is frozen).
+  const double lo = plan.chip.device.memristor.g_min_s, hi = plan.chip.device.memristor.g_max_s;
+  for (std::size_t l = 0; l < layers; ++l) {
+    const float inf = std::numeric_limits<float>::infinity();
+    train_options.lower_bound.push_back(Eigen::MatrixXf::Constant(plan.layers[l].outputs, plan.layers[l].inputs, -inf));
+    train_options.upper_bound.push_back(Eigen::MatrixXf::Constant(plan.layers[l].outputs, plan.layers[l].inputs, inf));
+  }
+  for (const compiler::PlanTile& tile : plan.tiles) {
+    const auto l = static_cast<std::size_t>(tile.layer);
+    const Eigen::MatrixXf& w0 = result.chip_weights.weights[l];
+    ForEachWeight(plan, chip, tile, [&](int o, int in, double scale, const Cell& plus, const Cell* minus) {
+      // Weight change per device change: +scale for G+ (or the offset scheme's cell), -scale for G-.
+      double down = plus.free ? lo - plus.g : 0, up = plus.free ? hi - plus.g : 0;
+      if (minus != nullptr && minus->free) {
+        down -= hi - minus->g;
+        up += minus->g - lo;
+      }
+      train_options.lower_bound[l](o, in) = static_cast<float>(w0(o, in) + scale * down);
+      train_options.upper_bound[l](o, in) = static_cast<float>(w0(o, in) + scale * up);
+    });
+  }
   if (auto ok = train_options.Validate(); !ok) return std::unexpected(ok.error());
   auto tuned = Train(train_options, train, nullptr);
   if (!tuned) return std::unexpected(WithContext(tuned.error(), "fine-tuning"));
   result.tuned_weights = std::move(*tuned);
 
-  // Weight changes -> conductance changes of the pair (split evenly, kept inside the window),
-  // relative to what each cell holds now; cells moving by more than the verify tolerance change.
-  const auto& device = plan.chip.device.memristor;
-  const double lo = device.g_min_s, hi = device.g_max_s;
+  // Weight changes -> conductance changes of the pair, relative to what each cell holds now: split
+  // evenly, kept inside the window, all of it on the free device when its partner is stuck; cells
+  // moving by more than the verify tolerance change.
   const double tolerance = plan.chip.programming.verify_tolerance_s;
   result.plan = plan;
   for (std::size_t t = 0; t < plan.tiles.size(); ++t) {
     compiler::PlanTile& tile = result.plan.tiles[t];
     if (!trainable[static_cast<std::size_t>(tile.layer)]) continue;
-    const compiler::PlanLayer& layer = plan.layers[static_cast<std::size_t>(tile.layer)];
-    const bool differential = plan.scheme == compiler::MappingScheme::kDifferential;
     const Eigen::MatrixXf& w0 = result.chip_weights.weights[static_cast<std::size_t>(tile.layer)];
     const Eigen::MatrixXf& w1 = result.tuned_weights.weights[static_cast<std::size_t>(tile.layer)];
     compiler::TileTargets delta{tile.physical_index,
                                 Eigen::MatrixXd::Constant(tile.target_g_s.rows(), tile.target_g_s.cols(),
                                                           std::numeric_limits<double>::quiet_NaN())};
     int64_t changed = 0;
-    auto set = [&](int r, int c, double g) {
-      const double now = chip.Conductance(tile.physical_index, r, c);
-      g = std::clamp(g, lo, hi);
-      if (std::abs(g - now) <= tolerance) return;
-      delta.target_g_s(r, c) = g;
-      tile.target_g_s(r, c) = g;
+    auto set = [&](const Cell& cell, double g) {
+      if (!cell.free || std::abs(g - cell.g) <= tolerance) return;
+      delta.target_g_s(cell.row, cell.column) = g;
+      tile.target_g_s(cell.row, cell.column) = g;
       ++changed;
     };
-    for (int k = 0; k < tile.outputs; ++k) {
-      const int o = tile.column_offset + k;
-      const double scale = layer.scale[static_cast<std::size_t>(o)];
-      for (int r = 0; r < tile.rows; ++r) {
-        const int in = tile.row_offset + r;
-        const double dg = (static_cast<double>(w1(o, in)) - static_cast<double>(w0(o, in))) / scale;
-        if (differential) {
-          const double gp = chip.Conductance(tile.physical_index, r, 2 * k);
-          const double gn = chip.Conductance(tile.physical_index, r, 2 * k + 1);
-          // Half on each side; what one side cannot take (window edge) goes to the other.
-          double up = gp + dg / 2, down = gn - dg / 2;
-          if (up > hi) down -= up - hi;
-          if (up < lo) down += lo - up;
-          if (down > hi) up -= down - hi;
-          if (down < lo) up += lo - down;
-          set(r, 2 * k, up);
-          set(r, 2 * k + 1, down);
-        } else {
-          set(r, k, chip.Conductance(tile.physical_index, r, k) + dg);
-        }
+    ForEachWeight(plan, chip, tile, [&](int o, int in, double scale, const Cell& plus, const Cell* minus) {
+      const double dg = (static_cast<double>(w1(o, in)) - static_cast<double>(w0(o, in))) / scale;
+      if (minus == nullptr) return set(plus, std::clamp(plus.g + dg, lo, hi));
+      double up = plus.g, down = minus->g;
+      if (plus.free && minus->free) {
+        // Half on each side; what one side cannot take (window edge) goes to the other.
+        up += dg / 2;
+        down -= dg / 2;
+        if (up > hi) down -= up - hi;
+        if (up < lo) down += lo - up;
+        if (down > hi) up -= down - hi;
+        if (down < lo) up += lo - down;
+      } else if (plus.free) {
+        up += dg;
+      } else {
+        down -= dg;
       }
-    }
+      set(plus, std::clamp(up, lo, hi));
+      set(*minus, std::clamp(down, lo, hi));
+    });
     result.cells_changed += changed;
     if (changed > 0) result.delta.push_back(std::move(delta));
   }

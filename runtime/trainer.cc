@@ -117,6 +117,23 @@ Expected<compiler::Model> Train(const TrainOptions& options, const Dataset& trai
     return Fail(ErrorCode::kInvalidArgument, "trainable: " + std::to_string(options.trainable.size()) +
                                                  " flags for " + std::to_string(weights.size()) + " layers");
   }
+  const bool bounded = !options.lower_bound.empty();
+  if (options.lower_bound.size() != options.upper_bound.size() || (bounded && options.lower_bound.size() != weights.size())) {
+    return Fail(ErrorCode::kInvalidArgument, "weight bounds: " + std::to_string(options.lower_bound.size()) + " lower and " +
+                                                 std::to_string(options.upper_bound.size()) + " upper for " +
+                                                 std::to_string(weights.size()) + " layers");
+  }
+  for (std::size_t l = 0; bounded && l < weights.size(); ++l) {
+    const auto& lo = options.lower_bound[l];
+    const auto& hi = options.upper_bound[l];
+    if (lo.rows() != weights[l].rows() || lo.cols() != weights[l].cols() || hi.rows() != lo.rows() ||
+        hi.cols() != lo.cols() || !(lo.array() <= hi.array()).all()) {
+      return Fail(ErrorCode::kInvalidArgument, "weight bounds of layer " + std::to_string(l) +
+                                                   " are not two " + std::to_string(weights[l].rows()) + "x" +
+                                                   std::to_string(weights[l].cols()) + " matrices with lower <= upper");
+    }
+    weights[l] = weights[l].cwiseMax(lo).cwiseMin(hi);
+  }
 
   const Eigen::Index n = train.size();
   const int batch = std::min<int>(options.batch_size, static_cast<int>(n));
@@ -226,6 +243,7 @@ Expected<compiler::Model> Train(const TrainOptions& options, const Dataset& trai
         adam[l].v.array() = kBeta2 * adam[l].v.array() + (1 - kBeta2) * g.square();
         weights[l].array() -= step_size * adam[l].m.array() /
                               ((adam[l].v.array() * inv_bc2).sqrt() + static_cast<float>(kEps));
+        if (bounded) weights[l] = weights[l].cwiseMax(options.lower_bound[l]).cwiseMin(options.upper_bound[l]);
       }
       const uint64_t done = static_cast<uint64_t>(begin + count);
       progress.Update(done, "loss " + Fixed(loss_sum / static_cast<double>(done), 4) + " acc " +

@@ -37,6 +37,10 @@ struct TrainOptions {
   std::vector<Eigen::MatrixXf> initial_weights;
   /// Layers Adam updates (empty: all); the others keep their weights.
   std::vector<bool> trainable;
+  /// Per-weight box the weights are kept in after every step (e.g. what the conductance window and
+  /// the stuck cells of a programmed chip allow): empty, or one matrix per layer shaped like it,
+  /// lower <= upper. Equal bounds freeze a weight. Both or neither.
+  std::vector<Eigen::MatrixXf> lower_bound, upper_bound;
   /// Hardware-aware training: each minibatch's forward and backward pass use the weights this
   /// turns a copy of the weights into (e.g. what a chip would realise: quantised, noisy, drifted);
   /// the gradient updates the clean weights (straight-through). Called with a generator seeded

@@ -330,12 +330,13 @@ TEST(PlanIo, DamagedFilesAreRejectedWithExactMessages) {
 
 TEST(Passes, ListPassesShowsEveryPassWithItsOptionsAndStatistics) {
   const std::string list = FormatPassList();
-  for (const char* text : {"quantize:", "tile:", "place:", "compensate:", "--quantize-scheme", "--quantize-scale",
+  for (const char* text : {"quantize:", "tile:", "place:", "remap:", "compensate:", "--quantize-scheme",
+                           "--quantize-scale", "--remap-age", "statistic harmful-after",
                            "--quantize-clip-percentile", "--compensate-enable", "--compensate-iterations",
                            "statistic rms-error-max", "statistic tile-utilisation", "statistic residual-after"}) {
     EXPECT_NE(list.find(text), std::string::npos) << text;
   }
-  ASSERT_EQ(Passes().size(), 4u);
+  ASSERT_EQ(Passes().size(), 5u);
   EXPECT_EQ(Passes()[0].name, "quantize");
   CompileOptions options;
   EXPECT_EQ(SetPassOption(options, "quantize", "clip", "huge").error().message,
@@ -344,10 +345,15 @@ TEST(Passes, ListPassesShowsEveryPassWithItsOptionsAndStatistics) {
             "--compensate-step = 3 must lie in (0, 2]");
   EXPECT_EQ(SetPassOption(options, "compensate", "iterations", "x").error().message,
             "--compensate-iterations 'x' must be a number");
+  auto age = SetPassOption(options, "remap", "age", "soon");
+  ASSERT_FALSE(age.has_value());
+  EXPECT_EQ(age.error().message.rfind("--remap-age: ", 0), 0u) << age.error().message;
+  ASSERT_TRUE(SetPassOption(options, "remap", "age", "1y").has_value());
+  EXPECT_EQ(options.remap.age_s, 365.25 * 86400);
   ASSERT_TRUE(SetPassOption(options, "compensate", "enable", "false").has_value());
   std::vector<Pass> pipeline;
   PopulatePipeline(options, pipeline);
-  EXPECT_EQ(pipeline.size(), 3u);
+  EXPECT_EQ(pipeline.size(), 3u);  // quantize, tile, place: no fault map, no compensation
 }
 
 // The shipped MNIST model on the default chip: 128 tiles, and the weights the chip realises

@@ -157,6 +157,48 @@ TEST(Trainer, SameSeedSameWeightsForAnyThreadCount) {
   EXPECT_NE(a->weights[0], c->weights[0]);
 }
 
+// Weight bounds (what a programmed chip can still realise): every weight ends inside its box, a box
+// of zero width freezes its weight, and the others still learn.
+TEST(Trainer, KeepsWeightsInsideTheirBoundsAndFreezesZeroWidthBoxes) {
+  TrainOptions opt;
+  opt.epochs = 2;
+  opt.batch_size = 16;
+  opt.learning_rate = 1e-2;
+  opt.quiet = true;
+  opt.encoding.steps = 20;
+  opt.encoding.period = 5;
+  Dataset train = TwoBlobs(256, 1), test = TwoBlobs(128, 2);
+  std::mt19937_64 rng(5);
+  std::normal_distribution<float> normal(0, 0.3f);
+  opt.initial_weights = {Eigen::MatrixXf(8, 16), Eigen::MatrixXf(2, 8)};
+  for (auto& w : opt.initial_weights) {
+    for (Eigen::Index k = 0; k < w.size(); ++k) w.data()[k] = normal(rng);
+  }
+  for (const auto& w : opt.initial_weights) {
+    opt.lower_bound.push_back((w.array() - 0.05f).matrix());
+    opt.upper_bound.push_back((w.array() + 0.05f).matrix());
+  }
+  opt.lower_bound[0].row(3) = opt.initial_weights[0].row(3);  // output 3 of layer 0 frozen
+  opt.upper_bound[0].row(3) = opt.initial_weights[0].row(3);
+  auto model = Train(opt, train, &test);
+  ASSERT_TRUE(model.has_value()) << model.error().message;
+  int at_a_bound = 0;
+  for (std::size_t l = 0; l < 2; ++l) {
+    EXPECT_TRUE((model->weights[l].array() >= opt.lower_bound[l].array()).all()) << "layer " << l;
+    EXPECT_TRUE((model->weights[l].array() <= opt.upper_bound[l].array()).all()) << "layer " << l;
+    at_a_bound += static_cast<int>((model->weights[l].array() == opt.lower_bound[l].array() ||
+                                    model->weights[l].array() == opt.upper_bound[l].array()).count());
+  }
+  EXPECT_TRUE(model->weights[0].row(3) == opt.initial_weights[0].row(3));
+  EXPECT_NE(model->weights[0].row(2), opt.initial_weights[0].row(2));
+  EXPECT_GT(at_a_bound, 16);  // the boxes bind: without them many weights would go further
+  // Bounds of the wrong shape, or crossed, are refused.
+  opt.upper_bound[1] = opt.lower_bound[1].array() - 1;
+  auto bad = Train(opt, train, nullptr);
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_NE(bad.error().message.find("weight bounds of layer 1"), std::string::npos) << bad.error().message;
+}
+
 TEST(Trainer, RejectsNonsensicalOptions) {
   Dataset train = TwoBlobs(10, 1);
   TrainOptions opt;

@@ -253,9 +253,11 @@ TEST(XbarCli, CompilesMnistOntoTheDefaultChipWithJson) {
                 " --json -q");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   ASSERT_TRUE(fs::exists(plan));
-  EXPECT_NE(r.out.find("128 of 256 tiles of 128x128 (50.0%)"), std::string::npos) << r.out;
-  const std::string json = r.out.substr(r.out.rfind("\n{") + 1);
+  // With --json the summary goes to stderr and stdout holds the JSON alone.
+  EXPECT_NE(r.err.find("128 of 256 tiles of 128x128 (50.0%)"), std::string::npos) << r.err;
+  const std::string json = r.out;
   EXPECT_EQ(json.front(), '{');
+  EXPECT_EQ(Lines(json), 1);
   EXPECT_NE(json.find("\"tiles_used\":128"), std::string::npos) << json;
   EXPECT_NE(json.find("\"scheme\":\"differential\""), std::string::npos);
   EXPECT_NE(json.find("\"residual-after\":"), std::string::npos);
@@ -564,4 +566,57 @@ TEST(XbarCli, RepairRetargetsPartnersOfStuckCells) {
   auto other = Xbar("repair " + fixed + " --program " + prog + " -o " + fixed + ".2 --delta " + delta + ".2");
   EXPECT_EQ(other.exit_code, 2);
   EXPECT_NE(other.err.find("targets crc32"), std::string::npos) << other.err;
+}
+
+TEST(XbarCli, RemapsAroundTheStuckCellsWriteVerifyFound) {
+  // The small network of RepairRetargetsPartnersOfStuckCells: programmed once (write-verify finds
+  // the stuck cells, the state records them), compiled again around them, programmed on the same
+  // chip instance; the partners then have less left to repair.
+  const std::string w1 = (kTmp / "mw1.npy").string(), w2 = (kTmp / "mw2.npy").string();
+  ASSERT_TRUE(xbar::WriteNpy(w1, Eigen::MatrixXd::Random(100, 60)).has_value());
+  ASSERT_TRUE(xbar::WriteNpy(w2, Eigen::MatrixXd::Random(60, 10)).has_value());
+  const std::string chip = std::string(XBAR_SOURCE_DIR) + "/chips/faulty-2pct.textproto";
+  const std::string plan = (kTmp / "m.xbp").string(), prog = (kTmp / "m.xbpulse").string();
+  const std::string state = (kTmp / "m.xbcs").string();
+  ASSERT_EQ(Xbar("compile " + w1 + "," + w2 + " --chip " + chip + " -q -o " + plan).exit_code, 0);
+  ASSERT_EQ(Xbar("program " + plan + " -o " + prog + " --state " + state + " --chip-seed 3 -q").exit_code, 0);
+  const std::string moved = (kTmp / "m2.xbp").string(), moved_prog = (kTmp / "m2.xbpulse").string();
+  auto c = Xbar("compile " + w1 + "," + w2 + " --chip " + chip + " --faults " + state + " --json -o " + moved);
+  ASSERT_EQ(c.exit_code, 0) << c.err;
+  auto number = [](const std::string& json, const std::string& key) {
+    const std::size_t at = json.find("\"" + key + "\":");
+    return at == std::string::npos ? -1.0 : std::stod(json.substr(at + key.size() + 3));
+  };
+  EXPECT_GT(number(c.out, "tiles-remapped"), 0);
+  EXPECT_LT(number(c.out, "harmful-after"), number(c.out, "harmful-before"));
+  EXPECT_NE(c.err.find("weights a stuck cell leaves wrong before"), std::string::npos) << c.err;
+  // The remapped plan belongs to chip instance 3.
+  auto wrong = Xbar("program " + moved + " -o " + moved_prog + " --chip-seed 4");
+  EXPECT_EQ(wrong.exit_code, 2);
+  EXPECT_NE(wrong.err.find("remapped around the stuck cells of chip instance 3"), std::string::npos) << wrong.err;
+  EXPECT_EQ(Lines(wrong.err), 1) << wrong.err;
+  EXPECT_FALSE(fs::exists(moved_prog));
+  ASSERT_EQ(Xbar("program " + moved + " -o " + moved_prog + " --chip-seed 3 -q").exit_code, 0);
+  auto repair = [&](const std::string& p, const std::string& pulses) {
+    auto r = Xbar("repair " + p + " --program " + pulses + " -o " + p + ".r --delta " + p + ".d --age 1d --json -q");
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return number(r.out, "unrepaired");
+  };
+  const double plain_left = repair(plan, prog), moved_left = repair(moved, moved_prog);
+  EXPECT_GT(plain_left, 0);
+  EXPECT_LT(moved_left, plain_left);
+  // Fault maps of another chip, and activity data of another input size, are refused.
+  const std::string clean_plan = (kTmp / "mc.xbp").string(), clean_state = (kTmp / "mc.xbcs").string();
+  const std::string default_chip = std::string(XBAR_SOURCE_DIR) + "/chips/default.textproto";
+  ASSERT_EQ(Xbar("compile " + w1 + "," + w2 + " --chip " + default_chip + " -q -o " + clean_plan).exit_code, 0);
+  ASSERT_EQ(Xbar("program " + clean_plan + " -o " + clean_plan + ".p --state " + clean_state + " -q").exit_code, 0);
+  auto other = Xbar("compile " + w1 + "," + w2 + " --chip " + chip + " --faults " + clean_state + " -o " + moved + ".x");
+  EXPECT_EQ(other.exit_code, 2);
+  EXPECT_NE(other.err.find(clean_state + ": a state of chip 'xbar-default-128'"), std::string::npos) << other.err;
+  auto activity = Xbar("compile " + w1 + "," + w2 + " --chip " + chip + " --faults " + state +
+                       " --activity mnist -o " + moved + ".x");
+  EXPECT_EQ(activity.exit_code, 2);
+  EXPECT_NE(activity.err.find("--activity mnist has 784 inputs, the model's first layer 100"), std::string::npos)
+      << activity.err;
+  EXPECT_FALSE(fs::exists(moved + ".x"));
 }

@@ -1,6 +1,10 @@
 // xbar finetune: chip-in-the-loop fine-tuning of a programmed chip, and the delta pulse program
 // that reprograms only the cells whose target changed.
+#include <algorithm>
 #include <cstdio>
+#include <exception>
+#include <string>
+#include <vector>
 
 #include "compiler/chip_state_io.h"
 #include "compiler/plan_io.h"
@@ -15,12 +19,43 @@
 #include "tools/xbar/programmed_chip.h"
 
 namespace xbar::tools {
+namespace {
+
+/// --layers: "last", "all" or comma-separated 0-based layer indices, for a network of `count` layers.
+Expected<std::vector<bool>> ParseLayers(const std::string& text, std::size_t count) {
+  std::vector<bool> trainable(count, text == "all");
+  if (text == "last" || text == "all") {
+    trainable.back() = true;
+    return trainable;
+  }
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const std::size_t end = std::min(text.find(',', start), text.size());
+    const std::string item = text.substr(start, end - start);
+    std::size_t used = 0;
+    int index = -1;
+    try {
+      index = std::stoi(item, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used != item.size() || item.empty() || index < 0 || static_cast<std::size_t>(index) >= count) {
+      return Fail(ErrorCode::kInvalidArgument, "--layers: '" + item + "' is not last, all or a layer index in [0, " +
+                                                   std::to_string(count - 1) + "]");
+    }
+    trainable[static_cast<std::size_t>(index)] = true;
+    start = end + 1;
+  }
+  return trainable;
+}
+
+}  // namespace
 
 int RunFinetune(int argc, char** argv) {
   const std::string name = "finetune";
   CommonOptions common;
   std::string plan_path, program_path, state_path, dataset = "mnist", age_text = "1d", compensation = "global";
-  std::string out_plan, delta_path, out_state;
+  std::string out_plan, delta_path, out_state, layers_text = "last";
   int64_t train_limit = 0, limit = 0;
   bool no_ir_drop = false;
   runtime::FinetuneOptions options;
@@ -40,6 +75,8 @@ int RunFinetune(int argc, char** argv) {
       ("out,o", po::value(&out_plan)->required(), "fine-tuned plan to write (.xbp)")
       ("delta", po::value(&delta_path)->required(), "delta pulse program to write (.xbpulse)")
       ("state", po::value(&out_state), "also write the reprogrammed chip state (.xbcs)")
+      ("layers", po::value(&layers_text)->default_value(layers_text),
+       "layers to train: last, all, or 0-based indices like 0,1 (stuck devices stay where they are)")
       ("no-ir-drop", po::bool_switch(&no_ir_drop), "read the tiles without wire resistance (faster)")
       ("inject-read-noise", po::bool_switch(&options.inject_read_noise),
        "train against a fresh draw of read noise around the read-back weights every minibatch");
@@ -73,6 +110,9 @@ int RunFinetune(int argc, char** argv) {
   if (!backend) return ReportError(name, backend.error());
   auto plan = compiler::ReadPlan(plan_path);
   if (!plan) return ReportError(name, plan.error());
+  auto trainable = ParseLayers(layers_text, plan->layers.size());
+  if (!trainable) return ReportError(name, trainable.error());
+  options.trainable = *trainable;
   compiler::PulseProgram program;
   auto chip = ProgrammedChip(*plan, program_path, state_path, **backend, &program);
   if (!chip) return ReportError(name, chip.error());

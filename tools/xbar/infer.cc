@@ -191,6 +191,7 @@ Expected<device_models::ChipInstance> ProgrammedChip(const compiler::Plan& plan,
                       std::to_string(program->targets_crc32) + ", the plan is for chip '" + plan.chip.name +
                       "' with targets crc32 " + std::to_string(expected) + " (generate it from this plan)");
     }
+    if (auto ok = plan.CheckChipInstance(program->chip_seed); !ok) return std::unexpected(ok.error());
     auto chip = device_models::ChipInstance::Create(plan.chip, program->chip_seed);
     if (!chip) return std::unexpected(chip.error());
     auto replay = backend.Replay(*program, *chip);
@@ -204,6 +205,7 @@ Expected<device_models::ChipInstance> ProgrammedChip(const compiler::Plan& plan,
   }
   auto state = compiler::ReadChipState(state_path);
   if (!state) return std::unexpected(state.error());
+  if (auto ok = plan.CheckChipInstance(state->chip_seed); !ok) return std::unexpected(WithContext(ok.error(), state_path));
   auto chip = device_models::ChipInstance::Create(plan.chip, state->chip_seed);
   if (!chip) return std::unexpected(chip.error());
   if (auto ok = chip->Restore(*state); !ok) return std::unexpected(WithContext(ok.error(), state_path));

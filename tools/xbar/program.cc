@@ -64,6 +64,7 @@ int RunProgram(int argc, char** argv) {
   const auto t0 = std::chrono::steady_clock::now();
   compiler::PulseProgram program;
   if (replay_path.empty()) {
+    if (auto ok = plan->CheckChipInstance(chip_seed); !ok) return ReportError(name, WithContext(ok.error(), plan_path));
     auto chip = device_models::ChipInstance::Create(plan->chip, chip_seed);
     if (!chip) return ReportError(name, chip.error());
     std::vector<compiler::TileTargets> targets;
@@ -79,6 +80,7 @@ int RunProgram(int argc, char** argv) {
   }
   // Every pulse and verify read again on a fresh instance of the same chip, through the chosen
   // backend: the reads must be the ones the program recorded.
+  if (auto ok = plan->CheckChipInstance(chip_seed); !ok) return ReportError(name, WithContext(ok.error(), plan_path));
   auto chip = device_models::ChipInstance::Create(plan->chip, chip_seed);
   if (!chip) return ReportError(name, chip.error());
   auto chosen = runtime::MakeBackend(backend, {.trace_path = trace_path, .cycle_budget = cycle_budget});

@@ -261,6 +261,7 @@ PulseFigure Pulses(const compiler::PulseProgram& program) {
 /// The voltage across every cell of one tile with its used word lines driven at v_read_v.
 struct IrDropFigure {
   int plan_tile = 0, physical_tile = 0, rows = 0, used_columns = 0;
+  bool top_left = true;     // the used block is the top-left corner (not remapped)
   Eigen::MatrixXd percent;  // R x C, % of v_read_v; NaN on word lines not driven
   double min_used = 0, mean_used = 0;  // over the used block
 };
@@ -274,7 +275,7 @@ Expected<IrDropFigure> IrDrop(const compiler::Plan& plan, int t, const device_mo
   }
   const double v_read = plan.chip.v_read_v;
   Eigen::MatrixXd v = Eigen::MatrixXd::Zero(state.g_s.rows(), 1);
-  v.topRows(tile.rows).setConstant(v_read);
+  for (int line : tile.row_map) v(line, 0) = v_read;
   device_models::SolveOptions options;
   options.node_voltages = true;
   auto solution = circuit->Solve(v, options);
@@ -286,9 +287,12 @@ Expected<IrDropFigure> IrDrop(const compiler::Plan& plan, int t, const device_mo
   f.physical_tile = tile.physical_index;
   f.rows = tile.rows;
   f.used_columns = tile.used_columns;
+  f.top_left = tile.IsTopLeft();
   f.percent = 100.0 * (solution->row_v - solution->col_v) / v_read;
-  f.percent.bottomRows(f.percent.rows() - tile.rows).setConstant(kNaN);
-  const auto used = f.percent.topLeftCorner(tile.rows, tile.used_columns);
+  const Eigen::MatrixXd used = tile.UsedBlock(f.percent);
+  for (Eigen::Index r = 0; r < v.rows(); ++r) {
+    if (v(r, 0) == 0) f.percent.row(r).setConstant(kNaN);
+  }
   f.min_used = used.size() > 0 ? used.minCoeff() : kNaN;
   f.mean_used = used.size() > 0 ? used.mean() : kNaN;
   return f;
@@ -673,8 +677,8 @@ int RunReport(int argc, char** argv) {
     const auto& f = *irdrop;
     std::string dat = "# xbar report: voltage across each cell of plan tile " + std::to_string(f.plan_tile) +
                       " (physical tile " + std::to_string(f.physical_tile) + "), % of v_read = " +
-                      Num(plan->chip.v_read_v) + " V, with word lines 0.." + std::to_string(f.rows - 1) +
-                      " driven\n# one line per word line, one number per bit line; NaN: word line not driven\n";
+                      Num(plan->chip.v_read_v) + " V, with its " + std::to_string(f.rows) +
+                      " used word lines driven\n# one line per word line, one number per bit line; NaN: word line not driven\n";
     for (Eigen::Index r = 0; r < f.percent.rows(); ++r) {
       for (Eigen::Index c = 0; c < f.percent.cols(); ++c) dat += (c ? " " : "") + Num(f.percent(r, c), 6);
       dat += "\n";
@@ -683,11 +687,12 @@ int RunReport(int argc, char** argv) {
         "set xrange [-0.5:" + Num(f.percent.cols() - 0.5) + "]\nset yrange [" + Num(f.percent.rows() - 0.5) +
         ":-0.5]\nset size ratio -1\nset xlabel 'bit line'\nset ylabel 'word line'\n"
         "set cblabel 'voltage across the cell (% of v_{read})'\n"
-        "set palette defined (0 '#440154', 0.25 '#3b528b', 0.5 '#21918c', 0.75 '#5ec962', 1 '#fde725')\n"
-        "set object 1 rect from -0.5,-0.5 to " + Num(f.used_columns - 0.5) + "," + Num(f.rows - 0.5) +
-        " front fillstyle empty border lc rgb 'white' lw 1.5\nunset key\n"
-        "set title 'IR drop on plan tile " + std::to_string(f.plan_tile) + " (physical tile " +
-        std::to_string(f.physical_tile) + "): used block framed'\n";
+        "set palette defined (0 '#440154', 0.25 '#3b528b', 0.5 '#21918c', 0.75 '#5ec962', 1 '#fde725')\n" +
+        (f.top_left ? "set object 1 rect from -0.5,-0.5 to " + Num(f.used_columns - 0.5) + "," + Num(f.rows - 0.5) +
+                          " front fillstyle empty border lc rgb 'white' lw 1.5\n"
+                    : std::string()) +
+        "unset key\nset title 'IR drop on plan tile " + std::to_string(f.plan_tile) + " (physical tile " +
+        std::to_string(f.physical_tile) + (f.top_left ? "): used block framed'\n" : "): remapped around stuck cells'\n");
     files.emplace_back("irdrop.dat", dat);
     files.emplace_back("irdrop.gp", GnuplotScript("irdrop", "Map of the voltage each cell of one tile sees (IR drop).",
                                                   settings, "plot 'irdrop.dat' matrix with image"));
