@@ -15,6 +15,7 @@
 #include "runtime/dataset.h"
 #include "runtime/trainer.h"
 #include "support/file_io.h"
+#include "tests/testing/small_chip.h"
 #include "tests/testing/temp.h"
 
 namespace xbar::compiler {
@@ -22,14 +23,7 @@ namespace {
 
 namespace dm = device_models;
 
-dm::ChipSpec SmallChip(int count, int rows, int columns, int spare_rows, int spare_columns) {
-  dm::ChipSpec chip;
-  chip.name = "small";
-  chip.tiles = {.count = count, .rows = rows, .columns = columns, .spare_rows = spare_rows,
-                .spare_columns = spare_columns};
-  chip.wires = {.r_row_ohm = 0, .r_col_ohm = 0, .r_driver_ohm = 0, .r_sense_ohm = 0};
-  return chip;
-}
+using ::xbar::testing::SmallChip;
 
 Model OneLayer(const Eigen::MatrixXf& w) {
   Model m;

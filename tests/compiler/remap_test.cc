@@ -11,6 +11,7 @@
 #include "compiler/plan_io.h"
 #include "runtime/chip_model.h"
 #include "runtime/finetune.h"
+#include "tests/testing/small_chip.h"
 #include "tests/testing/temp.h"
 
 namespace xbar::compiler {
@@ -18,13 +19,7 @@ namespace {
 
 namespace dm = device_models;
 
-dm::ChipSpec SmallChip(int rows, int columns, int spare_rows, int spare_columns, double r_wire) {
-  dm::ChipSpec chip;
-  chip.name = "small";
-  chip.tiles = {.count = 4, .rows = rows, .columns = columns, .spare_rows = spare_rows, .spare_columns = spare_columns};
-  chip.wires = {.r_row_ohm = r_wire, .r_col_ohm = r_wire, .r_driver_ohm = 0, .r_sense_ohm = 0};
-  return chip;
-}
+using ::xbar::testing::SmallChip;
 
 Model RandomModel(int inputs, int outputs) {
   std::srand(3);
@@ -66,7 +61,7 @@ void ExpectSameWeights(const Plan& a, const Plan& b, bool ir_drop) {
 // Tile 0 of a 24 -> 6 layer on 16 x 16 tiles with 4 spare rows and columns (12 x 12 used): row 3
 // has six stuck-on cells and bit line 7 is stuck on from top to bottom. Both fit on the spares.
 TEST(Remap, MovesStuckLinesOntoTheSparesAndKeepsEveryWeight) {
-  const dm::ChipSpec chip = SmallChip(16, 16, 4, 4, 0);
+  const dm::ChipSpec chip = SmallChip(4, 16, 16, 4, 4);
   const Model model = RandomModel(24, 6);
   std::vector<std::pair<int, int>> stuck;
   for (int c = 0; c < 6; ++c) stuck.emplace_back(3, c);
@@ -106,7 +101,7 @@ TEST(Remap, MovesStuckLinesOntoTheSparesAndKeepsEveryWeight) {
 
 // No spare rows: the damaged word line 5 should carry the input that is never driven (weight 0).
 TEST(Remap, PutsAnInputThatIsNeverDrivenOnTheDamagedRow) {
-  const dm::ChipSpec chip = SmallChip(12, 16, 0, 4, 0);
+  const dm::ChipSpec chip = SmallChip(4, 12, 16, 0, 4);
   const Model model = RandomModel(12, 6);
   std::vector<std::pair<int, int>> stuck;
   for (int c = 0; c < 12; c += 2) stuck.emplace_back(5, c + (c / 2) % 2);
@@ -132,7 +127,7 @@ TEST(Remap, PutsAnInputThatIsNeverDrivenOnTheDamagedRow) {
 // Every reader of a plan follows the maps: the plan file, the chip view (transfer matrices with and
 // without IR drop) and the fine-tuning read-back give the weights of the plain placement.
 TEST(Remap, PlanFilesChipViewsAndReadBackFollowTheMaps) {
-  const dm::ChipSpec chip = SmallChip(16, 16, 4, 4, 2.0);
+  const dm::ChipSpec chip = SmallChip(4, 16, 16, 4, 4, 2.0);
   const Model model = RandomModel(24, 6);
   std::vector<std::pair<int, int>> stuck;
   for (int r = 0; r < 16; ++r) stuck.emplace_back(r, 2);

@@ -119,15 +119,21 @@ Dataset TwoBlobs(int n, uint64_t seed) {
   return d;
 }
 
-TEST(Trainer, LearnsASeparableProblem) {
+// Options that learn TwoBlobs in a few epochs.
+TrainOptions BlobOptions(int epochs) {
   TrainOptions opt;
   opt.hidden = {8};
-  opt.epochs = 4;
+  opt.epochs = epochs;
   opt.batch_size = 16;
   opt.learning_rate = 1e-2;
   opt.quiet = true;
   opt.encoding.steps = 20;
   opt.encoding.period = 5;
+  return opt;
+}
+
+TEST(Trainer, LearnsASeparableProblem) {
+  TrainOptions opt = BlobOptions(4);
   Dataset train = TwoBlobs(256, 1), test = TwoBlobs(128, 2);
   auto model = Train(opt, train, &test);
   ASSERT_TRUE(model.has_value()) << model.error().message;
@@ -160,13 +166,7 @@ TEST(Trainer, SameSeedSameWeightsForAnyThreadCount) {
 // Weight bounds (what a programmed chip can still realise): every weight ends inside its box, a box
 // of zero width freezes its weight, and the others still learn.
 TEST(Trainer, KeepsWeightsInsideTheirBoundsAndFreezesZeroWidthBoxes) {
-  TrainOptions opt;
-  opt.epochs = 2;
-  opt.batch_size = 16;
-  opt.learning_rate = 1e-2;
-  opt.quiet = true;
-  opt.encoding.steps = 20;
-  opt.encoding.period = 5;
+  TrainOptions opt = BlobOptions(2);
   Dataset train = TwoBlobs(256, 1), test = TwoBlobs(128, 2);
   std::mt19937_64 rng(5);
   std::normal_distribution<float> normal(0, 0.3f);

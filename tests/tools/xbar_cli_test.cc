@@ -363,6 +363,16 @@ int Count(const std::string& text, const std::string& what) {
   return n;
 }
 
+// A random 100-60-10 network as two .npy weight files named after `prefix`; returns "w1,w2".
+std::string SmallNetwork(const std::string& prefix) {
+  const std::string w1 = (kTmp / (prefix + "w1.npy")).string(), w2 = (kTmp / (prefix + "w2.npy")).string();
+  EXPECT_TRUE(xbar::WriteNpy(w1, Eigen::MatrixXd::Random(100, 60)).has_value());
+  EXPECT_TRUE(xbar::WriteNpy(w2, Eigen::MatrixXd::Random(60, 10)).has_value());
+  return w1 + "," + w2;
+}
+
+std::string FaultyChip() { return std::string(XBAR_SOURCE_DIR) + "/chips/faulty-2pct.textproto"; }
+
 }  // namespace
 
 TEST(XbarCli, InfersOnTheProgrammedChipAtSeveralAgesOnBothBackends) {
@@ -539,22 +549,16 @@ TEST(XbarCli, ReportWritesFiguresAndHtml) {
 TEST(XbarCli, RepairRetargetsPartnersOfStuckCells) {
   // A small network on the default chip with 2 % stuck cells: write-verify finds them, repair
   // re-targets their partners and reprograms only those.
-  const std::string w1 = (kTmp / "rw1.npy").string(), w2 = (kTmp / "rw2.npy").string();
-  ASSERT_TRUE(xbar::WriteNpy(w1, Eigen::MatrixXd::Random(100, 60)).has_value());
-  ASSERT_TRUE(xbar::WriteNpy(w2, Eigen::MatrixXd::Random(60, 10)).has_value());
-  const std::string chip = std::string(XBAR_SOURCE_DIR) + "/chips/faulty-2pct.textproto";
+  const std::string model = SmallNetwork("r"), chip = FaultyChip();
   const std::string plan = (kTmp / "r.xbp").string(), prog = (kTmp / "r.xbpulse").string();
-  ASSERT_EQ(Xbar("compile " + w1 + "," + w2 + " --chip " + chip + " -q -o " + plan).exit_code, 0);
+  ASSERT_EQ(Xbar("compile " + model + " --chip " + chip + " -q -o " + plan).exit_code, 0);
   ASSERT_EQ(Xbar("program " + plan + " -o " + prog + " -q").exit_code, 0);
   const std::string fixed = (kTmp / "r2.xbp").string(), delta = (kTmp / "r2.xbpulse").string();
   const std::string state = (kTmp / "r2.xbcs").string();
   auto r = Xbar("repair " + plan + " --program " + prog + " -o " + fixed + " --delta " + delta + " --state " + state +
                 " --age 20s --json -q");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  auto number = [&](const std::string& key) {
-    const std::size_t at = r.out.find("\"" + key + "\":");
-    return at == std::string::npos ? -1L : std::stol(r.out.substr(at + key.size() + 3));
-  };
+  auto number = [&](const std::string& key) { return JsonNumber(r.out, key); };
   // 100 x 60 x 2 + 60 x 10 x 2 = 13,200 used cells, 2 % of them stuck: about 264.
   EXPECT_GT(number("stuck_cells"), 150);
   EXPECT_LT(number("stuck_cells"), 400);
@@ -572,21 +576,15 @@ TEST(XbarCli, RemapsAroundTheStuckCellsWriteVerifyFound) {
   // The small network of RepairRetargetsPartnersOfStuckCells: programmed once (write-verify finds
   // the stuck cells, the state records them), compiled again around them, programmed on the same
   // chip instance; the partners then have less left to repair.
-  const std::string w1 = (kTmp / "mw1.npy").string(), w2 = (kTmp / "mw2.npy").string();
-  ASSERT_TRUE(xbar::WriteNpy(w1, Eigen::MatrixXd::Random(100, 60)).has_value());
-  ASSERT_TRUE(xbar::WriteNpy(w2, Eigen::MatrixXd::Random(60, 10)).has_value());
-  const std::string chip = std::string(XBAR_SOURCE_DIR) + "/chips/faulty-2pct.textproto";
+  const std::string model = SmallNetwork("m"), chip = FaultyChip();
   const std::string plan = (kTmp / "m.xbp").string(), prog = (kTmp / "m.xbpulse").string();
   const std::string state = (kTmp / "m.xbcs").string();
-  ASSERT_EQ(Xbar("compile " + w1 + "," + w2 + " --chip " + chip + " -q -o " + plan).exit_code, 0);
+  ASSERT_EQ(Xbar("compile " + model + " --chip " + chip + " -q -o " + plan).exit_code, 0);
   ASSERT_EQ(Xbar("program " + plan + " -o " + prog + " --state " + state + " --chip-seed 3 -q").exit_code, 0);
   const std::string moved = (kTmp / "m2.xbp").string(), moved_prog = (kTmp / "m2.xbpulse").string();
-  auto c = Xbar("compile " + w1 + "," + w2 + " --chip " + chip + " --faults " + state + " --json -o " + moved);
+  auto c = Xbar("compile " + model + " --chip " + chip + " --faults " + state + " --json -o " + moved);
   ASSERT_EQ(c.exit_code, 0) << c.err;
-  auto number = [](const std::string& json, const std::string& key) {
-    const std::size_t at = json.find("\"" + key + "\":");
-    return at == std::string::npos ? -1.0 : std::stod(json.substr(at + key.size() + 3));
-  };
+  auto number = JsonNumber;
   EXPECT_GT(number(c.out, "tiles-remapped"), 0);
   EXPECT_LT(number(c.out, "harmful-after"), number(c.out, "harmful-before"));
   EXPECT_NE(c.err.find("weights a stuck cell leaves wrong before"), std::string::npos) << c.err;
@@ -608,12 +606,12 @@ TEST(XbarCli, RemapsAroundTheStuckCellsWriteVerifyFound) {
   // Fault maps of another chip, and activity data of another input size, are refused.
   const std::string clean_plan = (kTmp / "mc.xbp").string(), clean_state = (kTmp / "mc.xbcs").string();
   const std::string default_chip = std::string(XBAR_SOURCE_DIR) + "/chips/default.textproto";
-  ASSERT_EQ(Xbar("compile " + w1 + "," + w2 + " --chip " + default_chip + " -q -o " + clean_plan).exit_code, 0);
+  ASSERT_EQ(Xbar("compile " + model + " --chip " + default_chip + " -q -o " + clean_plan).exit_code, 0);
   ASSERT_EQ(Xbar("program " + clean_plan + " -o " + clean_plan + ".p --state " + clean_state + " -q").exit_code, 0);
-  auto other = Xbar("compile " + w1 + "," + w2 + " --chip " + chip + " --faults " + clean_state + " -o " + moved + ".x");
+  auto other = Xbar("compile " + model + " --chip " + chip + " --faults " + clean_state + " -o " + moved + ".x");
   EXPECT_EQ(other.exit_code, 2);
   EXPECT_NE(other.err.find(clean_state + ": a state of chip 'xbar-default-128'"), std::string::npos) << other.err;
-  auto activity = Xbar("compile " + w1 + "," + w2 + " --chip " + chip + " --faults " + state +
+  auto activity = Xbar("compile " + model + " --chip " + chip + " --faults " + state +
                        " --activity mnist -o " + moved + ".x");
   EXPECT_EQ(activity.exit_code, 2);
   EXPECT_NE(activity.err.find("--activity mnist has 784 inputs, the model's first layer 100"), std::string::npos)
