@@ -455,6 +455,13 @@ TEST(XbarCli, FinetunesAgainstTheChipAndReprogramsOnlyChangedCells) {
                   " --age soon");
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("--age: 'soon' is not a duration"), std::string::npos) << bad.err;
+  auto layers = Xbar("finetune " + m.plan + " --chip-state " + m.state + " -o " + tuned + ".x --delta " + delta +
+                     ".x --layers 0,2");
+  EXPECT_EQ(layers.exit_code, 2);
+  EXPECT_NE(layers.err.find("--layers: '2' is not last, all or a layer index in [0, 1]"), std::string::npos)
+      << layers.err;
+  EXPECT_EQ(Lines(layers.err), 1) << layers.err;
+  EXPECT_FALSE(fs::exists(tuned + ".x"));
 }
 
 TEST(XbarCli, ReportWritesFiguresAndHtml) {
