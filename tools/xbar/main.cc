@@ -14,6 +14,7 @@ int RunInfer(int argc, char** argv);
 int RunFinetune(int argc, char** argv);
 int RunReport(int argc, char** argv);
 int RunRepair(int argc, char** argv);
+int RunYield(int argc, char** argv);
 }  // namespace xbar::tools
 
 namespace {
@@ -36,6 +37,8 @@ constexpr Subcommand kSubcommands[] = {
      xbar::tools::RunFinetune},
     {"repair", "re-target the partners of cells write-verify could not program (stuck), reprogram them",
      xbar::tools::RunRepair},
+    {"yield", "accuracy distribution over many chip instances (Monte-Carlo yield; mpirun splits the chips)",
+     xbar::tools::RunYield},
     {"report", "figures (gnuplot: SVG, PNG) and a one-page HTML report of a programmed chip", xbar::tools::RunReport},
     {"spice", "ngspice netlists of a tile or of the MIF neuron (--run checks them)", xbar::tools::RunSpice},
     {"tile-solve", "column currents of a crossbar tile with IR drop (exact nodal solve)", xbar::tools::RunTileSolve},

@@ -1,0 +1,38 @@
+// The MPI ranks of one xbar run, behind a tiny interface: the only place xbar touches MPI. Built
+// without MPI (XBAR_HAVE_MPI undefined), or started without mpirun, it is one rank of one.
+#pragma once
+
+#include <vector>
+
+namespace xbar::tools {
+
+class MpiWorld {
+ public:
+  /// Initialises MPI (singleton init when not started by mpirun or srun). One per process.
+  MpiWorld();
+  /// Finalises MPI.
+  ~MpiWorld();
+  MpiWorld(const MpiWorld&) = delete;
+  MpiWorld& operator=(const MpiWorld&) = delete;
+
+  /// Whether xbar was built with MPI.
+  static bool Available();
+  /// This process's rank in [0, size()), and the number of ranks.
+  int rank() const { return rank_; }
+  int size() const { return size_; }
+  /// Ranks on this machine (for the default thread count).
+  int local_size() const { return local_size_; }
+
+  /// Collective: the lowest rank whose `ok` is false, or -1 when every rank is ok.
+  int FirstFailure(bool ok) const;
+  /// Collective: every rank's `values` concatenated in rank order, on rank 0; empty elsewhere.
+  std::vector<double> GatherToRoot(const std::vector<double>& values) const;
+
+ private:
+  int rank_ = 0;
+  int size_ = 1;
+  int local_size_ = 1;
+  bool initialised_ = false;
+};
+
+}  // namespace xbar::tools
