@@ -17,7 +17,7 @@
 #include "compiler/model_io.h"
 #include "compiler/program_gen.h"
 #include "runtime/backend.h"
-#include "runtime/chip_model.h"
+#include "runtime/analog_chip.h"
 #include "runtime/dataset.h"
 
 namespace {

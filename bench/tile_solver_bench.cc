@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "device_models/crossbar.h"
+#include "device_models/tile_circuit.h"
 
 namespace {
 

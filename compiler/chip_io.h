@@ -4,7 +4,7 @@
 #include <string>
 #include <string_view>
 
-#include "device_models/chip.h"
+#include "device_models/chip_spec.h"
 #include "support/error.h"
 
 namespace xbar::compiler {

@@ -9,7 +9,7 @@
 #include <cmath>
 #include <cstdio>
 
-#include "device_models/crossbar.h"
+#include "device_models/tile_circuit.h"
 #include "support/duration.h"
 
 namespace xbar::compiler {

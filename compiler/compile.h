@@ -14,7 +14,7 @@
 #include "compiler/model.h"
 #include "compiler/plan.h"
 #include "compiler/remap.h"
-#include "device_models/chip.h"
+#include "device_models/chip_spec.h"
 #include "support/error.h"
 
 namespace xbar::compiler {

@@ -6,7 +6,7 @@
 #include <numeric>
 #include <set>
 
-#include "device_models/crossbar.h"
+#include "device_models/tile_circuit.h"
 #include "support/threads.h"
 
 namespace xbar::compiler {

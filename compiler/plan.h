@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "compiler/model.h"
-#include "device_models/chip.h"
+#include "device_models/chip_spec.h"
 #include "support/error.h"
 
 namespace xbar::compiler {

@@ -9,14 +9,14 @@
 #include <utility>
 #include <vector>
 
-#include "device_models/crossbar.h"
+#include "device_models/tile_circuit.h"
 #include "device_models/mif_neuron.h"
 #include "support/error.h"
 
 namespace xbar::device_models {
 
 /// An ngspice netlist of `tile` driven by the input voltages `v_in_v` (one per row, volts), as
-/// crossbar.h describes the circuit: a row node and a column node at every cell, a resistor of 1/G
+/// tile_circuit.h describes the circuit: a row node and a column node at every cell, a resistor of 1/G
 /// per cell (a cell with G = 0 is an open circuit and is left out; no node floats, since every
 /// node stays wired to its driver or its sense), row and column wire segments, row i driven at its
 /// cell-0 end by a DC source `vin_<i>` through r_driver, column j sensed at its cell-(R-1) end

@@ -28,7 +28,7 @@ T* UserData(const char& key) {
   return static_cast<T*>(svGetUserData(scope, const_cast<char*>(&key)));
 }
 
-compiler::ProgramExecutor* Analog() { return UserData<compiler::ProgramExecutor>(kAnalogKey); }
+ProgrammingAnalog* Analog() { return UserData<ProgrammingAnalog>(kAnalogKey); }
 InferenceAnalog* Inference() { return UserData<InferenceAnalog>(kInferenceKey); }
 
 bool Bind(const std::string& scope_name, const char& key, void* data) {
@@ -39,7 +39,7 @@ bool Bind(const std::string& scope_name, const char& key, void* data) {
 
 }  // namespace
 
-bool BindAnalogSide(const std::string& scope_name, compiler::ProgramExecutor* analog) {
+bool BindAnalogSide(const std::string& scope_name, ProgrammingAnalog* analog) {
   return Bind(scope_name, kAnalogKey, analog);
 }
 
@@ -51,7 +51,7 @@ bool BindInferenceSide(const std::string& scope_name, InferenceAnalog* analog) {
 
 extern "C" int dpi_apply_pulse(unsigned int tile, unsigned int row, unsigned int col,
                                svBit set_pulse, unsigned int rung, unsigned int width_cycles) {
-  xbar::compiler::ProgramExecutor* analog = xbar::rtl::Analog();
+  xbar::rtl::ProgrammingAnalog* analog = xbar::rtl::Analog();
   if (analog == nullptr) return 1;
   return analog->ApplyPulse(static_cast<int>(tile), static_cast<int>(row), static_cast<int>(col),
                             set_pulse != 0, static_cast<int>(rung), width_cycles)
@@ -60,7 +60,7 @@ extern "C" int dpi_apply_pulse(unsigned int tile, unsigned int row, unsigned int
 }
 
 extern "C" long long dpi_verify_read(unsigned int tile, unsigned int row, unsigned int col) {
-  xbar::compiler::ProgramExecutor* analog = xbar::rtl::Analog();
+  xbar::rtl::ProgrammingAnalog* analog = xbar::rtl::Analog();
   if (analog == nullptr) return -1;
   return analog->VerifyRead(static_cast<int>(tile), static_cast<int>(row), static_cast<int>(col));
 }

@@ -1,15 +1,28 @@
-// DPI-C binding of the controller's analog side: the device models behind the programming
-// sequencer (a compiler::ProgramExecutor) and the chip model behind the inference sequencer (an
-// InferenceAnalog, implemented by runtime::AnalogChip).
+// DPI-C binding of the controller's analog side: the interfaces the sequencers call through DPI-C
+// (ProgrammingAnalog, implemented by runtime::ProgramExecutor; InferenceAnalog, implemented by
+// runtime::AnalogChip) and their binding to a sequencer's scope. rtl/ declares them and depends on
+// no other xbar library.
 #pragma once
 
 #include <cstdint>
 #include <span>
 #include <string>
 
-#include "compiler/program_replay.h"
 
 namespace xbar::rtl {
+
+/// The analog side of the programming sequencer (rtl/xbar_prog_seq.sv): pulses and verify reads on
+/// the chip's cells, addressed as the controller addresses them. Each call is one DPI-C call.
+class ProgrammingAnalog {
+ public:
+  virtual ~ProgrammingAnalog() = default;
+  /// One SET (`set`) or RESET pulse at ladder rung `rung` for `width_cycles` clock cycles; false,
+  /// with last_error() saying why, when refused.
+  virtual bool ApplyPulse(int tile, int row, int column, bool set, int rung, uint32_t width_cycles) = 0;
+  /// One verify read: the ADC code, or -1 with last_error() when refused.
+  virtual int64_t VerifyRead(int tile, int row, int column) = 0;
+  virtual const std::string& last_error() const = 0;
+};
 
 /// The analog side of the inference sequencer (rtl/xbar_infer_seq.sv): tiles, neuron arrays and
 /// the output ADC. Each call is one DPI-C call of the sequencer, in the order the sequencer makes
@@ -39,7 +52,7 @@ class InferenceAnalog {
 /// (e.g. "TOP.xbar_top.u_prog_seq"), through the scope's DPI user data; nullptr unbinds. Returns
 /// false when no such scope exists (the model is not constructed yet or the name is wrong).
 /// While unbound, every DPI call is refused (the controller answers StatusAnalogFail).
-bool BindAnalogSide(const std::string& scope_name, compiler::ProgramExecutor* analog);
+bool BindAnalogSide(const std::string& scope_name, ProgrammingAnalog* analog);
 
 /// The same for the inference sequencer (scope e.g. "TOP.xbar_top.u_infer_seq").
 bool BindInferenceSide(const std::string& scope_name, InferenceAnalog* analog);

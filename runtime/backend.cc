@@ -57,9 +57,9 @@ class BehaviouralBackend final : public ChipBackend {
  public:
   std::string_view name() const override { return "behavioural"; }
 
-  Expected<compiler::ReplayResult> Replay(const compiler::PulseProgram& program,
+  Expected<ReplayResult> Replay(const compiler::PulseProgram& program,
                                           device_models::ChipInstance& chip) override {
-    return compiler::ReplayBehavioural(program, chip);
+    return ReplayBehavioural(program, chip);
   }
 
   Expected<InferenceRun> Infer(const ChipView& view, const Dataset& data,
@@ -179,7 +179,7 @@ class RtlBackend final : public ChipBackend {
   explicit RtlBackend(const RtlOptions& options) : options_(options) {}
   std::string_view name() const override { return "rtl"; }
 
-  Expected<compiler::ReplayResult> Replay(const compiler::PulseProgram& program,
+  Expected<ReplayResult> Replay(const compiler::PulseProgram& program,
                                           device_models::ChipInstance& chip) override {
     return ReplayOnRtl(program, chip, {options_});
   }

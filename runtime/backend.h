@@ -9,9 +9,9 @@
 #include <vector>
 
 #include "compiler/program_gen.h"
-#include "compiler/program_replay.h"
+#include "runtime/program_replay.h"
 #include "device_models/chip_instance.h"
-#include "runtime/chip_model.h"
+#include "runtime/analog_chip.h"
 #include "runtime/dataset.h"
 #include "runtime/rtl_chip.h"
 #include "support/error.h"
@@ -46,7 +46,7 @@ class ChipBackend {
   /// "behavioural" or "rtl".
   virtual std::string_view name() const = 0;
   /// Replays a pulse program on `chip` (a fresh instance of the chip it was generated on).
-  virtual Expected<compiler::ReplayResult> Replay(const compiler::PulseProgram& program,
+  virtual Expected<ReplayResult> Replay(const compiler::PulseProgram& program,
                                                   device_models::ChipInstance& chip) = 0;
   /// Runs images of `data` through the programmed chip `view`.
   virtual Expected<InferenceRun> Infer(const ChipView& view, const Dataset& data,

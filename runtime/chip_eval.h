@@ -8,7 +8,7 @@
 #include "compiler/plan.h"
 #include "device_models/chip_instance.h"
 #include "runtime/backend.h"
-#include "runtime/chip_model.h"
+#include "runtime/analog_chip.h"
 #include "runtime/dataset.h"
 #include "support/error.h"
 

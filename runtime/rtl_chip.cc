@@ -83,7 +83,7 @@ RtlChip::~RtlChip() {
   if (trace_) trace_->close();
 }
 
-Expected<std::unique_ptr<RtlChip>> RtlChip::Create(compiler::ProgramExecutor* analog,
+Expected<std::unique_ptr<RtlChip>> RtlChip::Create(ProgramExecutor* analog,
                                                    const RtlOptions& options,
                                                    rtl::InferenceAnalog* inference) {
   if (options.cycle_budget == 0) {
@@ -185,7 +185,7 @@ Expected<RtlResponse> RtlChip::Execute(const RtlCommand& c, std::string_view wha
   }
 }
 
-Expected<compiler::ReplayResult> ReplayOnRtl(const compiler::PulseProgram& program,
+Expected<ReplayResult> ReplayOnRtl(const compiler::PulseProgram& program,
                                              device_models::ChipInstance& chip,
                                              const RtlReplayOptions& options) {
   const RtlShape shape = RtlControllerShape();
@@ -200,7 +200,7 @@ Expected<compiler::ReplayResult> ReplayOnRtl(const compiler::PulseProgram& progr
                     " and a " + std::to_string(shape.adc_bits) +
                     "-bit adc (verilate rtl/ with matching xbar_top parameters)");
   }
-  auto executor = compiler::ProgramExecutor::Create(program, chip);
+  auto executor = ProgramExecutor::Create(program, chip);
   if (!executor) return std::unexpected(executor.error());
   auto rtl = RtlChip::Create(&*executor, options.rtl);
   if (!rtl) return std::unexpected(rtl.error());
@@ -209,13 +209,13 @@ Expected<compiler::ReplayResult> ReplayOnRtl(const compiler::PulseProgram& progr
           ? executor->read_cycles() - static_cast<uint32_t>(shape.adc_bits)
           : 1u;
 
-  compiler::ReplayResult result;
+  ReplayResult result;
   std::optional<Error> error;
   int64_t index = 0;
   program.ForEachOp([&](const compiler::PulseOp& op) {
     const int64_t i = index++;
     if (error) return;
-    const int rung = compiler::RungOf(program, op.amplitude_v);
+    const int rung = RungOf(program, op.amplitude_v);
     RtlCommand c;
     c.tile = static_cast<uint32_t>(op.tile);
     c.row = static_cast<uint32_t>(op.row);
@@ -230,7 +230,7 @@ Expected<compiler::ReplayResult> ReplayOnRtl(const compiler::PulseProgram& progr
       c.arg = static_cast<uint32_t>(rung);
       c.cycles = c.set ? executor->set_cycles() : executor->reset_cycles();
     }
-    const std::string what = "rtl replay: " + compiler::DescribeOp(i, op, rung);
+    const std::string what = "rtl replay: " + DescribeOp(i, op, rung);
     auto r = (*rtl)->Execute(c, what);
     if (!r) {
       error = r.error();
@@ -255,7 +255,7 @@ Expected<compiler::ReplayResult> ReplayOnRtl(const compiler::PulseProgram& progr
     }
     ++result.reads;
     if (static_cast<int64_t>(r->data) != op.read_code && result.read_mismatches++ == 0) {
-      result.first_mismatch = compiler::DescribeOp(i, op, rung) + ": code " +
+      result.first_mismatch = DescribeOp(i, op, rung) + ": code " +
                               std::to_string(r->data) + ", program says " +
                               std::to_string(op.read_code);
     }

@@ -8,7 +8,7 @@
 #include <string_view>
 
 #include "compiler/program_gen.h"
-#include "compiler/program_replay.h"
+#include "runtime/program_replay.h"
 #include "device_models/chip_instance.h"
 #include "rtl/dpi_chip.h"
 #include "support/error.h"
@@ -75,7 +75,7 @@ class RtlChip {
   /// `inference` as the inference sequencer's (neither owned; either may be null, then its
   /// sequencer's analog calls answer kAnalogFail), and resets it. kInvalidArgument for a zero
   /// budget, kFailedPrecondition if the trace file cannot be opened.
-  static Expected<std::unique_ptr<RtlChip>> Create(compiler::ProgramExecutor* analog,
+  static Expected<std::unique_ptr<RtlChip>> Create(ProgramExecutor* analog,
                                                    const RtlOptions& options,
                                                    rtl::InferenceAnalog* inference = nullptr);
   ~RtlChip();
@@ -114,7 +114,7 @@ struct RtlReplayOptions {
 /// when the chip's shape is not the controller's or the controller answers an error (naming the
 /// operation and the status), kInternal when a command exceeds the cycle budget. Read mismatches
 /// are results, not errors.
-Expected<compiler::ReplayResult> ReplayOnRtl(const compiler::PulseProgram& program,
+Expected<ReplayResult> ReplayOnRtl(const compiler::PulseProgram& program,
                                              device_models::ChipInstance& chip,
                                              const RtlReplayOptions& options);
 

@@ -11,7 +11,7 @@
 #include "compiler/chip_io.h"
 #include "compiler/model_io.h"
 #include "compiler/plan_io.h"
-#include "device_models/crossbar.h"
+#include "device_models/tile_circuit.h"
 #include "runtime/dataset.h"
 #include "runtime/trainer.h"
 #include "support/file_io.h"

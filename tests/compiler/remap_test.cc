@@ -9,7 +9,7 @@
 
 #include "compiler/compile.h"
 #include "compiler/plan_io.h"
-#include "runtime/chip_model.h"
+#include "runtime/analog_chip.h"
 #include "runtime/finetune.h"
 #include "tests/testing/small_chip.h"
 #include "tests/testing/temp.h"

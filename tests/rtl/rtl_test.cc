@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "compiler/program_gen.h"
-#include "compiler/program_replay.h"
+#include "runtime/program_replay.h"
 #include "support/rng.h"
 
 namespace xbar::runtime {
@@ -57,7 +57,7 @@ TEST(RtlChip, ReplayIsBitIdenticalWithBehaviouralAndGeneration) {
   ASSERT_GT(program.statistics.pulses, 0);
 
   dm::ChipInstance b = Chip();
-  auto behavioural = compiler::ReplayBehavioural(program, b);
+  auto behavioural = runtime::ReplayBehavioural(program, b);
   ASSERT_TRUE(behavioural.has_value()) << behavioural.error().message;
   EXPECT_EQ(behavioural->read_mismatches, 0) << behavioural->first_mismatch;
 
@@ -99,7 +99,7 @@ TEST(RtlChip, CountsCyclesPulsesAndReads) {
   dm::ChipInstance a = Chip();
   const PulseProgram program = Program(a);
   dm::ChipInstance c = Chip();
-  auto ex = compiler::ProgramExecutor::Create(program, c);
+  auto ex = runtime::ProgramExecutor::Create(program, c);
   ASSERT_TRUE(ex.has_value());
   auto rtl = RtlChip::Create(&*ex, {});
   ASSERT_TRUE(rtl.has_value()) << rtl.error().message;
@@ -164,7 +164,7 @@ TEST(RtlChip, ProgramForAnotherShapeIsRejected_bad) {
             "bad-address (the controller has 256 tiles of 128x128; is the program for another "
             "chip?)");
   dm::ChipInstance b = Chip();
-  auto behavioural = compiler::ReplayBehavioural(program, b);
+  auto behavioural = runtime::ReplayBehavioural(program, b);
   ASSERT_FALSE(behavioural.has_value());
   EXPECT_EQ(behavioural.error().message,
             "behavioural replay: op 0 (READ on tile 300, row 0, column 0): cell (300, 0, 0) is "

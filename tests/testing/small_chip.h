@@ -1,7 +1,7 @@
 // A small chip for compiler tests: `count` tiles of rows x columns, ideal wires unless r_wire > 0.
 #pragma once
 
-#include "device_models/chip.h"
+#include "device_models/chip_spec.h"
 
 namespace xbar::testing {
 

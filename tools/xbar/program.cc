@@ -6,7 +6,7 @@
 #include "compiler/plan_io.h"
 #include "compiler/program_gen.h"
 #include "compiler/pulse_io.h"
-#include "compiler/program_replay.h"
+#include "runtime/program_replay.h"
 #include "device_models/chip_instance.h"
 #include "runtime/backend.h"
 #include "tools/xbar/cli.h"
@@ -85,7 +85,7 @@ int RunProgram(int argc, char** argv) {
   if (!chip) return ReportError(name, chip.error());
   auto chosen = runtime::MakeBackend(backend, {.trace_path = trace_path, .cycle_budget = cycle_budget});
   if (!chosen) return ReportError(name, chosen.error());
-  Expected<compiler::ReplayResult> replay = (*chosen)->Replay(program, *chip);
+  Expected<runtime::ReplayResult> replay = (*chosen)->Replay(program, *chip);
   if (!replay) return ReportError(name, WithContext(replay.error(), backend + " backend"));
   if (replay->read_mismatches > 0) {
     return ReportError(name, Error{ErrorCode::kDataLoss,

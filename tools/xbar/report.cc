@@ -16,7 +16,7 @@
 #include "compiler/plan_io.h"
 #include "compiler/program_gen.h"
 #include "compiler/pulse_io.h"
-#include "device_models/crossbar.h"
+#include "device_models/tile_circuit.h"
 #include "support/duration.h"
 #include "support/file_io.h"
 #include "support/format.h"

@@ -2,7 +2,7 @@
 #include <chrono>
 #include <cstdio>
 
-#include "device_models/crossbar.h"
+#include "device_models/tile_circuit.h"
 #include "support/npy.h"
 #include "tools/xbar/cli.h"
 

@@ -6,7 +6,7 @@
 #include "compiler/chip_io.h"
 #include "compiler/model_io.h"
 #include "runtime/dataset.h"
-#include "runtime/hwa.h"
+#include "runtime/hardware_aware_training.h"
 #include "support/duration.h"
 #include "runtime/trainer.h"
 #include "tools/xbar/cli.h"

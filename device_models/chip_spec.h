@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <string>
 
-#include "device_models/crossbar.h"
+#include "device_models/tile_circuit.h"
 #include "device_models/memristor.h"
 #include "device_models/mif_neuron.h"
 #include "device_models/nonidealities.h"

@@ -1,11 +1,16 @@
 // Replaying a pulse program: the shared analog side (ProgramExecutor) and the behavioural replay.
-#include "compiler/program_replay.h"
+#include "runtime/program_replay.h"
 
 #include <cmath>
 #include <optional>
 #include <utility>
 
-namespace xbar::compiler {
+namespace xbar::runtime {
+
+using compiler::PulseOp;
+using compiler::PulseOpKind;
+using compiler::PulseProgram;
+
 namespace {
 
 namespace dm = device_models;
@@ -27,7 +32,7 @@ Expected<uint32_t> Cycles(double time_s, double clock_hz, const std::string& wha
 
 ProgramExecutor::ProgramExecutor(const PulseProgram& program, dm::ChipInstance& chip)
     : chip_(&chip),
-      stream_seed_(DeriveSeed(program.seed, kProgramNoiseStream)),
+      stream_seed_(DeriveSeed(program.seed, compiler::kProgramNoiseStream)),
       v_min_v_(program.v_min_v),
       v_step_v_(program.v_step_v),
       amplitude_count_(program.amplitude_count),
@@ -101,7 +106,7 @@ int64_t ProgramExecutor::VerifyRead(int tile, int row, int column) {
 }
 
 std::string DescribeOp(int64_t index, const PulseOp& op, int rung) {
-  std::string s = "op " + std::to_string(index) + " (" + std::string(PulseOpKindName(op.kind));
+  std::string s = "op " + std::to_string(index) + " (" + std::string(compiler::PulseOpKindName(op.kind));
   if (op.kind != PulseOpKind::kRead) s += " rung " + std::to_string(rung);
   return s + " on tile " + std::to_string(op.tile) + ", row " + std::to_string(op.row) +
          ", column " + std::to_string(op.column) + ")";
@@ -151,4 +156,4 @@ Expected<ReplayResult> ReplayBehavioural(const PulseProgram& program, dm::ChipIn
   return result;
 }
 
-}  // namespace xbar::compiler
+}  // namespace xbar::runtime

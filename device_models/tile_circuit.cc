@@ -1,5 +1,5 @@
 // Crossbar tile solver: structured PCG, exact block elimination, and a general sparse path.
-#include "device_models/crossbar.h"
+#include "device_models/tile_circuit.h"
 
 #include <Eigen/Cholesky>
 #include <Eigen/SparseCholesky>

@@ -1,5 +1,5 @@
 // Crossbar tile solver: every path agrees with the general sparse solve, physics checks, stiff tiles.
-#include "device_models/crossbar.h"
+#include "device_models/tile_circuit.h"
 
 #include <gtest/gtest.h>
 

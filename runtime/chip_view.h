@@ -1,5 +1,5 @@
-// The programmed chip during inference: tiles read through their exact transfer matrices, MIF
-// neuron arrays, the output ADC — the analog side both inference backends share (docs/inference.md).
+// The programmed chip as its reads see it (ChipView): conductances at an age, transfer matrices with
+// IR drop and drift compensation, the periphery gains and the schedule (docs/inference.md).
 //
 // Three layers of state:
 // - ReadConductances: what every cell presents to a read at an age (drift, a frozen read-noise
@@ -25,8 +25,6 @@
 #include "compiler/plan.h"
 #include "device_models/chip_instance.h"
 #include "device_models/mif_neuron.h"
-#include "rtl/dpi_chip.h"
-#include "runtime/dataset.h"
 #include "support/error.h"
 
 namespace xbar::runtime {
@@ -154,82 +152,5 @@ class ChipView {
   double clock_hz_ = 0;
   double global_gain_ = 1, min_column_gain_ = 1, max_column_gain_ = 1;
 };
-
-/// Analog energy of the inferences an AnalogChip ran.
-struct AnalogEnergy {
-  double read_j = 0;                // Σ over tile reads of V² G t_sense over the driven cells
-  double neuron_power_steps_w = 0;  // Σ over steps of the neuron arrays' memristor-branch power
-  int64_t tile_reads = 0;
-  int64_t neuron_steps = 0;         // neuron-array steps (layers x time steps)
-  int64_t conversions = 0;          // output ADC conversions
-};
-
-/// One inference in flight on a ChipView. Not thread-safe; one per thread.
-class AnalogChip final : public rtl::InferenceAnalog {
- public:
-  explicit AnalogChip(const ChipView& view);
-
-  bool Begin() override;
-  bool SetInput(uint32_t index, uint32_t code) override;
-  bool ReadLayer(uint32_t layer, std::span<const uint32_t> enables) override;
-  bool StepNeurons(uint32_t layer) override;
-  int64_t SampleOutput(uint32_t index) override;
-  const std::string& last_error() const override { return error_; }
-
-  /// Keep every output sample of the next inferences (steps x outputs, row-major).
-  void set_record_samples(bool record) { record_ = record; }
-  const std::vector<int32_t>& samples() const { return samples_; }
-  /// Membrane voltage (mV) of the output neurons now (before the ADC).
-  const device_models::Arr<double>& output_v() const { return layers_.back().state().v; }
-  /// Energy since construction or the last TakeEnergy; TakeEnergy returns it and starts afresh.
-  const AnalogEnergy& energy() const { return energy_; }
-  /// Largest |membrane voltage| (mV) the output ADC has been asked to convert.
-  double peak_output_mv() const { return peak_output_mv_; }
-  AnalogEnergy TakeEnergy() { return std::exchange(energy_, {}); }
-
- private:
-  bool Refuse(std::string message);
-
-  const ChipView* view_;
-  Eigen::VectorXd input_v_;                 // input DAC voltages
-  std::vector<Eigen::VectorXd> currents_;   // per plan tile: bit-line currents of its last read
-  std::vector<char> pending_;               // per plan tile: read since its layer's last step
-  // Layer 0's word lines only change with the inputs: a tile read again with the same inputs
-  // gives the same currents (same arithmetic), so they are kept. Version of the inputs per read.
-  uint64_t input_version_ = 1;
-  std::vector<uint64_t> read_version_;
-  std::vector<double> read_energy_;         // per plan tile: energy of its last read
-  std::vector<device_models::MifLayer<double>> layers_;
-  std::vector<device_models::Arr<double>> drive_;
-  std::vector<int32_t> samples_;
-  bool record_ = false;
-  double peak_output_mv_ = 0;
-  AnalogEnergy energy_;
-  std::string error_;
-};
-
-/// Result of one image.
-struct ImageResult {
-  int decision = -1;
-  std::vector<int64_t> accumulators;  // per output: sum over steps of its ADC codes
-  std::vector<int32_t> samples;       // steps x outputs when recorded, else empty
-  AnalogEnergy energy;                // of this image
-};
-
-/// Adds `b` to `a`, field by field.
-void Accumulate(AnalogEnergy& a, const AnalogEnergy& b);
-
-/// The output amplifier's gain that maps the largest output membrane voltage seen over `images`
-/// (calibration images, e.g. from the training set) to the ADC's full scale, as a deployment
-/// calibrates its read-out once after programming. kInvalidArgument for no images.
-Expected<double> CalibrateOutputGain(const ChipView& view, const Dataset& images, int threads = 0);
-
-/// 8-bit input DAC codes of an image with pixels in [0, 1].
-std::vector<uint8_t> InputCodes(const Eigen::Ref<const Eigen::VectorXf>& pixels);
-
-/// One inference in C++, making the calls the RTL sequencer makes, in its order (inputs loaded
-/// before). kInternal with the chip's reason if a call is refused.
-Expected<ImageResult> RunImage(AnalogChip& chip, const ChipView& view,
-                               std::span<const uint8_t> codes, bool record_samples);
 
 }  // namespace xbar::runtime

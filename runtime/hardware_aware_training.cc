@@ -1,4 +1,4 @@
-#include "runtime/hwa.h"
+#include "runtime/hardware_aware_training.h"
 
 #include <algorithm>
 #include <cmath>

@@ -8,7 +8,7 @@
 
 #include <Eigen/Core>
 
-#include "device_models/chip.h"
+#include "device_models/chip_spec.h"
 #include "support/error.h"
 #include "support/rng.h"
 

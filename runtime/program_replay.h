@@ -13,11 +13,12 @@
 #include <string>
 
 #include "compiler/program_gen.h"
+#include "rtl/dpi_chip.h"
 #include "device_models/chip_instance.h"
 #include "support/error.h"
 #include "support/rng.h"
 
-namespace xbar::compiler {
+namespace xbar::runtime {
 
 /// What a replay did and found.
 struct ReplayResult {
@@ -35,12 +36,12 @@ struct ReplayResult {
 /// controller addresses them (ladder rung, polarity, width in clock cycles). Noise comes from the
 /// program's per-word-line streams, as in GenerateProgram, so replaying a program in its order
 /// reproduces its reads exactly. Not thread-safe.
-class ProgramExecutor {
+class ProgramExecutor final : public rtl::ProgrammingAnalog {
  public:
   /// Takes the ladder, widths, read time and seed from `program`'s header and the clock from
   /// `chip`. kInvalidArgument when a pulse width or the read time is below one clock cycle or above
   /// 65535 cycles.
-  static Expected<ProgramExecutor> Create(const PulseProgram& program,
+  static Expected<ProgramExecutor> Create(const compiler::PulseProgram& program,
                                           device_models::ChipInstance& chip);
 
   /// Width (clock cycles) of a SET and of a RESET pulse, and the whole verify read time.
@@ -52,14 +53,14 @@ class ProgramExecutor {
   /// (the program's width when it is that polarity's cycle count, else cycles / clock). Returns
   /// false, with last_error() saying why, for a cell outside the chip, a rung outside the ladder
   /// or a zero width.
-  bool ApplyPulse(int tile, int row, int column, bool set, int rung, uint32_t width_cycles);
+  bool ApplyPulse(int tile, int row, int column, bool set, int rung, uint32_t width_cycles) override;
   /// One verify read; the ADC code, or -1 with last_error() for a cell outside the chip.
-  int64_t VerifyRead(int tile, int row, int column);
+  int64_t VerifyRead(int tile, int row, int column) override;
   /// Why the last refused call was refused.
-  const std::string& last_error() const { return last_error_; }
+  const std::string& last_error() const override { return last_error_; }
 
  private:
-  ProgramExecutor(const PulseProgram& program, device_models::ChipInstance& chip);
+  ProgramExecutor(const compiler::PulseProgram& program, device_models::ChipInstance& chip);
   bool CheckCell(int tile, int row, int column);
   Rng& RowStream(int tile, int row);
 
@@ -75,16 +76,16 @@ class ProgramExecutor {
 };
 
 /// Names one operation of a program for messages: "op 17 (SET rung 3 on tile 0, row 1, column 2)".
-std::string DescribeOp(int64_t index, const PulseOp& op, int rung);
+std::string DescribeOp(int64_t index, const compiler::PulseOp& op, int rung);
 
 /// Ladder rung of a pulse's amplitude in `program` (round to nearest).
-int RungOf(const PulseProgram& program, double amplitude_v);
+int RungOf(const compiler::PulseProgram& program, double amplitude_v);
 
 /// Replays `program` on `chip` (a fresh instance of the chip it was generated on, for matching
 /// reads) through ProgramExecutor, in program order. Errors (kInvalidArgument): an operation the
 /// analog side refuses (naming the operation and why) and a bad header as ProgramExecutor::Create.
 /// Read mismatches are results, not errors.
-Expected<ReplayResult> ReplayBehavioural(const PulseProgram& program,
+Expected<ReplayResult> ReplayBehavioural(const compiler::PulseProgram& program,
                                          device_models::ChipInstance& chip);
 
-}  // namespace xbar::compiler
+}  // namespace xbar::runtime

@@ -13,7 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "device_models/crossbar.h"
+#include "device_models/tile_circuit.h"
 
 namespace xbar::device_models {
 namespace {

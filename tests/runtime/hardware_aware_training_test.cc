@@ -1,11 +1,11 @@
 // Hardware-aware training's chip model in weight space.
-#include "runtime/hwa.h"
+#include "runtime/hardware_aware_training.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 
-#include "device_models/chip.h"
+#include "device_models/chip_spec.h"
 
 namespace xbar::runtime {
 namespace {

@@ -1,5 +1,5 @@
 // Chip description: validation and derived quantities (fields and limits in docs/chip.md).
-#include "device_models/chip.h"
+#include "device_models/chip_spec.h"
 
 #include <cmath>
 #include <cstdio>
