@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "testing/temp.h"
+#include "tests/testing/temp.h"
 
 namespace {
 
