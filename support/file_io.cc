@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstdio>
@@ -39,7 +40,15 @@ uint64_t GetLe(std::string_view bytes, std::size_t offset, int width) {
   return v;
 }
 
+void (*g_atomic_write_observer)(AtomicWriteStep) = nullptr;
+
+void Observe(AtomicWriteStep step) {
+  if (g_atomic_write_observer != nullptr) g_atomic_write_observer(step);
+}
+
 }  // namespace
+
+void SetAtomicWriteObserverForTesting(void (*observer)(AtomicWriteStep)) { g_atomic_write_observer = observer; }
 
 uint32_t Crc32(std::string_view bytes) {
   static const std::array<uint32_t, 256> table = MakeCrcTable();
@@ -64,9 +73,10 @@ Expected<void> WriteFileAtomic(const std::string& path, std::string_view bytes) 
     return Fail(ErrorCode::kNotFound,
                 path + ": cannot create a temporary file beside it (" + std::strerror(errno) + ")");
   }
+  Observe(AtomicWriteStep::kCreated);
   std::size_t done = 0;
   while (done < bytes.size()) {
-    ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    ssize_t n = ::write(fd, bytes.data() + done, std::min(bytes.size() - done, kAtomicWriteChunk));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
       std::string why = std::strerror(errno);
@@ -75,17 +85,20 @@ Expected<void> WriteFileAtomic(const std::string& path, std::string_view bytes) 
       return Fail(ErrorCode::kFailedPrecondition, path + ": write failed (" + why + ")");
     }
     done += static_cast<std::size_t>(n);
+    Observe(AtomicWriteStep::kWroteChunk);
   }
   ::fchmod(fd, 0644);
   if (::fsync(fd) != 0 || ::close(fd) != 0) {
     ::unlink(tmp.c_str());
     return Fail(ErrorCode::kFailedPrecondition, path + ": cannot flush the file to disk");
   }
+  Observe(AtomicWriteStep::kSynced);
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     std::string why = std::strerror(errno);
     ::unlink(tmp.c_str());
     return Fail(ErrorCode::kFailedPrecondition, path + ": cannot rename into place (" + why + ")");
   }
+  Observe(AtomicWriteStep::kRenamed);
   return {};
 }
 

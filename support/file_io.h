@@ -14,7 +14,16 @@ Expected<std::string> ReadFile(const std::string& path);
 
 /// Writes `bytes` to `path` atomically: a temporary file in the same folder, flushed, then
 /// renamed over the target. On failure no partial file is left behind.
+/// The bytes go out in writes of at most kAtomicWriteChunk.
 Expected<void> WriteFileAtomic(const std::string& path, std::string_view bytes);
+inline constexpr std::size_t kAtomicWriteChunk = std::size_t{1} << 20;
+
+/// The steps of WriteFileAtomic, in order: the temporary file exists, one chunk is written
+/// (repeated), the file is flushed and closed, it is renamed over the target.
+enum class AtomicWriteStep { kCreated, kWroteChunk, kSynced, kRenamed };
+/// Calls `observer` after each step of every WriteFileAtomic in this process (nullptr: none). For
+/// tests that stop a writer at a chosen step (tests/support/atomic_write_test.cc).
+void SetAtomicWriteObserverForTesting(void (*observer)(AtomicWriteStep));
 
 /// CRC-32 (IEEE 802.3, reflected, as zlib computes it).
 uint32_t Crc32(std::string_view bytes);

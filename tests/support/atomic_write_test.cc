@@ -1,15 +1,12 @@
-// WriteFileAtomic under SIGKILL: a writer killed at any moment leaves the old file or the new one.
+// WriteFileAtomic under SIGKILL: a writer killed after any of its steps leaves the old file or the new one.
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
-#include <chrono>
-#include <cstdio>
 #include <filesystem>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "support/file_io.h"
@@ -42,64 +39,63 @@ std::vector<std::string> Others(const fs::path& dir, const std::string& name) {
   return others;
 }
 
-TEST(WriteFileAtomic, AWriterKilledAtAnyMomentLeavesTheOldOrTheNewFileWhole) {
+// Steps of the writer seen so far, and the step at which the writer kills itself (-1: never).
+int g_steps_seen = 0;
+int g_kill_at = -1;
+void CountAndMaybeDie(AtomicWriteStep) {
+  if (g_steps_seen++ == g_kill_at) ::kill(::getpid(), SIGKILL);
+}
+
+TEST(WriteFileAtomic, AWriterKilledAtAnyStepLeavesTheOldOrTheNewFileWhole) {
   const fs::path dir = ::xbar::testing::TempDir() / "atomic_write_test";
   fs::create_directories(dir);
   const std::string name = "target.bin";
   const std::string path = (dir / name).string();
-  const std::string old_bytes = Pattern(1 << 20, 1);
-  const std::string new_bytes = Pattern(32 << 20, 2);
+  const std::string old_bytes = Pattern(kAtomicWriteChunk / 2, 1);
+  const std::string new_bytes = Pattern(4 * kAtomicWriteChunk + 17, 2);
 
-  // How long one whole write takes here: the kills are spread over it.
-  const auto start = std::chrono::steady_clock::now();
-  ASSERT_TRUE(WriteFileAtomic((dir / "timing.bin").string(), new_bytes).has_value());
-  const auto write_us =
-      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
-  fs::remove(dir / "timing.bin");
+  // The steps of one whole write: created, 5 chunks, synced, renamed.
+  g_steps_seen = 0;
+  g_kill_at = -1;
+  SetAtomicWriteObserverForTesting(CountAndMaybeDie);
+  ASSERT_TRUE(WriteFileAtomic((dir / "count.bin").string(), new_bytes).has_value());
+  SetAtomicWriteObserverForTesting(nullptr);
+  fs::remove(dir / "count.bin");
+  const int steps = g_steps_seen;
+  ASSERT_EQ(steps, 1 + 5 + 1 + 1);
 
-  Rng rng(7);
-  constexpr int kRuns = 20;
-  int old_seen = 0, new_seen = 0, temp_files_left = 0;
-  for (int run = 0; run < kRuns; ++run) {
+  // Kill the writer after each step in turn (the last kill lands after the rename).
+  for (int kill_at = 0; kill_at < steps; ++kill_at) {
     ASSERT_TRUE(WriteFileAtomic(path, old_bytes).has_value());
-    const auto delay_us = static_cast<int64_t>(UniformIndex(rng, static_cast<uint64_t>(write_us + 1)));
     const pid_t child = ::fork();
     ASSERT_GE(child, 0);
     if (child == 0) {
+      g_steps_seen = 0;
+      g_kill_at = kill_at;
+      SetAtomicWriteObserverForTesting(CountAndMaybeDie);
       // _exit: the child must not run the parent's atexit handlers (they remove the temp folder).
       ::_exit(WriteFileAtomic(path, new_bytes).has_value() ? 0 : 1);
     }
-    std::this_thread::sleep_for(std::chrono::microseconds(delay_us));
-    ::kill(child, SIGKILL);
     int status = 0;
     ASSERT_EQ(::waitpid(child, &status, 0), child);
-    ASSERT_TRUE(WIFSIGNALED(status) || (WIFEXITED(status) && WEXITSTATUS(status) == 0))
-        << "run " << run << ": the writer failed by itself (status " << status << ")";
+    ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+        << "kill after step " << kill_at << ": the writer was not killed (status " << status << ")";
 
+    const bool renamed = kill_at == steps - 1;
     const auto bytes = ReadFile(path);
-    ASSERT_TRUE(bytes.has_value()) << "run " << run << ": " << bytes.error().message;
-    if (*bytes == old_bytes) {
-      ++old_seen;
-    } else if (*bytes == new_bytes) {
-      ++new_seen;
-    } else {
-      FAIL() << "run " << run << " (killed after " << delay_us << " us): the file holds " << bytes->size()
-             << " bytes that are neither the old " << old_bytes.size() << " nor the new " << new_bytes.size();
-    }
+    ASSERT_TRUE(bytes.has_value()) << "kill after step " << kill_at << ": " << bytes.error().message;
+    EXPECT_TRUE(*bytes == (renamed ? new_bytes : old_bytes))
+        << "kill after step " << kill_at << ": the file holds " << bytes->size() << " bytes, expected the "
+        << (renamed ? "new " : "old ") << (renamed ? new_bytes : old_bytes).size();
     // A writer killed between mkstemp and rename leaves its temporary file: nothing can remove it.
     // It is named after the target (`target.bin.tmp.XXXXXX`), so it can be found and is ignored by git.
-    for (const std::string& other : Others(dir, name)) {
+    const auto others = Others(dir, name);
+    EXPECT_EQ(others.size(), renamed ? 0u : 1u) << "kill after step " << kill_at;
+    for (const std::string& other : others) {
       EXPECT_TRUE(other.starts_with(name + ".tmp.") && other.size() == name.size() + 11) << other;
       fs::remove(dir / other);
-      ++temp_files_left;
     }
   }
-  std::printf("[          ] one write: %lld us; %d runs: old file %d times, new file %d times; "
-              "%d temporary files left behind\n",
-              static_cast<long long>(write_us), kRuns, old_seen, new_seen, temp_files_left);
-  // The kills did land before the rename (else this test proves nothing about a half-done write).
-  EXPECT_GT(old_seen, 0);
-  EXPECT_GT(temp_files_left, 0);
   fs::remove_all(dir);
 }
 
