@@ -1,17 +1,18 @@
-// DPI-C implementations of the controller's analog side: the device models behind xbar_prog_seq
-// and the chip model behind xbar_infer_seq.
+// DPI-C implementations of the controller's analog side, imported by the simulation-only front end
+// rtl/xbar_analog_sim.sv: the device models behind the programming requests and the chip model
+// behind the inference requests.
 //
-// The context is per sequencer instance: the harness stores a ProgramExecutor or InferenceAnalog
-// pointer as the DPI user data of the instance's scope (svPutUserData), and each call looks it up
-// from its own scope (svGetScope). The only file-level objects are the user-data keys, whose
+// The context is per front-end instance: the harness stores a ProgrammingAnalog and an
+// InferenceAnalog pointer as DPI user data (one key each) of the instance's scope (svPutUserData),
+// and each call looks its own up from the calling scope (svGetScope). The only file-level objects are the user-data keys, whose
 // addresses DPI requires to be unique; they hold no state.
 #include "rtl/dpi_chip.h"
 
 #include <cstddef>
 #include <span>
 
-#include "Vxbar_top__Dpi.h"
-#include "Vxbar_top_xbar_top.h"
+#include "Vxbar_sim_top__Dpi.h"
+#include "Vxbar_sim_top_xbar_sim_top.h"
 #include "svdpi.h"
 
 namespace xbar::rtl {
@@ -79,7 +80,7 @@ extern "C" int dpi_layer_read(unsigned int layer, const svBitVecVal* enables) {
   xbar::rtl::InferenceAnalog* analog = xbar::rtl::Inference();
   if (analog == nullptr) return 1;
   // The enable vector is NumTiles bits wide, packed in 32-bit words (IEEE 1800 svBitVecVal).
-  constexpr std::size_t kWords = (Vxbar_top_xbar_top::NumTiles + 31) / 32;
+  constexpr std::size_t kWords = (Vxbar_sim_top_xbar_sim_top::NumTiles + 31) / 32;
   return analog->ReadLayer(layer, std::span<const uint32_t>(enables, kWords)) ? 0 : 1;
 }
 

@@ -1,7 +1,8 @@
-// DPI-C binding of the controller's analog side: the interfaces the sequencers call through DPI-C
+// DPI-C binding of the controller's analog side: the interfaces the simulation-only front end
+// (rtl/xbar_analog_sim.sv) calls through DPI-C when a sequencer strobes a request
 // (ProgrammingAnalog, implemented by runtime::ProgramExecutor; InferenceAnalog, implemented by
-// runtime::AnalogChip) and their binding to a sequencer's scope. rtl/ declares them and depends on
-// no other xbar library.
+// runtime::AnalogChip) and their binding to the front end's scope. rtl/ declares them and depends
+// on no other xbar library.
 #pragma once
 
 #include <cstdint>
@@ -12,7 +13,8 @@
 namespace xbar::rtl {
 
 /// The analog side of the programming sequencer (rtl/xbar_prog_seq.sv): pulses and verify reads on
-/// the chip's cells, addressed as the controller addresses them. Each call is one DPI-C call.
+/// the chip's cells, addressed as the controller addresses them. Each call is one DPI-C call, made
+/// by the front end for one request strobe.
 class ProgrammingAnalog {
  public:
   virtual ~ProgrammingAnalog() = default;
@@ -25,8 +27,8 @@ class ProgrammingAnalog {
 };
 
 /// The analog side of the inference sequencer (rtl/xbar_infer_seq.sv): tiles, neuron arrays and
-/// the output ADC. Each call is one DPI-C call of the sequencer, in the order the sequencer makes
-/// them; a refused call returns false (SampleOutput: kRefused) with last_error() saying why.
+/// the output ADC. Each call is one DPI-C call, one per request strobe of the sequencer, in the
+/// order the sequencer makes them; a refused call returns false (SampleOutput: kRefused) with last_error() saying why.
 class InferenceAnalog {
  public:
   virtual ~InferenceAnalog() = default;
@@ -48,13 +50,13 @@ class InferenceAnalog {
   static constexpr int64_t kRefused = INT64_MIN;
 };
 
-/// Binds `analog` as the analog side of the programming sequencer whose DPI scope is `scope_name`
-/// (e.g. "TOP.xbar_top.u_prog_seq"), through the scope's DPI user data; nullptr unbinds. Returns
+/// Binds `analog` as the programming side of the analog front end whose DPI scope is `scope_name`
+/// (e.g. "TOP.xbar_sim_top.u_analog"), through the scope's DPI user data; nullptr unbinds. Returns
 /// false when no such scope exists (the model is not constructed yet or the name is wrong).
 /// While unbound, every DPI call is refused (the controller answers StatusAnalogFail).
 bool BindAnalogSide(const std::string& scope_name, ProgrammingAnalog* analog);
 
-/// The same for the inference sequencer (scope e.g. "TOP.xbar_top.u_infer_seq").
+/// The same for the inference side (the same scope; its own user-data key).
 bool BindInferenceSide(const std::string& scope_name, InferenceAnalog* analog);
 
 }  // namespace xbar::rtl

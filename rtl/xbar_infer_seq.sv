@@ -8,8 +8,8 @@
 // other steps its neurons step with no drive. After the last layer the output ADC converts every
 // output neuron's membrane voltage in turn (OutBits cycles each, SAR) and the code is added to
 // that output's accumulator. After T steps the decision is the first output with the largest
-// accumulator. The RTL decides what happens when; the analog side (tiles, neurons, ADC) is the
-// C++ chip model behind DPI-C (rtl/dpi_chip.cc).
+// accumulator. Plain RTL: the analog front end (input DACs, tiles, neuron arrays, output ADC)
+// sits behind request/answer ports; the sequencer decides when, the front end does what.
 module xbar_infer_seq
   import xbar_pkg::*;
 #(
@@ -44,37 +44,41 @@ module xbar_infer_seq
   // Analog activity (for traces): tiles sensing, neurons stepping, output ADC converting.
   output logic                   sense_active_o,
   output logic                   neuron_active_o,
-  output logic                   convert_active_o
+  output logic                   convert_active_o,
+
+  // Analog front end: one request at a time. A request is a one-cycle strobe with its operands;
+  // the answer is a one-cycle ana_ack_i, one or more cycles later.
+  output logic                   ana_begin_req_o,   // neuron arrays to their initial state
+  output logic                   ana_input_req_o,   // input DAC ana_index_o := ana_code_o
+  output logic                   ana_sense_req_o,   // sample the currents of the enabled tiles
+  output logic                   ana_step_req_o,    // one step of layer ana_layer_o's neurons
+  output logic                   ana_sample_req_o,  // convert output neuron ana_index_o
+  output logic [ValueWidth-1:0]  ana_index_o,       // input: DAC; sample: output neuron
+  output logic [ArgWidth-1:0]    ana_code_o,        // input: DAC code (8 bit; more is refused)
+  output logic [ValueWidth-1:0]  ana_layer_o,       // sense, step: the layer
+  output logic [NumTiles-1:0]    ana_enables_o,     // sense: the layer's tiles
+  input  logic                   ana_ack_i,         // the answer to the request is valid
+  input  logic                   ana_fail_i,        // with ana_ack_i: the front end refused it
+  input  logic [OutBits-1:0]     ana_sample_i       // with ana_ack_i after a sample: signed code
 );
 
   localparam int unsigned TileIdxWidth  = NumTiles > 1 ? $clog2(NumTiles) : 1;
   localparam int unsigned LayerIdxWidth = MaxLayers > 1 ? $clog2(MaxLayers) : 1;
   localparam int unsigned OutIdxWidth   = MaxOutputs > 1 ? $clog2(MaxOutputs) : 1;
 
-  // Analog side: the C++ chip model, reached through the DPI-C context of this instance. Every
-  // int function returns 0 when done, nonzero when the model refused; dpi_sample_output returns
-  // the code, outside [-2^(OutBits-1), 2^(OutBits-1)) when refused.
-  import "DPI-C" context function int dpi_infer_begin();
-  import "DPI-C" context function int dpi_set_input(input int unsigned index,
-                                                     input int unsigned code);
-  import "DPI-C" context function int dpi_layer_read(input int unsigned layer,
-                                                      input bit [NumTiles-1:0] enables);
-  import "DPI-C" context function int dpi_neuron_step(input int unsigned layer);
-  import "DPI-C" context function longint dpi_sample_output(input int unsigned index);
-
   typedef enum logic [3:0] {
     StIdle,         // waiting for a command
     StInput,        // drive the input DAC
     StBegin,        // reset the neuron arrays, clear the accumulators
-    StCheck,        // collect the input DAC's answer
-    StBeginCheck,   // collect the begin call's answer
+    StCheck,        // wait for the input DAC's answer
+    StBeginCheck,   // wait for the begin request's answer
     StDispatch,     // next layer of this step: read its tiles, or only step its neurons
     StSense,        // tiles of the layer integrating, cnt_q cycles
-    StSenseCheck,   // collect the tiles' answer
+    StSenseCheck,   // wait for the tiles' answer
     StNeuron,       // neuron arrays of the layer stepping, cnt_q cycles
-    StNeuronCheck,  // collect the neurons' answer; next layer or convert
+    StNeuronCheck,  // wait for the neurons' answer; next layer or convert
     StConvert,      // output ADC converting output out_q, cnt_q cycles
-    StAccumulate,   // add the code; next output or next step
+    StAccumulate,   // wait for the code and add it; next output or next step
     StArgmax,       // one accumulator per cycle
     StResp          // response valid until taken
   } infer_state_e;
@@ -108,12 +112,11 @@ module xbar_infer_seq
   logic                        sched_we;
   logic                        acc_clear, acc_we;
 
-  // Strobes to the analog side and its latched answers.
+  // Requests to the analog front end; a request is pending until its answer.
   logic   input_fire, begin_fire, layer_fire, neuron_fire, sample_fire, infer_done;
-  int     rc_q;
-  longint sample_q;
+  logic   pending_q;
 
-  logic   config_ok, schedule_ok, sample_ok;
+  logic   config_ok, schedule_ok;
   logic   last_layer, last_output, last_step;
   logic [NumTiles-1:0] layer_enables;
 
@@ -121,8 +124,6 @@ module xbar_infer_seq
   assign last_layer    = layer_q + 1 == layers_q;
   assign last_output   = out_q + 1 == outputs_q;
   assign last_step     = step_q + 1 == steps_q;
-  assign sample_ok     = sample_q >= -(64'sd1 <<< (OutBits - 1)) &&
-                         sample_q < (64'sd1 <<< (OutBits - 1));
   assign config_ok     = steps_q != '0 && period_q != '0 && layers_q != '0 &&
                          layers_q <= MaxLayers && outputs_q != '0 && outputs_q <= MaxOutputs &&
                          sense_q != '0 && neuron_q != '0;
@@ -164,7 +165,6 @@ module xbar_infer_seq
     neuron_fire = 1'b0;
     sample_fire = 1'b0;
     infer_done  = 1'b0;
-    cmd_ready_o      = 1'b0;
     resp_valid_o     = 1'b0;
     sense_active_o   = 1'b0;
     neuron_active_o  = 1'b0;
@@ -173,7 +173,6 @@ module xbar_infer_seq
     unique case (state_q)
       // Accept one command, check it, and start it or answer it at once.
       StIdle: begin
-        cmd_ready_o = 1'b1;
         if (cmd_valid_i) begin
           status_d = StatusOk;
           data_d   = '0;
@@ -249,18 +248,22 @@ module xbar_infer_seq
         out_d      = '0;
         state_d    = StBeginCheck;
       end
-      // After the input call: answer.
+      // After the input request: answer.
       StCheck: begin
-        if (rc_q != 0) status_d = StatusAnalogFail;
-        state_d = StResp;
+        if (ana_ack_i) begin
+          if (ana_fail_i) status_d = StatusAnalogFail;
+          state_d = StResp;
+        end
       end
-      // After the begin call: fail, or start the first layer of step 0.
+      // After the begin request: fail, or start the first layer of step 0.
       StBeginCheck: begin
-        if (rc_q != 0) begin
-          status_d = StatusAnalogFail;
-          state_d  = StResp;
-        end else begin
-          state_d = StDispatch;
+        if (ana_ack_i) begin
+          if (ana_fail_i) begin
+            status_d = StatusAnalogFail;
+            state_d  = StResp;
+          end else begin
+            state_d = StDispatch;
+          end
         end
       end
       StDispatch: begin
@@ -272,7 +275,7 @@ module xbar_infer_seq
           state_d = StSense;
         end
       end
-      // The layer's tiles integrate; the analog side samples their currents on the last cycle.
+      // The layer's tiles integrate; the front end samples their currents on the last cycle.
       StSense: begin
         sense_active_o = 1'b1;
         cnt_d          = cnt_q - 1'b1;
@@ -282,15 +285,17 @@ module xbar_infer_seq
         end
       end
       StSenseCheck: begin
-        if (rc_q != 0) begin
-          status_d = StatusAnalogFail;
-          state_d  = StResp;
-        end else begin
-          cnt_d   = neuron_q;
-          state_d = StNeuron;
+        if (ana_ack_i) begin
+          if (ana_fail_i) begin
+            status_d = StatusAnalogFail;
+            state_d  = StResp;
+          end else begin
+            cnt_d   = neuron_q;
+            state_d = StNeuron;
+          end
         end
       end
-      // The layer's neurons step; the analog side advances them on the last cycle.
+      // The layer's neurons step; the front end advances them on the last cycle.
       StNeuron: begin
         neuron_active_o = 1'b1;
         cnt_d           = cnt_q - 1'b1;
@@ -300,7 +305,9 @@ module xbar_infer_seq
         end
       end
       StNeuronCheck: begin
-        if (rc_q != 0) begin
+        if (!ana_ack_i) begin
+          // wait
+        end else if (ana_fail_i) begin
           status_d = StatusAnalogFail;
           state_d  = StResp;
         end else if (last_layer) begin
@@ -312,7 +319,7 @@ module xbar_infer_seq
           state_d = StDispatch;
         end
       end
-      // One ADC bit per cycle; the code is the one sampled on the last cycle.
+      // One ADC bit per cycle; the front end is asked for the code on the last cycle.
       StConvert: begin
         convert_active_o = 1'b1;
         cnt_d            = cnt_q - 1'b1;
@@ -322,7 +329,9 @@ module xbar_infer_seq
         end
       end
       StAccumulate: begin
-        if (!sample_ok) begin
+        if (!ana_ack_i) begin
+          // wait
+        end else if (ana_fail_i) begin
           status_d = StatusAnalogFail;
           state_d  = StResp;
         end else begin
@@ -385,8 +394,19 @@ module xbar_infer_seq
     end
   end
 
-  assign resp_status_o = status_q;
-  assign resp_data_o   = data_q;
+  // Ready exactly when idle: the ready does not depend on the command offered.
+  assign cmd_ready_o      = state_q == StIdle;
+  assign resp_status_o    = status_q;
+  assign resp_data_o      = data_q;
+  assign ana_begin_req_o  = begin_fire;
+  assign ana_input_req_o  = input_fire;
+  assign ana_sense_req_o  = layer_fire;
+  assign ana_step_req_o   = neuron_fire;
+  assign ana_sample_req_o = sample_fire;
+  assign ana_index_o      = input_fire ? ValueWidth'(index_q) : out_q;
+  assign ana_code_o       = code_q;
+  assign ana_layer_o      = layer_q;
+  assign ana_enables_o    = layer_enables;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -454,21 +474,19 @@ module xbar_infer_seq
     end else if (acc_clear) begin
       for (int unsigned o = 0; o < MaxOutputs; o++) acc_q[o] <= '0;
     end else if (acc_we) begin
-      acc_q[out_q[OutIdxWidth-1:0]] <= acc_q[out_q[OutIdxWidth-1:0]] + DataWidth'(sample_q);
+      acc_q[out_q[OutIdxWidth-1:0]] <= acc_q[out_q[OutIdxWidth-1:0]] +
+                                       DataWidth'(signed'(ana_sample_i));
     end
   end
 
-  // The analog side, called once per strobe; its answers are latched.
+  // A request is pending from its strobe to its answer.
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      rc_q     <= 0;
-      sample_q <= 0;
-    end else begin
-      if (input_fire) rc_q <= dpi_set_input(32'(index_q), 32'(code_q));
-      if (begin_fire) rc_q <= dpi_infer_begin();
-      if (layer_fire) rc_q <= dpi_layer_read(layer_q, layer_enables);
-      if (neuron_fire) rc_q <= dpi_neuron_step(layer_q);
-      if (sample_fire) sample_q <= dpi_sample_output(out_q);
+      pending_q <= 1'b0;
+    end else if (input_fire || begin_fire || layer_fire || neuron_fire || sample_fire) begin
+      pending_q <= 1'b1;
+    end else if (ana_ack_i) begin
+      pending_q <= 1'b0;
     end
   end
 
@@ -495,8 +513,12 @@ module xbar_infer_seq
   IndicesInRange: assert property (@(posedge clk_i) disable iff (!rst_ni)
       state_q inside {StSense, StNeuron, StConvert} |->
       layer_q < layers_q && out_q < outputs_q && step_q < steps_q && phase_q < period_q);
-  // At most one analog call per cycle.
-  OneAnalogCall: assert property (@(posedge clk_i) disable iff (!rst_ni)
-      $onehot0({input_fire, begin_fire, layer_fire, neuron_fire, sample_fire}));
+  // One request at a time, answered once: a request only when none is waiting, an answer only
+  // to a waiting request.
+  OneRequest: assert property (@(posedge clk_i) disable iff (!rst_ni)
+      (input_fire || begin_fire || layer_fire || neuron_fire || sample_fire) |->
+      !pending_q && $onehot({input_fire, begin_fire, layer_fire, neuron_fire, sample_fire}));
+  AckOnlyWhenPending: assert property (@(posedge clk_i) disable iff (!rst_ni)
+      ana_ack_i |-> pending_q);
 
 endmodule

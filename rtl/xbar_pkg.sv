@@ -61,7 +61,7 @@ package xbar_pkg;
     StatusBadOpcode  = 3'd1,  // unknown opcode
     StatusBadAddress = 3'd2,  // tile, row or column outside the chip
     StatusBadArg     = 3'd3,  // cycles = 0 or unknown counter index
-    StatusAnalogFail = 3'd4   // the analog model (DPI-C) refused the operation
+    StatusAnalogFail = 3'd4   // the analog front end refused the request (simulation: the model)
   } xbar_status_e /*verilator public*/;
 
 endpackage

@@ -1,6 +1,6 @@
 // Programming sequencer of the xbar controller: one command at a time, a pulse or a verify read
-// on one cell, with the analog side (cells, ADC) behind DPI-C. The RTL decides when; the C++
-// device models (rtl/dpi_chip.cc) compute what.
+// on one cell. Plain RTL: the analog front end (pulse drivers, sense amplifier, verify ADC) sits
+// behind request/answer ports; the sequencer decides when, the front end does what.
 module xbar_prog_seq
   import xbar_pkg::*;
 #(
@@ -34,24 +34,29 @@ module xbar_prog_seq
   output logic                   read_active_o,
 
   // OpClearCounters accepted: the other sequencers zero their counters too.
-  output logic                   clear_counters_o
-);
+  output logic                   clear_counters_o,
 
-  // Analog side: the C++ device models, reached through the DPI-C context of this instance.
-  // dpi_apply_pulse returns 0 when the pulse was applied, nonzero when the model refused it.
-  import "DPI-C" context function int dpi_apply_pulse(
-    input int unsigned tile, input int unsigned row, input int unsigned col, input bit set_pulse,
-    input int unsigned rung, input int unsigned width_cycles);
-  // dpi_verify_read returns the ADC code (>= 0), or a negative value when the model refused it.
-  import "DPI-C" context function longint dpi_verify_read(
-    input int unsigned tile, input int unsigned row, input int unsigned col);
+  // Analog front end: one request at a time. A request is a one-cycle strobe with its operands
+  // (the latched command); the answer is a one-cycle ana_ack_i, one or more cycles later.
+  output logic                   ana_pulse_req_o,  // apply one pulse to the cell
+  output logic                   ana_read_req_o,   // sample the cell's sense current for the ADC
+  output logic [TileWidth-1:0]   ana_tile_o,
+  output logic [RowWidth-1:0]    ana_row_o,
+  output logic [ColWidth-1:0]    ana_col_o,
+  output logic                   ana_set_o,        // pulse polarity: 1 SET, 0 RESET
+  output logic [ArgWidth-1:0]    ana_rung_o,       // pulse amplitude: ladder rung
+  output logic [CyclesWidth-1:0] ana_width_o,      // pulse width (clock cycles)
+  input  logic                   ana_ack_i,        // the answer to the request is valid
+  input  logic                   ana_fail_i,       // with ana_ack_i: the front end refused it
+  input  logic [AdcBits-1:0]     ana_code_i        // with ana_ack_i after a read: the ADC code
+);
 
   typedef enum logic [2:0] {
     StIdle,     // waiting for a command
     StPulse,    // pulse driven on the selected cell, for cycles_q cycles
-    StCollect,  // pulse done: collect the analog side's answer
+    StCollect,  // pulse done: wait for the front end's answer
     StSense,    // read voltage applied, sense current integrating, for cycles_q cycles
-    StConvert,  // successive-approximation conversion, AdcBits cycles
+    StConvert,  // successive-approximation conversion, AdcBits cycles and until answered
     StResp      // response valid until taken
   } prog_state_e;
 
@@ -70,15 +75,11 @@ module xbar_prog_seq
   logic [DataWidth-1:0]       read_cnt_d, read_cnt_q;
   logic                       pulse_fire, read_fire;
   logic                       clear_counters;
-  int                         pulse_rc_q;
-  longint                     read_rc_q;
+  logic                       pending_d, pending_q;  // a request is waiting for its answer
   logic                       address_ok;
-  logic                       read_code_ok;
 
   assign address_ok = 32'(cmd_tile_i) < NumTiles && 32'(cmd_row_i) < NumRows &&
                       32'(cmd_col_i) < NumCols;
-  // A code is valid when not negative and below 2^AdcBits.
-  assign read_code_ok = read_rc_q >= 0 && read_rc_q < (64'sd1 <<< AdcBits);
 
   // Next state, next registers and strobes.
   always_comb begin
@@ -92,10 +93,10 @@ module xbar_prog_seq
     cnt_d          = cnt_q;
     status_d       = status_q;
     data_d         = data_q;
+    pending_d      = pending_q;
     pulse_fire     = 1'b0;
     read_fire      = 1'b0;
     clear_counters = 1'b0;
-    cmd_ready_o    = 1'b0;
     resp_valid_o   = 1'b0;
     pulse_active_o = 1'b0;
     read_active_o  = 1'b0;
@@ -103,7 +104,6 @@ module xbar_prog_seq
     unique case (state_q)
       // Accept one command, check it, and start it or answer it at once.
       StIdle: begin
-        cmd_ready_o = 1'b1;
         if (cmd_valid_i) begin
           tile_d     = cmd_tile_i;
           row_d      = cmd_row_i;
@@ -139,38 +139,46 @@ module xbar_prog_seq
           endcase
         end
       end
-      // Drive the pulse; the analog side applies it on the last cycle.
+      // Drive the pulse; the front end is asked to apply it on the last cycle.
       StPulse: begin
         pulse_active_o = 1'b1;
         cnt_d          = cnt_q - 1'b1;
         if (cnt_q == 1) begin
           pulse_fire = 1'b1;
+          pending_d  = 1'b1;
           state_d    = StCollect;
         end
       end
-      // The pulse's outcome arrived from the analog side.
+      // Wait for the pulse's outcome.
       StCollect: begin
-        status_d = (pulse_rc_q == 0) ? StatusOk : StatusAnalogFail;
-        state_d  = StResp;
+        if (ana_ack_i) begin
+          pending_d = 1'b0;
+          status_d  = ana_fail_i ? StatusAnalogFail : StatusOk;
+          state_d   = StResp;
+        end
       end
-      // Integrate the sense current; the analog side samples it on the last cycle.
+      // Integrate the sense current; the front end samples it on the last cycle.
       StSense: begin
         read_active_o = 1'b1;
         cnt_d         = cnt_q - 1'b1;
         if (cnt_q == 1) begin
           read_fire = 1'b1;
+          pending_d = 1'b1;
           cnt_d     = CyclesWidth'(AdcBits);
           state_d   = StConvert;
         end
       end
-      // One ADC bit per cycle; the code is the sampled one.
+      // One ADC bit per cycle; the code is the front end's answer, which may come at any time.
       StConvert: begin
         read_active_o = 1'b1;
-        cnt_d         = cnt_q - 1'b1;
-        if (cnt_q == 1) begin
-          status_d = read_code_ok ? StatusOk : StatusAnalogFail;
-          data_d   = read_code_ok ? DataWidth'(read_rc_q) : '0;
-          state_d  = StResp;
+        if (cnt_q != 1) cnt_d = cnt_q - 1'b1;
+        if (ana_ack_i) begin
+          pending_d = 1'b0;
+          status_d  = ana_fail_i ? StatusAnalogFail : StatusOk;
+          data_d    = ana_fail_i ? '0 : DataWidth'(ana_code_i);
+        end
+        if (cnt_q == 1 && (!pending_q || ana_ack_i)) begin
+          state_d = StResp;
         end
       end
       // Hold the response until the host takes it.
@@ -196,9 +204,19 @@ module xbar_prog_seq
     end
   end
 
+  // Ready exactly when idle: the ready does not depend on the command offered.
+  assign cmd_ready_o      = state_q == StIdle;
   assign resp_status_o    = status_q;
   assign resp_data_o      = data_q;
   assign clear_counters_o = clear_counters;
+  assign ana_pulse_req_o  = pulse_fire;
+  assign ana_read_req_o   = read_fire;
+  assign ana_tile_o       = tile_q;
+  assign ana_row_o        = row_q;
+  assign ana_col_o        = col_q;
+  assign ana_set_o        = polarity_q;
+  assign ana_rung_o       = arg_q;
+  assign ana_width_o      = cycles_q;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -212,6 +230,7 @@ module xbar_prog_seq
       cnt_q       <= '0;
       status_q    <= StatusOk;
       data_q      <= '0;
+      pending_q   <= 1'b0;
       cycle_cnt_q <= '0;
       pulse_cnt_q <= '0;
       read_cnt_q  <= '0;
@@ -226,25 +245,10 @@ module xbar_prog_seq
       cnt_q       <= cnt_d;
       status_q    <= status_d;
       data_q      <= data_d;
+      pending_q   <= pending_d;
       cycle_cnt_q <= cycle_cnt_d;
       pulse_cnt_q <= pulse_cnt_d;
       read_cnt_q  <= read_cnt_d;
-    end
-  end
-
-  // The analog side, called once per strobe; its answers are latched.
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      pulse_rc_q <= 0;
-      read_rc_q  <= 0;
-    end else begin
-      if (pulse_fire) begin
-        pulse_rc_q <= dpi_apply_pulse(32'(tile_q), 32'(row_q), 32'(col_q), polarity_q,
-                                      32'(arg_q), 32'(cycles_q));
-      end
-      if (read_fire) begin
-        read_rc_q <= dpi_verify_read(32'(tile_q), 32'(row_q), 32'(col_q));
-      end
     end
   end
 
@@ -264,8 +268,14 @@ module xbar_prog_seq
   // Commands are accepted only when idle, and never while a response is pending.
   ReadyOnlyIdle: assert property (@(posedge clk_i) disable iff (!rst_ni)
       cmd_ready_o |-> !resp_valid_o);
-  // The analog side is never called while a response is pending.
+  // The front end is never asked while a response is pending.
   NoAnalogInResp: assert property (@(posedge clk_i) disable iff (!rst_ni)
       (pulse_fire || read_fire) |-> !resp_valid_o);
+  // One request at a time, answered once: a request only when none is waiting, an answer only
+  // to a waiting request.
+  OneRequest: assert property (@(posedge clk_i) disable iff (!rst_ni)
+      (pulse_fire || read_fire) |-> !pending_q && !(pulse_fire && read_fire));
+  AckOnlyWhenPending: assert property (@(posedge clk_i) disable iff (!rst_ni)
+      ana_ack_i |-> pending_q);
 
 endmodule

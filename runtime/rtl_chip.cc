@@ -5,9 +5,9 @@
 #include <optional>
 #include <utility>
 
-#include "Vxbar_top.h"
-#include "Vxbar_top_xbar_pkg.h"
-#include "Vxbar_top_xbar_top.h"
+#include "Vxbar_sim_top.h"
+#include "Vxbar_sim_top_xbar_pkg.h"
+#include "Vxbar_sim_top_xbar_sim_top.h"
 #include "rtl/dpi_chip.h"
 #include "verilated.h"
 #include "verilated_vcd_c.h"
@@ -15,8 +15,8 @@
 namespace xbar::runtime {
 namespace {
 
-using Pkg = Vxbar_top_xbar_pkg;
-using Top = Vxbar_top_xbar_top;
+using Pkg = Vxbar_sim_top_xbar_pkg;
+using Top = Vxbar_sim_top_xbar_sim_top;
 
 // The command set is defined once, in rtl/xbar_pkg.sv; Verilator generates Pkg from it at build
 // time, and these fail to compile when the C++ side drifts from it.
@@ -77,7 +77,7 @@ RtlShape RtlControllerShape() {
 RtlChip::~RtlChip() {
   if (model_) {
     rtl::BindAnalogSide(scope_, nullptr);
-    rtl::BindInferenceSide(infer_scope_, nullptr);
+    rtl::BindInferenceSide(scope_, nullptr);
     model_->final();
   }
   if (trace_) trace_->close();
@@ -88,6 +88,10 @@ Expected<std::unique_ptr<RtlChip>> RtlChip::Create(ProgramExecutor* analog,
                                                    rtl::InferenceAnalog* inference) {
   if (options.cycle_budget == 0) {
     return Fail(ErrorCode::kInvalidArgument, "rtl cycle budget is 0 (give at least 1 cycle)");
+  }
+  if (options.analog_latency < 0 || options.analog_latency > 255) {
+    return Fail(ErrorCode::kInvalidArgument, "rtl analog latency " + std::to_string(options.analog_latency) +
+                                                 " is outside [0, 255] cycles");
   }
   if (!options.trace_path.empty() && !options.trace_path.ends_with(".vcd")) {
     return Fail(ErrorCode::kInvalidArgument,
@@ -101,14 +105,11 @@ Expected<std::unique_ptr<RtlChip>> RtlChip::Create(ProgramExecutor* analog,
   chip->context_->traceEverOn(!options.trace_path.empty());
   // A name of its own per instance keeps the DPI scopes of several chips apart.
   const std::string name = "xbar" + std::to_string(reinterpret_cast<uintptr_t>(chip.get()));
-  chip->model_ = std::make_unique<Vxbar_top>(chip->context_.get(), name.c_str());
-  chip->scope_ = name + ".xbar_top.u_prog_seq";
-  chip->infer_scope_ = name + ".xbar_top.u_infer_seq";
-  if (!rtl::BindAnalogSide(chip->scope_, analog)) {
+  chip->model_ = std::make_unique<Vxbar_sim_top>(chip->context_.get(), name.c_str());
+  // Both analog sides answer from the one simulated front end.
+  chip->scope_ = name + ".xbar_sim_top.u_analog";
+  if (!rtl::BindAnalogSide(chip->scope_, analog) || !rtl::BindInferenceSide(chip->scope_, inference)) {
     return Fail(ErrorCode::kInternal, "rtl: no DPI scope '" + chip->scope_ + "' in the model");
-  }
-  if (!rtl::BindInferenceSide(chip->infer_scope_, inference)) {
-    return Fail(ErrorCode::kInternal, "rtl: no DPI scope '" + chip->infer_scope_ + "' in the model");
   }
   if (!options.trace_path.empty()) {
     chip->trace_ = std::make_unique<VerilatedVcdC>();
@@ -119,11 +120,12 @@ Expected<std::unique_ptr<RtlChip>> RtlChip::Create(ProgramExecutor* analog,
                   "cannot open the rtl trace file '" + options.trace_path + "'");
     }
   }
-  Vxbar_top& m = *chip->model_;
+  Vxbar_sim_top& m = *chip->model_;
   m.clk_i = 0;
   m.rst_ni = 1;
   m.cmd_valid_i = 0;
   m.resp_ready_i = 0;
+  m.analog_latency_i = static_cast<uint8_t>(options.analog_latency);
   chip->Reset();
   return chip;
 }
@@ -150,7 +152,7 @@ void RtlChip::Reset() {
 }
 
 Expected<RtlResponse> RtlChip::Execute(const RtlCommand& c, std::string_view what) {
-  Vxbar_top& m = *model_;
+  Vxbar_sim_top& m = *model_;
   m.cmd_opcode_i = static_cast<uint8_t>(c.opcode & Mask(Pkg::OpcodeWidth));
   m.cmd_tile_i = c.tile & Mask(Pkg::TileWidth);
   m.cmd_row_i = c.row & Mask(Pkg::RowWidth);
@@ -176,6 +178,8 @@ Expected<RtlResponse> RtlChip::Execute(const RtlCommand& c, std::string_view wha
                       std::to_string(cycle_budget_) +
                       " cycles (the cycle budget; raise it or check the controller)");
     }
+    // Taken at the first edge with cmd_ready_o (both sequencers idle, no response pending);
+    // until then the command stays offered, unchanged, as the protocol requires.
     const bool take = !accepted && m.cmd_ready_o;
     Step();
     if (take) {
@@ -198,7 +202,7 @@ Expected<ReplayResult> ReplayOnRtl(const compiler::PulseProgram& program,
                     "-bit adc, the rtl controller is built for " + std::to_string(shape.tiles) +
                     " tiles of " + std::to_string(shape.rows) + "x" + std::to_string(shape.columns) +
                     " and a " + std::to_string(shape.adc_bits) +
-                    "-bit adc (verilate rtl/ with matching xbar_top parameters)");
+                    "-bit adc (verilate rtl/ with matching xbar_sim_top parameters)");
   }
   auto executor = ProgramExecutor::Create(program, chip);
   if (!executor) return std::unexpected(executor.error());

@@ -1,5 +1,6 @@
 // The RTL backend: the SystemVerilog controller (rtl/) under Verilator, with the device models
-// behind DPI-C, driven through its command interface; and the replay of a pulse program on it.
+// behind its simulated analog front end (DPI-C), driven through its command interface; and the
+// replay of a pulse program on it.
 #pragma once
 
 #include <cstdint>
@@ -15,7 +16,7 @@
 
 class VerilatedContext;
 class VerilatedVcdC;
-class Vxbar_top;
+class Vxbar_sim_top;
 
 namespace xbar::runtime {
 
@@ -54,7 +55,7 @@ struct RtlResponse {
   uint64_t data = 0;  // read: ADC code; counter: its value
 };
 
-/// The shape the controller was verilated for (xbar_top's parameters).
+/// The shape the controller was verilated for (xbar_sim_top's parameters, passed to xbar_top).
 struct RtlShape {
   int tiles = 0, rows = 0, columns = 0, adc_bits = 0;
   int output_bits = 0, inputs = 0, max_layers = 0, max_outputs = 0;
@@ -66,6 +67,10 @@ struct RtlOptions {
   std::string trace_path;
   /// Clock cycles one command may take before the run fails as stuck (>= 1).
   uint64_t cycle_budget = 1'000'000;
+  /// Extra cycles the simulated analog front end takes to answer each request, [0, 255]. 0 is
+  /// the timing model's (the answer the cycle after the request); more only slows the controller,
+  /// which waits for every answer.
+  int analog_latency = 0;
 };
 
 /// The verilated controller and its clock. Owns the Verilator context, model and trace file.
@@ -74,7 +79,8 @@ class RtlChip {
   /// Builds the model with `analog` as the programming sequencer's DPI-C analog side and
   /// `inference` as the inference sequencer's (neither owned; either may be null, then its
   /// sequencer's analog calls answer kAnalogFail), and resets it. kInvalidArgument for a zero
-  /// budget, kFailedPrecondition if the trace file cannot be opened.
+  /// budget or a latency outside [0, 255], kFailedPrecondition if the trace file cannot be
+  /// opened.
   static Expected<std::unique_ptr<RtlChip>> Create(ProgramExecutor* analog,
                                                    const RtlOptions& options,
                                                    rtl::InferenceAnalog* inference = nullptr);
@@ -86,8 +92,10 @@ class RtlChip {
   void Reset();
   /// One clock cycle.
   void Step();
-  /// Sends `command` and waits for its response, at most cycle_budget cycles; `what` names the
-  /// operation in the error (kInternal: "<what>: no response within N cycles ...").
+  /// Offers `command` until the controller is ready for it (the controller takes a command only
+  /// when idle with no response pending), holds it unchanged until accepted, and waits for its
+  /// response, at most cycle_budget cycles in all; `what` names the operation in the error
+  /// (kInternal: "<what>: no response within N cycles ...").
   Expected<RtlResponse> Execute(const RtlCommand& command, std::string_view what);
   /// Cycles simulated since construction.
   uint64_t cycles() const { return cycles_; }
@@ -97,9 +105,9 @@ class RtlChip {
   void Half(bool clk);
 
   std::unique_ptr<VerilatedContext> context_;
-  std::unique_ptr<Vxbar_top> model_;
+  std::unique_ptr<Vxbar_sim_top> model_;
   std::unique_ptr<VerilatedVcdC> trace_;
-  std::string scope_, infer_scope_;
+  std::string scope_;  // DPI scope of the analog front end
   uint64_t cycle_budget_ = 0;
   uint64_t cycles_ = 0;
 };

@@ -177,6 +177,35 @@ TEST(RtlInference, CoSimulationIsBitIdenticalWithBehavioural) {
   EXPECT_NE(o->images[0].samples, b->images[0].samples);
 }
 
+// Sends one command to `c` and returns its response (kAnalogFail, with a test failure, when the
+// harness fails).
+RtlResponse Send(RtlChip& c, RtlOpcode op, uint32_t arg, uint32_t value = 0, uint32_t tile = 0, bool set = false) {
+  RtlCommand cmd{.opcode = static_cast<uint8_t>(op), .tile = tile, .set = set, .arg = arg, .value = value};
+  auto r = c.Execute(cmd, "test");
+  EXPECT_TRUE(r.has_value());
+  return r.value_or(RtlResponse{RtlStatus::kAnalogFail, 0});
+}
+
+// Configures `c` for the view's two layers: 7 steps, impulse period 3, 10 outputs, sense and
+// neuron cycles 3 and 2, every tile of the view scheduled in its layer. An OpInfer before the
+// configuration and before the schedule is refused.
+void ConfigureSmall(RtlChip& c, const ChipView& view) {
+  EXPECT_EQ(Send(c, RtlOpcode::kInfer, 0).status, RtlStatus::kBadArg);  // not configured
+  Send(c, RtlOpcode::kConfig, static_cast<uint32_t>(RtlConfig::kSteps), 7);
+  Send(c, RtlOpcode::kConfig, static_cast<uint32_t>(RtlConfig::kPeriod), 3);
+  Send(c, RtlOpcode::kConfig, static_cast<uint32_t>(RtlConfig::kLayers), 2);
+  Send(c, RtlOpcode::kConfig, static_cast<uint32_t>(RtlConfig::kOutputs), 10);
+  Send(c, RtlOpcode::kConfig, static_cast<uint32_t>(RtlConfig::kSenseCycles), 3);
+  Send(c, RtlOpcode::kConfig, static_cast<uint32_t>(RtlConfig::kNeuronCycles), 2);
+  EXPECT_EQ(Send(c, RtlOpcode::kInfer, 0).status, RtlStatus::kBadArg);  // empty schedule
+  for (std::size_t l = 0; l < 2; ++l) {
+    for (int p : view.layers()[l].tiles) {
+      const auto tile = static_cast<uint32_t>(view.tiles()[static_cast<std::size_t>(p)].physical);
+      EXPECT_EQ(Send(c, RtlOpcode::kSchedule, static_cast<uint32_t>(l), 0, tile, true).status, RtlStatus::kOk);
+    }
+  }
+}
+
 // Counters of the inference sequencer, and the timing model against the controller.
 TEST(RtlInference, CountersAndCycles) {
   const Fixture& f = Mnist();
@@ -185,26 +214,8 @@ TEST(RtlInference, CountersAndCycles) {
   auto rtl = RtlChip::Create(nullptr, {}, &analog);
   ASSERT_TRUE(rtl.has_value()) << rtl.error().message;
   RtlChip& c = **rtl;
-  auto send = [&](RtlOpcode op, uint32_t arg, uint32_t value = 0, uint32_t tile = 0, bool set = false) {
-    RtlCommand cmd{.opcode = static_cast<uint8_t>(op), .tile = tile, .set = set, .arg = arg, .value = value};
-    auto r = c.Execute(cmd, "test");
-    EXPECT_TRUE(r.has_value());
-    return r.value_or(RtlResponse{RtlStatus::kAnalogFail, 0});
-  };
-  EXPECT_EQ(send(RtlOpcode::kInfer, 0).status, RtlStatus::kBadArg);  // not configured
-  send(RtlOpcode::kConfig, static_cast<uint32_t>(RtlConfig::kSteps), 7);
-  send(RtlOpcode::kConfig, static_cast<uint32_t>(RtlConfig::kPeriod), 3);
-  send(RtlOpcode::kConfig, static_cast<uint32_t>(RtlConfig::kLayers), 2);
-  send(RtlOpcode::kConfig, static_cast<uint32_t>(RtlConfig::kOutputs), 10);
-  send(RtlOpcode::kConfig, static_cast<uint32_t>(RtlConfig::kSenseCycles), 3);
-  send(RtlOpcode::kConfig, static_cast<uint32_t>(RtlConfig::kNeuronCycles), 2);
-  EXPECT_EQ(send(RtlOpcode::kInfer, 0).status, RtlStatus::kBadArg);  // empty schedule
-  for (std::size_t l = 0; l < 2; ++l) {
-    for (int p : view.layers()[l].tiles) {
-      const auto tile = static_cast<uint32_t>(view.tiles()[static_cast<std::size_t>(p)].physical);
-      EXPECT_EQ(send(RtlOpcode::kSchedule, static_cast<uint32_t>(l), 0, tile, true).status, RtlStatus::kOk);
-    }
-  }
+  auto send = [&](RtlOpcode op, uint32_t arg) { return Send(c, op, arg); };
+  ConfigureSmall(c, view);
   const uint64_t before = c.cycles();
   const auto done = send(RtlOpcode::kInfer, 0);
   const uint64_t cycles = c.cycles() - before;
@@ -220,6 +231,41 @@ TEST(RtlInference, CountersAndCycles) {
   send(RtlOpcode::kClearCounters, 0);
   EXPECT_EQ(send(RtlOpcode::kCounter, static_cast<uint32_t>(RtlCounter::kLayerReads)).data, 0u);
   EXPECT_EQ(send(RtlOpcode::kCounter, static_cast<uint32_t>(RtlCounter::kInferences)).data, 0u);
+}
+
+// The inference sequencer waits for the analog front end: answers 2 cycles late give the same
+// decision and accumulators, and every one of the 95 analog requests (begin, 10 layer reads, 14
+// neuron steps, 70 conversions) takes 2 cycles more.
+TEST(RtlInference, SlowAnalogAnswersCostOnlyCycles) {
+  const Fixture& f = Mnist();
+  const ChipView view = IdealView(f.plan, {.sense_cycles = 3, .neuron_cycles = 2});
+  const auto infer = [&](int latency, uint64_t& cycles) {
+    AnalogChip analog(view);
+    RtlOptions options;
+    options.analog_latency = latency;
+    auto rtl = RtlChip::Create(nullptr, options, &analog);
+    EXPECT_TRUE(rtl.has_value()) << rtl.error().message;
+    RtlChip& c = **rtl;
+    ConfigureSmall(c, view);
+    const auto codes = InputCodes(f.data.images.col(0));
+    for (std::size_t i = 0; i < codes.size(); ++i) {
+      const RtlCommand input{.opcode = static_cast<uint8_t>(RtlOpcode::kInput), .row = static_cast<uint32_t>(i),
+                             .arg = codes[i]};
+      auto r = c.Execute(input, "test");
+      EXPECT_TRUE(r.has_value() && r->status == RtlStatus::kOk);
+    }
+    const uint64_t before = c.cycles();
+    std::vector<uint64_t> out{Send(c, RtlOpcode::kInfer, 0).data};
+    cycles = c.cycles() - before;
+    for (uint32_t o = 0; o < 10; ++o) out.push_back(Send(c, RtlOpcode::kResult, o).data);
+    return out;
+  };
+  uint64_t fast_cycles = 0, slow_cycles = 0;
+  const std::vector<uint64_t> fast = infer(0, fast_cycles);
+  const std::vector<uint64_t> slow = infer(2, slow_cycles);
+  EXPECT_EQ(slow, fast);
+  EXPECT_NE(fast, std::vector<uint64_t>(11, 0));  // the inputs drove the outputs
+  EXPECT_EQ(slow_cycles, fast_cycles + 2 * (1 + 10 + 14 + 70));
 }
 
 // Bad commands and bad schedules get error answers, never a hang.

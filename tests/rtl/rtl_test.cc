@@ -88,6 +88,39 @@ TEST(RtlChip, ReplayIsBitIdenticalWithBehaviouralAndGeneration) {
   }
 }
 
+// The sequencers wait for the analog front end: answers 9 cycles late program the same
+// conductances with the same codes; a pulse takes 9 cycles more, a read 2 (the rest of the wait
+// hides in its AdcBits = 8 conversion cycles).
+TEST(RtlChip, SlowAnalogAnswersCostOnlyCycles) {
+  dm::ChipInstance a = Chip();
+  const PulseProgram program = Program(a);
+  dm::ChipInstance b = Chip();
+  auto fast = ReplayOnRtl(program, b, {});
+  ASSERT_TRUE(fast.has_value()) << fast.error().message;
+  dm::ChipInstance c = Chip();
+  RtlReplayOptions options;
+  options.rtl.analog_latency = 9;
+  auto slow = ReplayOnRtl(program, c, options);
+  ASSERT_TRUE(slow.has_value()) << slow.error().message;
+  EXPECT_EQ(slow->read_mismatches, 0) << slow->first_mismatch;
+  EXPECT_EQ(slow->reads, fast->reads);
+  ASSERT_EQ(RtlControllerShape().adc_bits, 8);
+  EXPECT_EQ(slow->cycles, fast->cycles + 9 * static_cast<uint64_t>(fast->pulses) +
+                              2 * static_cast<uint64_t>(fast->reads));
+  for (const compiler::TileProgram& t : program.tiles) {
+    for (int r = 0; r < b.rows(); ++r) {
+      for (int col = 0; col < b.columns(); ++col) {
+        ASSERT_EQ(c.Conductance(t.tile, r, col), b.Conductance(t.tile, r, col));
+      }
+    }
+  }
+  RtlOptions too_slow;
+  too_slow.analog_latency = 256;
+  auto bad = RtlChip::Create(nullptr, too_slow);
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_EQ(bad.error().message, "rtl analog latency 256 is outside [0, 255] cycles");
+}
+
 TEST(RtlChip, TracesOnlyToVcd) {
   auto fst = RtlChip::Create(nullptr, {.trace_path = "wave.fst", .cycle_budget = 10});
   ASSERT_FALSE(fst.has_value());
