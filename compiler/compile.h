@@ -2,7 +2,10 @@
 //
 // Like CIRCT's SeqPasses.td, every pass states its CLI name, summary, options and statistics
 // (Passes()); like Firtool.h, CompileOptions holds every option and PopulatePipeline builds the
-// pass list from it. `xbar compile --list-passes` prints FormatPassList(). docs/compiler.md.
+// pass list from it. `xbar compile --list-passes` prints FormatPassList(). Each pass lives in its
+// own file with its metadata: compiler/pass_{quantize,tile,place,remap,compensate}.cc. Option
+// defaults are written once, in the options structs (here and in quantizer.h); the pass list
+// shows them from there. docs/compiler.md.
 #pragma once
 
 #include <functional>
@@ -13,21 +16,12 @@
 
 #include "compiler/model.h"
 #include "compiler/plan.h"
+#include "compiler/quantizer.h"
 #include "compiler/remap.h"
 #include "device_models/chip_spec.h"
 #include "support/error.h"
 
 namespace xbar::compiler {
-
-/// quantize: weights to the chip's conductance levels.
-struct QuantizeOptions {
-  /// Mapping scheme; unset: the chip's columns_per_neuron (2: differential, 1: offset).
-  enum class Scheme { kAuto, kDifferential, kOffset } scheme = Scheme::kAuto;
-  ScaleGranularity scale = ScaleGranularity::kLayer;
-  ClipMode clip = ClipMode::kMax;
-  double clip_value = 0;         // kValue: |w| clip, weight units (> 0)
-  double clip_percentile = 99.9; // kPercentile: percentile of |w| per scale group, (0, 100]
-};
 
 /// compensate: pre-distortion of the targets against IR drop.
 struct CompensateOptions {
@@ -36,6 +30,7 @@ struct CompensateOptions {
   double step = 1.0;         // fixed-point step size, (0, 2]
   double tolerance = 1e-3;   // stop a tile once its residual is at or below this, [0, 1)
 };
+
 
 /// Everything the pipeline can be told.
 struct CompileOptions {
@@ -49,7 +44,7 @@ struct CompileOptions {
 struct PassOptionInfo {
   std::string_view name;
   std::string_view type;           // "enum", "double", "int", "bool"
-  std::string_view default_value;  // as text
+  std::string default_value;        // as text, from the options struct's default
   std::string_view help;
 };
 
@@ -66,10 +61,20 @@ struct PassInfo {
   std::string_view summary;
   std::span<const PassOptionInfo> options;
   std::span<const PassStatisticInfo> statistics;
+  /// Sets option `option` (one of `options`) from text; `flag` is --<pass>-<option> for messages.
+  Expected<void> (*set_option)(CompileOptions& options, std::string_view option, std::string_view flag,
+                               std::string_view value) = nullptr;
 };
 
-/// Every pass, in pipeline order: quantize, tile, place, compensate.
+/// Every pass, in pipeline order: quantize, tile, place, remap, compensate.
 std::span<const PassInfo> Passes();
+
+/// Each pass's metadata, defined beside the pass (compiler/pass_<name>.cc).
+const PassInfo& QuantizePassInfo();
+const PassInfo& TilePassInfo();
+const PassInfo& PlacePassInfo();
+const PassInfo& RemapPassInfo();
+const PassInfo& CompensatePassInfo();
 
 /// Human-readable list of the passes with their options and statistics (for --list-passes).
 std::string FormatPassList();
@@ -83,8 +88,8 @@ Expected<void> SetPassOption(CompileOptions& options, std::string_view pass, std
 struct CompileState {
   const Model* model = nullptr;
   Plan plan;
-  /// quantize -> tile: each layer's conductance levels, inputs x logical columns (differential:
-  /// 2 * outputs, G+ then G- per output; offset: outputs).
+  /// quantize -> tile: each layer's conductance levels, inputs x
+  /// PairLayout{plan.scheme, outputs}.weight_columns() (QuantizedLayer::levels).
   std::vector<Eigen::MatrixXi> layer_levels;
 };
 

@@ -1,6 +1,7 @@
 // The compiled plan: consistency checks and dequantisation back into layer weights.
 #include "compiler/plan.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <numeric>
@@ -102,6 +103,35 @@ Expected<void> Plan::CheckChipInstance(uint64_t chip_seed) const {
                   " (xbar compile --faults); it does not fit chip instance " + std::to_string(chip_seed));
 }
 
+std::vector<TileTargets> PlanTargets(const Plan& plan) {
+  std::vector<TileTargets> targets;
+  targets.reserve(plan.tiles.size());
+  for (const auto& tile : plan.tiles) targets.push_back({tile.physical_index, tile.target_g_s});
+  return targets;
+}
+
+uint32_t PlanTargetsChecksum(const Plan& plan) { return TargetsChecksum(PlanTargets(plan)); }
+
+Expected<device_models::ChipInstance> CreateChipInstance(const Plan& plan, uint64_t chip_seed) {
+  if (auto ok = plan.CheckChipInstance(chip_seed); !ok) return std::unexpected(ok.error());
+  return device_models::ChipInstance::Create(plan.chip, chip_seed);
+}
+
+Expected<device_models::ChipInstance> RestoreChipInstance(const Plan& plan, const device_models::ChipState& state) {
+  auto chip = CreateChipInstance(plan, state.chip_seed);
+  if (!chip) return chip;
+  if (auto ok = chip->Restore(state); !ok) return std::unexpected(ok.error());
+  for (const auto& tile : plan.tiles) {
+    const bool listed = std::any_of(state.tiles.begin(), state.tiles.end(),
+                                    [&](const device_models::TileState& t) { return t.tile == tile.physical_index; });
+    if (!listed) {
+      return Fail(ErrorCode::kInvalidArgument, "tile " + std::to_string(tile.physical_index) +
+                                                   " of the plan is not in the chip state (programmed for another plan?)");
+    }
+  }
+  return chip;
+}
+
 int Plan::TilesUsed() const {
   int used = 0;
   for (const auto& tile : tiles) used += tile.physical_index >= 0 ? 1 : 0;
@@ -164,7 +194,7 @@ Expected<void> Plan::Validate() const {
                                      std::to_string(layers.size())));
     }
     const PlanLayer& layer = layers[tile.layer];
-    const int want_columns = scheme == MappingScheme::kDifferential ? 2 * tile.outputs : tile.outputs + 1;
+    const int want_columns = Layout(tile).columns();
     if (tile.rows < 1 || tile.outputs < 1 || tile.row_offset < 0 || tile.column_offset < 0 ||
         tile.row_offset + tile.rows > layer.inputs || tile.column_offset + tile.outputs > layer.outputs) {
       return std::unexpected(Invalid(name + " covers inputs [" + std::to_string(tile.row_offset) + ", " +
@@ -254,9 +284,7 @@ std::vector<Eigen::MatrixXd> TargetConductances(const Plan& plan) {
   std::vector<Eigen::MatrixXd> out;
   out.reserve(plan.tiles.size());
   const double g_min = plan.chip.device.memristor.g_min_s;
-  for (const auto& tile : plan.tiles) out.push_back(tile.target_g_s.unaryExpr([g_min](double g) {
-    return std::isnan(g) ? g_min : g;
-  }));
+  for (const auto& tile : plan.tiles) out.push_back(tile.PhysicalTargets(g_min));
   return out;
 }
 
@@ -309,11 +337,11 @@ Expected<Model> WeightsFromPlan(const Plan& plan, const std::vector<Eigen::Matri
 void AddTileWeights(const Plan& plan, const PlanTile& tile, const Eigen::Ref<const Eigen::MatrixXd>& g,
                     Eigen::MatrixXf& weights) {
   const PlanLayer& layer = plan.layers[static_cast<std::size_t>(tile.layer)];
-  const bool differential = plan.scheme == MappingScheme::kDifferential;
+  const PairLayout columns = plan.Layout(tile);
   for (int k = 0; k < tile.outputs; ++k) {
     const int o = tile.column_offset + k;
     for (int r = 0; r < tile.rows; ++r) {
-      const double diff = differential ? g(r, 2 * k) - g(r, 2 * k + 1) : g(r, k) - g(r, tile.outputs);
+      const double diff = columns.Difference(g, r, k);
       weights(o, tile.row_offset + r) += static_cast<float>(layer.scale[static_cast<std::size_t>(o)] * diff);
     }
   }

@@ -12,17 +12,13 @@
 #include <vector>
 
 #include "compiler/model.h"
+#include "compiler/pair_layout.h"
+#include "compiler/program_gen.h"
+#include "device_models/chip_instance.h"
 #include "device_models/chip_spec.h"
 #include "support/error.h"
 
 namespace xbar::compiler {
-
-/// How a signed weight becomes conductances.
-enum class MappingScheme {
-  kDifferential,  // W = scale * (G+ - G-): two bit lines per output (2j: G+, 2j+1: G-)
-  kOffset,        // W = scale * (G - G_ref): one bit line per output, one reference column per tile
-};
-const char* MappingSchemeName(MappingScheme scheme);
 
 /// Which weights share one scale factor.
 enum class ScaleGranularity {
@@ -83,6 +79,11 @@ struct PlanTile {
   template <typename Derived>
   auto UsedBlock(const Eigen::DenseBase<Derived>& physical) const {
     return physical(row_map, column_map);
+  }
+  /// What the cells hold once programmed, physical rows x columns (S): target_g_s with unused cells
+  /// at `g_min_s` (their RESET state).
+  Eigen::MatrixXd PhysicalTargets(double g_min_s) const {
+    return target_g_s.unaryExpr([g_min_s](double g) { return g != g ? g_min_s : g; });
   }
   /// Physical word line -> used row, -1 where none (size `physical_rows`).
   std::vector<int> UsedRowOf(int physical_rows) const;
@@ -147,7 +148,25 @@ struct Plan {
   /// Whether the plan may go onto chip instance `chip_seed`: a plan remapped around one instance's
   /// stuck cells fits that instance only (kInvalidArgument naming both seeds).
   Expected<void> CheckChipInstance(uint64_t chip_seed) const;
+  /// The column layout of `tile` under the plan's scheme.
+  PairLayout Layout(const PlanTile& tile) const { return {scheme, tile.outputs}; }
 };
+
+/// What a programming run writes: one TileTargets per plan tile, in plan order (its physical tile
+/// and target_g_s, NaN on unused cells). Every program generation and checksum starts from this.
+std::vector<TileTargets> PlanTargets(const Plan& plan);
+
+/// TargetsChecksum(PlanTargets(plan)): the crc32 a pulse program of this plan records.
+uint32_t PlanTargetsChecksum(const Plan& plan);
+
+/// A fresh (as fabricated) instance `chip_seed` of the plan's chip, after every check that the plan
+/// may go onto it (Plan::CheckChipInstance; ChipSpec::Validate). Errors are kInvalidArgument.
+Expected<device_models::ChipInstance> CreateChipInstance(const Plan& plan, uint64_t chip_seed);
+
+/// The chip instance `state` describes, with its conductances restored, for running `plan`: the
+/// checks of CreateChipInstance for state.chip_seed, ChipInstance::Restore's, and every plan tile
+/// listed in the state (kInvalidArgument naming the first missing tile).
+Expected<device_models::ChipInstance> RestoreChipInstance(const Plan& plan, const device_models::ChipState& state);
 
 /// The conductance each tile should hold, physical rows x columns in siemens: the targets, with
 /// unused cells at g_min (their RESET state).

@@ -27,17 +27,19 @@ class TileRemapper {
         ideal_(tile.UsedBlock(tile.target_g_s)),
         weight_(std::move(row_weight)),
         pair_(plan.scheme == MappingScheme::kDifferential),
+        used_{plan.Layout(tile)},
+        physical_{plan.scheme, static_cast<int>(stuck.cols() / PairLayout::ColumnsPerOutput(plan.scheme))},
         lo_(plan.chip.device.memristor.g_min_s),
         hi_(plan.chip.device.memristor.g_max_s),
-        units_(pair_ ? tile.used_columns / 2 : tile.used_columns),
-        physical_units_(static_cast<int>(pair_ ? stuck.cols() / 2 : stuck.cols())) {
+        units_(pair_ ? tile.outputs : tile.used_columns),
+        physical_units_(physical_.outputs) {
     row_map_ = tile.row_map;
     unit_at_.assign(static_cast<std::size_t>(units_), 0);
     flip_.assign(static_cast<std::size_t>(units_), 0);
     for (int u = 0; u < units_; ++u) {
-      const int c = tile.column_map[static_cast<std::size_t>(pair_ ? 2 * u : u)];
-      unit_at_[static_cast<std::size_t>(u)] = pair_ ? c / 2 : c;
-      flip_[static_cast<std::size_t>(u)] = pair_ ? c % 2 : 0;
+      const int c = tile.column_map[static_cast<std::size_t>(used_.plus_column(u))];
+      unit_at_[static_cast<std::size_t>(u)] = physical_.output_of(c);
+      flip_[static_cast<std::size_t>(u)] = pair_ ? c - physical_.plus_column(physical_.output_of(c)) : 0;
     }
   }
 
@@ -45,8 +47,9 @@ class TileRemapper {
   bool PairsAligned() const {
     if (!pair_) return true;
     for (int u = 0; u < units_; ++u) {
-      const int a = tile_.column_map[static_cast<std::size_t>(2 * u)], b = tile_.column_map[static_cast<std::size_t>(2 * u + 1)];
-      if (a / 2 != b / 2 || a == b) return false;
+      const int a = tile_.column_map[static_cast<std::size_t>(used_.plus_column(u))];
+      const int b = tile_.column_map[static_cast<std::size_t>(used_.minus_column(u))];
+      if (physical_.output_of(a) != physical_.output_of(b) || a == b) return false;
     }
     return true;
   }
@@ -57,10 +60,10 @@ class TileRemapper {
       const double s = stuck_(pr, j);
       return std::isnan(s) ? 0.0 : std::abs(s - ideal_(r, u));
     }
-    const double sa = stuck_(pr, 2 * j + flip), sb = stuck_(pr, 2 * j + 1 - flip);
+    const double sa = stuck_(pr, PlusLine(j, flip)), sb = stuck_(pr, MinusLine(j, flip));
     const bool a_stuck = !std::isnan(sa), b_stuck = !std::isnan(sb);
     if (!a_stuck && !b_stuck) return 0.0;
-    const double gp = ideal_(r, 2 * u), gn = ideal_(r, 2 * u + 1);
+    const double gp = ideal_(r, used_.plus_column(u)), gn = ideal_(r, used_.minus_column(u));
     if (a_stuck && b_stuck) return std::abs((sa - sb) - (gp - gn));
     if (a_stuck) return Outside(gn + (sa - gp), lo_, hi_);
     return Outside(gp + (sb - gn), lo_, hi_);
@@ -130,19 +133,23 @@ class TileRemapper {
   std::vector<int> RowMap() const { return row_map_; }
   std::vector<int> ColumnMap() const {
     if (!pair_) return unit_at_;
-    std::vector<int> map(static_cast<std::size_t>(2 * units_));
+    std::vector<int> map(static_cast<std::size_t>(used_.columns()));
     for (int u = 0; u < units_; ++u) {
       const int j = unit_at_[static_cast<std::size_t>(u)], flip = flip_[static_cast<std::size_t>(u)];
-      map[static_cast<std::size_t>(2 * u)] = 2 * j + flip;
-      map[static_cast<std::size_t>(2 * u + 1)] = 2 * j + 1 - flip;
+      map[static_cast<std::size_t>(used_.plus_column(u))] = PlusLine(j, flip);
+      map[static_cast<std::size_t>(used_.minus_column(u))] = MinusLine(j, flip);
     }
     return map;
   }
 
  private:
   bool HasStuck(int pr, int j) const {
-    return pair_ ? !std::isnan(stuck_(pr, 2 * j)) || !std::isnan(stuck_(pr, 2 * j + 1)) : !std::isnan(stuck_(pr, j));
+    return pair_ ? !std::isnan(stuck_(pr, PlusLine(j, 0))) || !std::isnan(stuck_(pr, MinusLine(j, 0)))
+                 : !std::isnan(stuck_(pr, j));
   }
+  // Physical bit lines of pair j's G+ and G- cells, swapped when `flip`.
+  int PlusLine(int j, int flip) const { return flip ? physical_.minus_column(j) : physical_.plus_column(j); }
+  int MinusLine(int j, int flip) const { return flip ? physical_.plus_column(j) : physical_.minus_column(j); }
 
   // A line that costs no more where it is stays there: its present place gets a bias far below
   // any real difference.
@@ -157,6 +164,7 @@ class TileRemapper {
   const Eigen::MatrixXd ideal_;
   const std::vector<double> weight_;
   const bool pair_;
+  const PairLayout used_, physical_;  // the tile's used bit lines; the chip's physical ones
   const double lo_, hi_;
   const int units_, physical_units_;
   std::vector<int> row_map_, unit_at_, flip_;

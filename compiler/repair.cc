@@ -27,19 +27,16 @@ Expected<RepairResult> RetargetPartners(const Plan& plan, const PulseProgram& pr
   if (!(stuck_gain > 0) || !std::isfinite(stuck_gain)) {
     return Fail(ErrorCode::kInvalidArgument, "repair: stuck gain " + std::to_string(stuck_gain) + " must be > 0");
   }
-  std::vector<TileTargets> targets;
-  for (const auto& tile : plan.tiles) targets.push_back({tile.physical_index, tile.target_g_s});
-  if (program.targets_crc32 != TargetsChecksum(targets)) {
+  const uint32_t checksum = PlanTargetsChecksum(plan);
+  if (program.targets_crc32 != checksum) {
     return Fail(ErrorCode::kInvalidArgument, "repair: the pulse program's targets crc32 " +
                                                  std::to_string(program.targets_crc32) + " is not the plan's " +
-                                                 std::to_string(TargetsChecksum(targets)) +
-                                                 " (a program of another plan)");
+                                                 std::to_string(checksum) + " (a program of another plan)");
   }
   std::map<int, std::size_t> plan_tile;
   for (std::size_t t = 0; t < plan.tiles.size(); ++t) plan_tile[plan.tiles[t].physical_index] = t;
   const double lo = plan.chip.device.memristor.g_min_s, hi = plan.chip.device.memristor.g_max_s;
   const double tolerance = program.tolerance_s;
-  const bool differential = plan.scheme == MappingScheme::kDifferential;
 
   RepairResult result;
   result.plan = plan;
@@ -72,11 +69,10 @@ Expected<RepairResult> RetargetPartners(const Plan& plan, const PulseProgram& pr
       const double seen = cell->outcome == CellOutcome::kStuck ? stuck_gain * final_g(r, c) : final_g(r, c);
       const double error = seen - original(r, c);
       tile.target_g_s(r, c) = std::clamp(final_g(r, c), lo, hi);  // what it holds, as far as a plan can say
-      // The other device of the pair: used bit lines 2k and 2k+1 (the offset scheme has none).
-      const int logical_partner = used_column[static_cast<std::size_t>(c)] ^ 1;
-      const int partner = logical_partner < tile.used_columns ? tile.column_map[static_cast<std::size_t>(logical_partner)] : -1;
-      const bool partner_ok = differential && partner >= 0 &&
-                              std::abs(final_g(r, partner) - original(r, partner)) <= tolerance;
+      // The other device of the pair (the offset scheme has none).
+      const int logical_partner = plan.Layout(tile).partner_column(used_column[static_cast<std::size_t>(c)]);
+      const int partner = logical_partner >= 0 ? tile.column_map[static_cast<std::size_t>(logical_partner)] : -1;
+      const bool partner_ok = partner >= 0 && std::abs(final_g(r, partner) - original(r, partner)) <= tolerance;
       if (!partner_ok) {
         if (std::abs(error) > tolerance) ++result.unrepaired;
         continue;

@@ -113,9 +113,8 @@ bool AnalogChip::StepNeurons(uint32_t layer) {
     pending_[static_cast<std::size_t>(p)] = 0;
     const ChipView::Tile& tile = view_->tiles()[static_cast<std::size_t>(p)];
     const Eigen::VectorXd& i = currents_[static_cast<std::size_t>(p)];
-    const bool differential = tile.used_columns == 2 * tile.outputs;
     for (int k = 0; k < tile.outputs; ++k) {
-      u(tile.column_offset + k, 0) += differential ? i(2 * k) - i(2 * k + 1) : i(k) - i(tile.outputs);
+      u(tile.column_offset + k, 0) += i(tile.columns.plus_column(k)) - i(tile.columns.minus_column(k));
     }
   }
   u.col(0) *= spec.gain.array();

@@ -149,6 +149,7 @@ Expected<std::vector<ChipView>> ChipView::CreateModes(const compiler::Plan& plan
     tile.rows = pt.rows;
     tile.outputs = pt.outputs;
     tile.used_columns = pt.used_columns;
+    tile.columns = plan.Layout(pt);
     if (options.ir_drop) {
       auto circuit = device_models::TileCircuit::Create(g, plan.chip.wires);
       XBAR_CHECK(circuit.has_value());  // shapes and values checked above, wires by the chip

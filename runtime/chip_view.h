@@ -77,6 +77,8 @@ class ChipView {
     int layer = 0;
     int physical = 0;
     int row_offset = 0, column_offset = 0, rows = 0, outputs = 0, used_columns = 0;
+    /// Which used bit lines carry which output (the plan's scheme, `outputs`).
+    compiler::PairLayout columns;
     /// Bit-line currents of the used block per word-line volt: used_columns x rows (A/V), IR drop
     /// and compensation gains included.
     Eigen::MatrixXd transfer;

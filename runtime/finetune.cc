@@ -27,7 +27,7 @@ template <typename Fn>
 void ForEachWeight(const compiler::Plan& plan, const device_models::ChipInstance& chip, const compiler::PlanTile& tile,
                    Fn&& fn) {
   const compiler::PlanLayer& layer = plan.layers[static_cast<std::size_t>(tile.layer)];
-  const bool differential = plan.scheme == compiler::MappingScheme::kDifferential;
+  const compiler::PairLayout columns = plan.Layout(tile);
   auto cell = [&](int r, int c) {  // used row and bit line -> the physical cell
     const int wl = tile.row_map[static_cast<std::size_t>(r)], bl = tile.column_map[static_cast<std::size_t>(c)];
     return Cell{wl, bl, chip.Conductance(tile.physical_index, wl, bl), !chip.Device(tile.physical_index, wl, bl).is_stuck()};
@@ -36,11 +36,11 @@ void ForEachWeight(const compiler::Plan& plan, const device_models::ChipInstance
     const int o = tile.column_offset + k;
     const double scale = layer.scale[static_cast<std::size_t>(o)];
     for (int r = 0; r < tile.rows; ++r) {
-      if (differential) {
-        const Cell minus = cell(r, 2 * k + 1);
-        fn(o, tile.row_offset + r, scale, cell(r, 2 * k), &minus);
+      if (columns.differential()) {
+        const Cell minus = cell(r, columns.minus_column(k));
+        fn(o, tile.row_offset + r, scale, cell(r, columns.plus_column(k)), &minus);
       } else {
-        fn(o, tile.row_offset + r, scale, cell(r, k), nullptr);
+        fn(o, tile.row_offset + r, scale, cell(r, columns.plus_column(k)), nullptr);
       }
     }
   }
@@ -119,11 +119,12 @@ Expected<FinetuneResult> Finetune(const compiler::Plan& plan, const device_model
       const compiler::PlanTile& tile = plan.tiles[t];
       const compiler::PlanLayer& layer = plan.layers[static_cast<std::size_t>(tile.layer)];
       const Eigen::MatrixXd g = tile.UsedBlock(present[t]);
+      const compiler::PairLayout columns = plan.Layout(tile);
       for (int k = 0; k < tile.outputs; ++k) {
         const int o = tile.column_offset + k;
         const double scale = layer.scale[static_cast<std::size_t>(o)] * view->global_gain();
         for (int r = 0; r < tile.rows; ++r) {
-          const double gp = g(r, 2 * k), gn = g(r, 2 * k + 1);
+          const double gp = g(r, columns.plus_column(k)), gn = g(r, columns.minus_column(k));
           sigma[static_cast<std::size_t>(tile.layer)](o, tile.row_offset + r) = static_cast<float>(
               scale * std::hypot(read.Sigma(gp, options.age_s, gp), read.Sigma(gn, options.age_s, gn)));
         }

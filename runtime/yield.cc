@@ -27,9 +27,7 @@ Expected<std::vector<ChipYield>> EvaluateYield(const compiler::Plan& plan, const
                                                const Dataset& calibration, ChipBackend& backend,
                                                const YieldOptions& options, const std::vector<int64_t>& indices,
                                                const std::function<void(const ChipYield&)>& done) {
-  std::vector<compiler::TileTargets> targets;
-  targets.reserve(plan.tiles.size());
-  for (const auto& tile : plan.tiles) targets.push_back({tile.physical_index, tile.target_g_s});
+  const std::vector<compiler::TileTargets> targets = compiler::PlanTargets(plan);
   std::vector<ChipYield> out;
   out.reserve(indices.size());
   for (int64_t index : indices) {
@@ -39,10 +37,7 @@ Expected<std::vector<ChipYield>> EvaluateYield(const compiler::Plan& plan, const
     result.seeds = YieldSeeds(options.base_seed, index);
     const std::string context =
         "chip " + std::to_string(index) + " (chip seed " + std::to_string(result.seeds.chip) + ")";
-    if (auto ok = plan.CheckChipInstance(result.seeds.chip); !ok) {
-      return std::unexpected(WithContext(ok.error(), context));
-    }
-    auto chip = device_models::ChipInstance::Create(plan.chip, result.seeds.chip);
+    auto chip = compiler::CreateChipInstance(plan, result.seeds.chip);
     if (!chip) return std::unexpected(WithContext(chip.error(), context));
     compiler::ProgramOptions program_options = options.program;
     program_options.seed = result.seeds.program;

@@ -4,7 +4,11 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <string>
+#include <vector>
 
+#include "compiler/compile.h"
+#include "compiler/plan.h"
 #include "device_models/chip_spec.h"
 
 namespace xbar::runtime {
@@ -82,11 +86,54 @@ TEST(ChipWeightNoise, ProgrammingNoiseHasThePresetsSpread) {
   EXPECT_GT(expected_sd, 0);
 }
 
-TEST(ChipWeightNoise, RejectsNegativeAgesAndSingleColumnChips) {
+TEST(ChipWeightNoise, RejectsNegativeAgesSingleColumnChipsAndBadQuantiserOptions) {
   device_models::ChipSpec chip;
   EXPECT_FALSE(ChipWeightNoise::Create(chip, -1).has_value());
+  compiler::QuantizeOptions value_without_clip;
+  value_without_clip.clip = compiler::ClipMode::kValue;
+  auto bad = ChipWeightNoise::Create(chip, 0, value_without_clip);
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_EQ(bad.error().message, "hardware-aware training: --quantize-clip value needs --quantize-clip-value > 0");
   chip.columns_per_neuron = 1;
   EXPECT_FALSE(ChipWeightNoise::Create(chip, 0).has_value());
+}
+
+// Without noise, hardware-aware training trains against exactly the network the compile maps, for
+// every clip mode and scale granularity: bit for bit the plan's targets read back as weights.
+TEST(ChipWeightNoise, WithoutNoiseEqualsTheCompiledPlanForEveryClipAndScaleMode) {
+  device_models::ChipSpec chip;
+  chip.device.nonidealities.programming.enabled = false;
+  chip.device.nonidealities.read.enabled = false;
+  chip.device.nonidealities.drift.enabled = false;
+  std::srand(5);
+  compiler::Model model;
+  model.name = "hwa";
+  model.weights = {Eigen::MatrixXf::Random(24, 150) * 0.3f, Eigen::MatrixXf::Random(10, 24)};
+  model.weights[1].row(2) *= 0.01f;
+  for (const char* scale : {"layer", "column"}) {
+    for (const char* clip : {"max", "value", "percentile"}) {
+      SCOPED_TRACE(std::string(scale) + " " + clip);
+      compiler::CompileOptions options;
+      options.compensate.enabled = false;
+      ASSERT_TRUE(compiler::SetPassOption(options, "quantize", "scale", scale).has_value());
+      ASSERT_TRUE(compiler::SetPassOption(options, "quantize", "clip", clip).has_value());
+      ASSERT_TRUE(compiler::SetPassOption(options, "quantize", "clip-value", "0.1").has_value());
+      ASSERT_TRUE(compiler::SetPassOption(options, "quantize", "clip-percentile", "95").has_value());
+      auto plan = compiler::Compile(model, chip, options);
+      ASSERT_TRUE(plan.has_value()) << plan.error().message;
+      auto mapped = compiler::WeightsFromPlan(*plan, compiler::TargetConductances(*plan), false);
+      ASSERT_TRUE(mapped.has_value());
+      auto noise = ChipWeightNoise::Create(chip, 86400, options.quantize);
+      ASSERT_TRUE(noise.has_value()) << noise.error().message;
+      std::vector<Eigen::MatrixXf> weights = model.weights;
+      Rng rng(3);
+      (*noise)(weights, rng);
+      for (std::size_t l = 0; l < weights.size(); ++l) {
+        EXPECT_TRUE((weights[l].array() == mapped->weights[l].array()).all()) << "layer " << l;
+        EXPECT_FALSE((weights[l].array() == model.weights[l].array()).all()) << "layer " << l;
+      }
+    }
+  }
 }
 
 }  // namespace
