@@ -33,7 +33,9 @@ void AccuracyCard(const Report& report, std::ostringstream& h) {
   const AccuracyTable& table = report.accuracy;
   h << "<div>\n<h2>Accuracy over the chip's life</h2>\n<table>\n<tr><th class=\"l\">age</th>";
   if (in.software) h << "<th>software</th>";
-  for (auto mode : table.compensations) h << "<th>chip, " << HtmlEscape(std::string(DriftCompensationName(mode))) << "</th>";
+  for (auto mode : table.compensations) {
+    h << "<th>chip, " << HtmlEscape(std::string(DriftCompensationName(mode))) << "</th>";
+  }
   h << "</tr>\n";
   for (std::size_t a = 0; a < table.ages_s.size(); ++a) {
     h << "<tr><td class=\"l\">" << HtmlEscape(FormatDuration(table.ages_s[a])) << "</td>";

@@ -1,5 +1,4 @@
-// xbar report as a library: reads a programmed chip's artefacts and results, computes the figures'
-// data, draws them with gnuplot and writes one HTML page and a JSON summary (docs/report.md).
+// xbar report as a library: a programmed chip's artefacts and results in, figures and one HTML page out.
 #include "runtime/report/report.h"
 
 #include <filesystem>

@@ -1,5 +1,4 @@
-// The report's one JSON adapter: reads the --json results of xbar infer, finetune and eval into the
-// report's structs, and writes the report's own summary (report.json).
+// The report's one JSON adapter: reads xbar infer/finetune/eval --json results, writes report.json.
 #include "runtime/report/report_json.h"
 
 #include <cmath>
@@ -71,7 +70,7 @@ Expected<AgePoint> ReadAgePoint(const Json& p, const std::string& where) {
   a.accuracy = *accuracy;
   const std::string compensation = OptionalString(p, "compensation");
   auto mode = ParseDriftCompensation(compensation.empty() ? "none" : compensation);
-  if (!mode) return Fail(ErrorCode::kDataLoss, where + ": \"compensation\": " + mode.error().message);
+  if (!mode) return Fail(ErrorCode::kDataLoss, where + ": " + mode.error().message);
   a.compensation = *mode;
   a.images = OptionalCount(p, "images");
   a.correct = OptionalCount(p, "correct");

@@ -1,5 +1,4 @@
-// The report's one JSON adapter: reads the --json results of xbar infer, finetune and eval into the
-// report's structs, and writes the report's own summary (report.json).
+// The report's one JSON adapter: reads xbar infer/finetune/eval --json results, writes report.json.
 #pragma once
 
 #include <string>

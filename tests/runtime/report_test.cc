@@ -1,5 +1,4 @@
-// The report library: figure data checked against values computed here by other means, the HTML
-// page's tables and figures, the gnuplot runner's files and errors, and a whole report from structs.
+// The report library: figure data against independent values, the page, the gnuplot runner, a whole report.
 #include "runtime/report/report.h"
 
 #include <gtest/gtest.h>
@@ -54,7 +53,8 @@ dm::ChipState ExactState(const compiler::Plan& plan) {
 }
 
 dm::TileState& StateTile(dm::ChipState& state, int physical) {
-  auto it = std::find_if(state.tiles.begin(), state.tiles.end(), [&](const dm::TileState& t) { return t.tile == physical; });
+  auto it = std::find_if(state.tiles.begin(), state.tiles.end(),
+                         [&](const dm::TileState& t) { return t.tile == physical; });
   XBAR_CHECK(it != state.tiles.end());
   return *it;
 }
@@ -145,7 +145,9 @@ TEST(ReportFigureData, StateOfAnotherPlanIsRefused) {
 TEST(ReportFigureData, PulseHistogramWidensItsBinsBeyondAHundredPulses) {
   compiler::PulseProgram program;
   program.tiles.resize(2);
-  for (uint32_t pulses : {0u, 3u, 5u}) program.tiles[0].cells.push_back({0, 0, pulses, compiler::CellOutcome::kConverged});
+  for (uint32_t pulses : {0u, 3u, 5u}) {
+    program.tiles[0].cells.push_back({0, 0, pulses, compiler::CellOutcome::kConverged});
+  }
   program.tiles[1].cells.push_back({0, 0, 250, compiler::CellOutcome::kBudgetSpent});
   program.statistics.pulse_energy_j = 2e-9;
   program.statistics.read_energy_j = 1e-9;
@@ -168,8 +170,11 @@ TEST(ReportFigureData, PulseHistogramWidensItsBinsBeyondAHundredPulses) {
   compiler::PulseProgram few;
   few.tiles.resize(1);
   few.tiles[0].cells.push_back({0, 0, 99, compiler::CellOutcome::kConverged});
-  EXPECT_EQ(PulseData(few).bin, 1);
+  EXPECT_EQ(PulseData(few).bin, 1);  // 0 ... 99: a hundred counts, one bin each
   EXPECT_EQ(PulseData(few).counts.size(), 100u);
+  few.tiles[0].cells[0].pulses = 100;  // 0 ... 100: 101 counts, two per bin
+  EXPECT_EQ(PulseData(few).bin, 2);
+  EXPECT_EQ(PulseData(few).counts.size(), 51u);
 }
 
 // One driven word line, ideal bit lines (r_col = 0: every column node at the virtual ground): the
@@ -211,7 +216,8 @@ TEST(ReportFigureData, IrDropMapMatchesALadderSolvedByHand) {
 
 TEST(ReportFigureData, AccuracyTableSortsAgesAndKeepsTheModesInOrder) {
   ChipEvalReport run;
-  run.points = {Point(kYear, DriftCompensation::kColumn, 0.90, 100), Point(kHour, DriftCompensation::kColumn, 0.92, 100),
+  run.points = {Point(kYear, DriftCompensation::kColumn, 0.90, 100),
+                Point(kHour, DriftCompensation::kColumn, 0.92, 100),
                 Point(kHour, DriftCompensation::kNone, 0.91, 100), Point(kHour, DriftCompensation::kNone, 0.5, 10)};
   const AccuracyTable t = AccuracyData(run);
   EXPECT_EQ(t.compensations, (std::vector<DriftCompensation>{DriftCompensation::kColumn, DriftCompensation::kNone}));
@@ -340,9 +346,21 @@ TEST(BuildReport, RefusesATileOutsideThePlanAndAProgramOfAnotherPlan) {
       << program.error().message;
 }
 
-TEST(Gnuplot, DrawsSvgAndPngAndLeavesNoTemporaries) {
-  const fs::path dir = testing::TempDir() / "gnuplot_ok";
+fs::path FreshDir(const std::string& name) {
+  const fs::path dir = testing::TempDir() / name;
   fs::create_directories(dir);
+  return dir;
+}
+
+/// Nothing is left under a temporary name (every file is renamed into place, or removed).
+void ExpectNoTemporaryFiles(const fs::path& dir) {
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    EXPECT_EQ(entry.path().filename().string().find(".tmp"), std::string::npos) << entry.path();
+  }
+}
+
+TEST(Gnuplot, DrawsSvgAndPngAndLeavesNoTemporaries) {
+  const fs::path dir = FreshDir("gnuplot_ok");
   GnuplotFigure line{"line", "1 2\n2 3\n3 5\n", GnuplotScript("line", "A test line.", "set grid\n",
                                                                  "plot 'line.dat' using 1:2 with lines")};
   auto ok = DrawFigures(dir, {line});
@@ -355,14 +373,11 @@ TEST(Gnuplot, DrawsSvgAndPngAndLeavesNoTemporaries) {
   const auto png = ReadFile((dir / "line.png").string());
   ASSERT_TRUE(png.has_value());
   EXPECT_EQ(png->substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8));
-  for (const auto& entry : fs::directory_iterator(dir)) {
-    EXPECT_EQ(entry.path().filename().string().find(".tmp"), std::string::npos) << entry.path();
-  }
+  ExpectNoTemporaryFiles(dir);
 }
 
 TEST(Gnuplot, AFailingScriptIsAnErrorNamingItAndLeavesNoFigure) {
-  const fs::path dir = testing::TempDir() / "gnuplot_bad";
-  fs::create_directories(dir);
+  const fs::path dir = FreshDir("gnuplot_bad");
   GnuplotFigure bad{"bad", "", GnuplotScript("bad", "A plot style gnuplot does not know.", "",
                                              "plot sin(x) with nonsense")};
   auto ok = DrawFigures(dir, {bad});
@@ -375,9 +390,7 @@ TEST(Gnuplot, AFailingScriptIsAnErrorNamingItAndLeavesNoFigure) {
   EXPECT_EQ(ok.error().message.find('\n'), std::string::npos);
   EXPECT_FALSE(fs::exists(dir / "bad.svg"));
   EXPECT_FALSE(fs::exists(dir / "bad.png"));
-  for (const auto& entry : fs::directory_iterator(dir)) {
-    EXPECT_EQ(entry.path().filename().string().find(".tmp"), std::string::npos) << entry.path();
-  }
+  ExpectNoTemporaryFiles(dir);
 }
 
 TEST(WriteReport, WritesEveryFigureThePageAndTheSummary) {
@@ -392,6 +405,7 @@ TEST(WriteReport, WritesEveryFigureThePageAndTheSummary) {
   for (const std::string stem : {"accuracy_age", "conductance", "pulses", "irdrop"}) {
     for (const char* ext : {".dat", ".gp", ".svg", ".png"}) EXPECT_TRUE(fs::exists(dir / (stem + ext))) << stem << ext;
   }
+  ExpectNoTemporaryFiles(dir);
   EXPECT_EQ(ReadFile((dir / "report.html").string()).value(), ReportHtml(*report));
   EXPECT_EQ(ReadFile((dir / "report.json").string()).value(), ReportSummaryJson(*report).Dump() + "\n");
   // The conductance data: two comment lines, then one line per bin with both counts.
@@ -425,6 +439,30 @@ TEST(WriteReport, AFileInTheWayOfTheFolderIsAnError) {
   EXPECT_EQ(ok.error().code, ErrorCode::kFailedPrecondition);
   EXPECT_EQ(ok.error().message.rfind(blocker.string() + ": cannot create the output folder", 0), 0u)
       << ok.error().message;
+}
+
+// The adapter's diagnostics, one malformed result each (the well-formed ones are the commands' own
+// output, read in the CLI test).
+TEST(ReportJson, BadResultsAreOneLineErrorsNamingTheFile) {
+  auto message = [](const std::string& name, const std::string& text, auto read) {
+    const std::string path = (testing::TempDir() / name).string();
+    XBAR_CHECK(WriteFileAtomic(path, text).has_value());
+    auto result = read(path);
+    EXPECT_FALSE(result.has_value()) << name;
+    return result ? std::string() : result.error().message.substr(path.size());
+  };
+  EXPECT_EQ(message("i1.json", R"({"dataset":"mnist"})", ReadChipRun),
+            ": \"points\" is missing or not a non-empty array (is it the --json output of xbar infer?)");
+  EXPECT_EQ(message("i2.json", R"({"points":[{"age_s":3600,"accuracy":1.5}]})", ReadChipRun),
+            ": points[0]: \"accuracy\" = 1.5 must lie in [0, 1]");
+  EXPECT_EQ(message("i3.json", R"({"points":[{"age_s":-1,"accuracy":0.5}]})", ReadChipRun),
+            ": points[0]: \"age_s\" = -1 must be >= 0");
+  EXPECT_EQ(message("i4.json", R"({"points":[{"age_s":1,"accuracy":0.5,"compensation":"row"}]})", ReadChipRun),
+            ": points[0]: drift compensation 'row' is not one of none, global, column");
+  EXPECT_EQ(message("f1.json", R"({"accuracy_before":0.5})", ReadFinetuneRun),
+            ": \"accuracy_after\" is missing or not a number");
+  EXPECT_EQ(message("e1.json", R"({"accuracy":0.5})", ReadEvalResult), ": \"samples\" is missing or not a number");
+  EXPECT_EQ(message("e2.json", "[0.5]", ReadEvalResult), ": expected a JSON object (the --json output of xbar eval)");
 }
 
 }  // namespace

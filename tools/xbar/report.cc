@@ -1,5 +1,4 @@
-// xbar report: the main job's figures (gnuplot, SVG and PNG) and a one-page HTML report, from a plan,
-// its programmed chip state and pulse program, and the --json outputs of xbar infer and finetune.
+// xbar report: flags onto runtime::report::ReportOptions; the figures and one HTML page of a programmed chip.
 #include <cstdio>
 
 #include "runtime/report/report.h"
