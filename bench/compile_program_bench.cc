@@ -44,9 +44,8 @@ Result Run(int64_t weights) {
   }
   r.tiles = static_cast<int>(plan->tiles.size());
   t0 = Clock::now();
-  auto instance = xbar::device_models::ChipInstance::Create(plan->chip, 1);
-  std::vector<xbar::compiler::TileTargets> targets;
-  for (const auto& tile : plan->tiles) targets.push_back({tile.physical_index, tile.target_g_s});
+  auto instance = xbar::compiler::CreateChipInstance(*plan, 1);
+  const auto targets = xbar::compiler::PlanTargets(*plan);
   r.chip_s = Seconds(t0);
   t0 = Clock::now();
   auto program = xbar::compiler::GenerateProgram(targets, *instance, {});

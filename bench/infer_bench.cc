@@ -52,10 +52,8 @@ int main(int argc, char** argv) {
   auto model = Must(compiler::ReadModel(src + "/models/mnist.xbm"), "model");
   auto spec = Must(compiler::ReadChipText(src + "/chips/default.textproto"), "chip");
   auto plan = Must(compiler::Compile(model, spec, {}), "compile");
-  auto chip = Must(device_models::ChipInstance::Create(plan.chip, 1), "chip instance");
-  std::vector<compiler::TileTargets> targets;
-  for (const auto& t : plan.tiles) targets.push_back({t.physical_index, t.target_g_s});
-  Must(compiler::GenerateProgram(targets, chip, {}), "program");
+  auto chip = Must(compiler::CreateChipInstance(plan, 1), "chip instance");
+  Must(compiler::GenerateProgram(compiler::PlanTargets(plan), chip, {}), "program");
   auto test = Must(runtime::LoadDataset("mnist", runtime::DataDir(""), runtime::Split::kTest, images), "data");
   auto calibration = Must(runtime::LoadDataset("mnist", runtime::DataDir(""), runtime::Split::kTrain, 256), "data");
 

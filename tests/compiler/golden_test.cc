@@ -78,13 +78,11 @@ TEST(Golden, CompilingTheModelReproducesThePlan) {
 TEST(Golden, ProgrammingThePlanReproducesTheProgramAndTheChipState) {
   auto plan = ReadPlan(Golden("plan.xbp").string());
   ASSERT_TRUE(plan.has_value()) << plan.error().message;
-  auto chip = device_models::ChipInstance::Create(plan->chip, 5);
+  auto chip = CreateChipInstance(*plan, 5);
   ASSERT_TRUE(chip.has_value()) << chip.error().message;
-  std::vector<TileTargets> targets;
-  for (const auto& tile : plan->tiles) targets.push_back({tile.physical_index, tile.target_g_s});
   ProgramOptions options;
   options.seed = 3;
-  auto program = GenerateProgram(targets, *chip, options);
+  auto program = GenerateProgram(PlanTargets(*plan), *chip, options);
   ASSERT_TRUE(program.has_value()) << program.error().message;
   ExpectSameBytes("program.xbpulse", [&](const std::string& p) { return WritePulseProgram(p, *program); });
   ExpectSameBytes("state.xbcs", [&](const std::string& p) { return WriteChipState(p, ProgrammedState(*program, *chip)); });

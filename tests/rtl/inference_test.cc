@@ -67,13 +67,11 @@ ChipView IdealView(const compiler::Plan& plan, const InferenceTiming& timing = {
 
 // A chip instance programmed with the plan by write-verify.
 dm::ChipInstance Programmed(const compiler::Plan& plan) {
-  auto chip = dm::ChipInstance::Create(plan.chip, kChipSeed);
+  auto chip = compiler::CreateChipInstance(plan, kChipSeed);
   EXPECT_TRUE(chip.has_value());
-  std::vector<compiler::TileTargets> targets;
-  for (const auto& tile : plan.tiles) targets.push_back({tile.physical_index, tile.target_g_s});
   compiler::ProgramOptions options;
   options.seed = 5;
-  auto program = compiler::GenerateProgram(targets, *chip, options);
+  auto program = compiler::GenerateProgram(compiler::PlanTargets(plan), *chip, options);
   EXPECT_TRUE(program.has_value()) << program.error().message;
   return std::move(*chip);
 }
