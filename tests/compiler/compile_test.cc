@@ -350,45 +350,5 @@ TEST(Passes, ListPassesShowsEveryPassWithItsOptionsAndStatistics) {
   EXPECT_EQ(pipeline.size(), 3u);  // quantize, tile, place: no fault map, no compensation
 }
 
-// The shipped MNIST model on the default chip: 128 tiles, and the weights the chip realises
-// (quantised; and under IR drop with and without compensation) keep the model's accuracy.
-TEST(Compile, MnistOnTheDefaultChip) {
-  auto model = ReadModel(std::string(XBAR_SOURCE_DIR) + "/models/mnist.xbm");
-  ASSERT_TRUE(model.has_value()) << model.error().message;
-  auto chip = ReadChipText(std::string(XBAR_SOURCE_DIR) + "/chips/default.textproto");
-  ASSERT_TRUE(chip.has_value()) << chip.error().message;
-  auto plain = Compile(*model, *chip, NoCompensation());
-  ASSERT_TRUE(plain.has_value()) << plain.error().message;
-  EXPECT_EQ(plain->TilesUsed(), 128);
-  EXPECT_EQ(plain->layers[0].tiles.size(), 119u);
-  auto compensated = Compile(*model, *chip, CompileOptions{});
-  ASSERT_TRUE(compensated.has_value());
-  double before = 0, after = 0;
-  for (const auto& tile : compensated->tiles) {
-    before += tile.residual_before / 128;
-    after += tile.residual_after / 128;
-  }
-  EXPECT_LT(after, before / 10);
-
-  auto data = runtime::LoadDataset("mnist", runtime::DataDir(""), runtime::Split::kTest, 500);
-  ASSERT_TRUE(data.has_value()) << data.error().message;
-  auto accuracy = [&](const Model& m) {
-    auto r = runtime::Evaluate(m, *data);
-    EXPECT_TRUE(r.has_value());
-    return r ? r->accuracy() : 0.0;
-  };
-  const double reference = accuracy(*model);
-  auto quantised = WeightsFromPlan(*plain, TargetConductances(*plain), false);
-  auto drooped = WeightsFromPlan(*plain, TargetConductances(*plain), true);
-  auto realised = WeightsFromPlan(*compensated, TargetConductances(*compensated), true);
-  ASSERT_TRUE(quantised && drooped && realised);
-  const double q = accuracy(*quantised), d = accuracy(*drooped), c = accuracy(*realised);
-  std::printf("mnist, first 500 test images: model %.1f%%, quantised %.1f%%, IR drop uncompensated %.1f%%, "
-              "compensated %.1f%%; residual %.4f -> %.4f; compile %.1f s\n",
-              100 * reference, 100 * q, 100 * d, 100 * c, before, after, compensated->compile_seconds);
-  EXPECT_GT(q, reference - 0.02);
-  EXPECT_GT(c, reference - 0.02);
-}
-
 }  // namespace
 }  // namespace xbar::compiler

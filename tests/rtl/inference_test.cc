@@ -7,9 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "compiler/chip_io.h"
 #include "compiler/compile.h"
-#include "compiler/model_io.h"
+#include "compiler/plan_io.h"
 #include "compiler/program_gen.h"
 #include "runtime/backend.h"
 #include "runtime/analog_chip.h"
@@ -17,6 +16,7 @@
 #include "runtime/finetune.h"
 #include "runtime/rtl_chip.h"
 #include "runtime/snn.h"
+#include "tests/testing/fixtures.h"
 
 namespace xbar::runtime {
 namespace {
@@ -31,17 +31,12 @@ struct Fixture {
   Dataset calibration;  // training images
 };
 
-// The shipped MNIST model on the default chip (no IR-drop compensation: fast), and test images.
+// The shipped MNIST model on the default chip (no IR-drop compensation: the shared fixture's plain
+// plan, tests/testing/fixtures.h), and test images.
 const Fixture& Mnist() {
   static const Fixture f = [] {
     Fixture out;
-    auto model = compiler::ReadModel(std::string(XBAR_SOURCE_DIR) + "/models/mnist.xbm");
-    EXPECT_TRUE(model.has_value()) << model.error().message;
-    auto chip = compiler::ReadChipText(std::string(XBAR_SOURCE_DIR) + "/chips/default.textproto");
-    EXPECT_TRUE(chip.has_value()) << chip.error().message;
-    compiler::CompileOptions options;
-    options.compensate.enabled = false;
-    auto plan = compiler::Compile(*model, *chip, options);
+    auto plan = compiler::ReadPlan(::xbar::testing::MnistPlainPlan());
     EXPECT_TRUE(plan.has_value()) << plan.error().message;
     out.plan = std::move(*plan);
     auto data = LoadDataset("mnist", DataDir(""), Split::kTest, 64);
