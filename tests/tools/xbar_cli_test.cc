@@ -7,7 +7,9 @@
 #include <fstream>
 #include <sstream>
 
+#include "runtime/results.h"
 #include "support/file_io.h"
+#include "support/json.h"
 #include "support/npy.h"
 #include "tests/testing/temp.h"
 
@@ -298,9 +300,22 @@ TEST(XbarCli, ProgramsACompiledPlanAndWritesPulsesCsvAndState) {
   ASSERT_EQ(c.exit_code, 0) << c.err;
   auto p = Xbar("program " + plan + " -o " + prog + " --csv " + csv + " --state " + state + " --json -q");
   ASSERT_EQ(p.exit_code, 0) << p.err;
-  // Every cell of both layers' tiles (differential pairs: two columns per weight) is accounted for.
-  EXPECT_NE(p.out.find("\"cells\":"), std::string::npos);
-  EXPECT_NE(p.out.find("\"scheme\":\"model-predicted\""), std::string::npos);
+  // Every cell of both layers' tiles (differential pairs: two columns per weight) is accounted for:
+  // 40 x 12 x 2 + 12 x 4 x 2 cells, each with one outcome, the failed ones all but the converged.
+  auto result = xbar::ParseJson(p.out, "xbar program --json");
+  ASSERT_TRUE(result.has_value()) << result.error().message;
+  auto record = xbar::runtime::ProgramRecordFromJson(*result, "xbar program --json");
+  ASSERT_TRUE(record.has_value()) << record.error().message;
+  EXPECT_EQ(record->cells, 40 * 12 * 2 + 12 * 4 * 2);
+  int64_t outcomes = 0, converged = -1;
+  for (const auto& [outcome, cells] : record->outcomes) {
+    outcomes += cells;
+    if (outcome == "converged") converged = cells;
+  }
+  EXPECT_EQ(outcomes, record->cells);
+  EXPECT_EQ(record->failed, record->cells - converged);
+  EXPECT_GT(converged, record->cells / 2);
+  EXPECT_EQ(record->scheme, "model-predicted");
   ASSERT_TRUE(fs::exists(prog) && fs::exists(state) && fs::exists(csv));
   std::ifstream in(csv);
   std::string header;
@@ -440,13 +455,20 @@ TEST(XbarCli, FinetunesAgainstTheChipAndReprogramsOnlyChangedCells) {
   auto f = Xbar("finetune " + m.plan + " --chip-state " + m.state + " -o " + tuned + " --delta " + delta +
                 " --state " + state + " --train-limit 512 --limit 64 --lr 3e-3 --no-ir-drop --json -q");
   ASSERT_EQ(f.exit_code, 0) << f.err;
-  EXPECT_NE(f.out.find("\"accuracy_before\":"), std::string::npos);
+  auto result = xbar::ParseJson(f.out, "xbar finetune --json");
+  ASSERT_TRUE(result.has_value()) << result.error().message;
+  auto record = xbar::runtime::FinetuneRecordFromJson(*result, "xbar finetune --json");
+  ASSERT_TRUE(record.has_value()) << record.error().message;
+  // The programmed MNIST network works before, and fine-tuning against the chip does not lose
+  // more than one test image of 64.
+  EXPECT_EQ(record->images, 64);
+  EXPECT_GT(record->accuracy_before, 0.8);
+  EXPECT_GE(record->accuracy_after, record->accuracy_before - 1.0 / 64) << f.out;
   ASSERT_TRUE(fs::exists(tuned) && fs::exists(delta) && fs::exists(state));
   // Only the last layer's tiles (9 of 128) are touched, and not all of their cells.
-  const std::size_t at = f.out.find("\"cells_reprogrammed\":");
-  ASSERT_NE(at, std::string::npos);
-  const long cells = std::stol(f.out.substr(at + 21));
+  const int64_t cells = record->cells_reprogrammed;
   EXPECT_GT(cells, 0);
+  EXPECT_GT(record->delta_pulses, 0);
   EXPECT_LT(cells, 9 * 128 * 128);
   // The fine-tuned chip state is usable as is.
   auto i = Xbar("infer " + tuned + " --chip-state " + state + " --limit 8 --calibration-images 8 --no-ir-drop -q");

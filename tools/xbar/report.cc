@@ -66,7 +66,7 @@ struct EvalResult {
 Expected<Json> ReadJsonObject(const std::string& path, const std::string& what) {
   auto text = ReadFile(path);
   if (!text) return std::unexpected(text.error());
-  auto json = Json::Parse(*text, path);
+  auto json = ParseJson(*text, path);
   if (!json) return json;
   if (!json->is_object()) {
     return Fail(ErrorCode::kDataLoss, path + ": expected a JSON object (the --json output of " + what + ")");
@@ -75,21 +75,21 @@ Expected<Json> ReadJsonObject(const std::string& path, const std::string& what) 
 }
 
 double OptionalNumber(const Json& object, std::string_view key) {
-  const Json* v = object.Find(key);
-  return v != nullptr && v->is_number() ? v->AsNumber() : kNaN;
+  const auto v = object.find(key);
+  return v != object.end() && v->is_number() ? v->get<double>() : kNaN;
 }
 
 std::string OptionalString(const Json& object, std::string_view key) {
-  const Json* v = object.Find(key);
-  return v != nullptr && v->is_string() ? v->AsString() : std::string();
+  const auto v = object.find(key);
+  return v != object.end() && v->is_string() ? v->get<std::string>() : std::string();
 }
 
 Expected<double> RequiredNumber(const Json& object, std::string_view key, const std::string& where) {
-  const Json* v = object.Find(key);
-  if (v == nullptr || !v->is_number()) {
+  const auto v = object.find(key);
+  if (v == object.end() || !v->is_number()) {
     return Fail(ErrorCode::kDataLoss, where + ": \"" + std::string(key) + "\" is missing or not a number");
   }
-  return v->AsNumber();
+  return v->get<double>();
 }
 
 Expected<double> RequiredFraction(const Json& object, std::string_view key, const std::string& where) {
@@ -107,8 +107,8 @@ Expected<InferResult> ReadInfer(const std::string& path) {
   InferResult r;
   r.dataset = OptionalString(*json, "dataset");
   r.backend = OptionalString(*json, "backend");
-  const Json* points = json->Find("points");
-  if (points == nullptr || !points->is_array() || points->size() == 0) {
+  const auto points = json->find("points");
+  if (points == json->end() || !points->is_array() || points->empty()) {
     return Fail(ErrorCode::kDataLoss, path + ": \"points\" is missing or not a non-empty array (is it the --json "
                                              "output of xbar infer?)");
   }
@@ -707,62 +707,55 @@ int RunReport(int argc, char** argv) {
   }
 
   // ---- report.json
-  Json accuracy = Json::Array();
+  Json accuracy = Json::array();
   for (const auto& p : infer->points) {
-    accuracy.Push(Json::Object()
-                      .Set("age", p.age)
-                      .Set("age_s", p.age_s)
-                      .Set("compensation", p.compensation)
-                      .Set("accuracy", p.accuracy)
-                      .Set("images", p.images));
+    accuracy.push_back(Json::object({{"age", p.age},
+                                     {"age_s", p.age_s},
+                                     {"compensation", p.compensation},
+                                     {"accuracy", p.accuracy},
+                                     {"images", p.images}}));
   }
   const auto& c = conductance;
-  Json summary = Json::Object()
-                     .Set("plan", plan_path)
-                     .Set("state", state_path)
-                     .Set("infer", infer_path)
-                     .Set("dataset", infer->dataset)
-                     .Set("backend", infer->backend)
-                     .Set("accuracy", accuracy)
-                     .Set("per_image", Json::Object()
-                                           .Set("cycles", infer->cycles_per_image)
-                                           .Set("latency_s", infer->latency_s)
-                                           .Set("energy_j", infer->energy_j)
-                                           .Set("read_energy_j", infer->read_energy_j)
-                                           .Set("neuron_energy_j", infer->neuron_energy_j)
-                                           .Set("adc_energy_j", infer->adc_energy_j))
-                     .Set("conductance", Json::Object()
-                                             .Set("cells", c.cells)
-                                             .Set("error_mean_s", c.error_mean_s)
-                                             .Set("tolerance_s", plan->chip.programming.verify_tolerance_s)
-                                             .Set("within_tolerance", c.within_tolerance))
-                     .Set("ir_drop", Json::Object()
-                                         .Set("tile", irdrop->plan_tile)
-                                         .Set("physical_tile", irdrop->physical_tile)
-                                         .Set("v_read_v", plan->chip.v_read_v)
-                                         .Set("min_cell_voltage_pct", irdrop->min_used)
-                                         .Set("mean_cell_voltage_pct", irdrop->mean_used));
-  if (eval) summary.Set("software", Json::Object().Set("accuracy", eval->accuracy).Set("images", eval->samples));
+  Json summary = Json::object({{"plan", plan_path},
+                               {"state", state_path},
+                               {"infer", infer_path},
+                               {"dataset", infer->dataset},
+                               {"backend", infer->backend},
+                               {"accuracy", accuracy},
+                               {"per_image", Json::object({{"cycles", infer->cycles_per_image},
+                                                           {"latency_s", infer->latency_s},
+                                                           {"energy_j", infer->energy_j},
+                                                           {"read_energy_j", infer->read_energy_j},
+                                                           {"neuron_energy_j", infer->neuron_energy_j},
+                                                           {"adc_energy_j", infer->adc_energy_j}})},
+                               {"conductance", Json::object({{"cells", c.cells},
+                                                             {"error_mean_s", c.error_mean_s},
+                                                             {"tolerance_s", plan->chip.programming.verify_tolerance_s},
+                                                             {"within_tolerance", c.within_tolerance}})},
+                               {"ir_drop", Json::object({{"tile", irdrop->plan_tile},
+                                                         {"physical_tile", irdrop->physical_tile},
+                                                         {"v_read_v", plan->chip.v_read_v},
+                                                         {"min_cell_voltage_pct", irdrop->min_used},
+                                                         {"mean_cell_voltage_pct", irdrop->mean_used}})}});
+  if (eval) summary["software"] = Json::object({{"accuracy", eval->accuracy}, {"images", eval->samples}});
   if (pulses) {
     const auto& s = program->statistics;
-    summary.Set("program", Json::Object()
-                               .Set("path", program_path)
-                               .Set("cells", pulses->cells)
-                               .Set("pulses", pulses->pulses)
-                               .Set("pulses_per_cell_mean", pulses->mean)
-                               .Set("pulses_per_cell_max", static_cast<int64_t>(pulses->max))
-                               .Set("failed", pulses->failed)
-                               .Set("energy_j", s.pulse_energy_j + s.read_energy_j)
-                               .Set("chip_time_s", s.time_parallel_tiles_s));
+    summary["program"] = Json::object({{"path", program_path},
+                                       {"cells", pulses->cells},
+                                       {"pulses", pulses->pulses},
+                                       {"pulses_per_cell_mean", pulses->mean},
+                                       {"pulses_per_cell_max", static_cast<int64_t>(pulses->max)},
+                                       {"failed", pulses->failed},
+                                       {"energy_j", s.pulse_energy_j + s.read_energy_j},
+                                       {"chip_time_s", s.time_parallel_tiles_s}});
   }
   if (finetune) {
-    summary.Set("finetune", Json::Object()
-                                .Set("age", finetune->age)
-                                .Set("compensation", finetune->compensation)
-                                .Set("accuracy_before", finetune->before)
-                                .Set("accuracy_after", finetune->after)
-                                .Set("cells_reprogrammed", finetune->cells)
-                                .Set("delta_pulses", finetune->pulses));
+    summary["finetune"] = Json::object({{"age", finetune->age},
+                                        {"compensation", finetune->compensation},
+                                        {"accuracy_before", finetune->before},
+                                        {"accuracy_after", finetune->after},
+                                        {"cells_reprogrammed", finetune->cells},
+                                        {"delta_pulses", finetune->pulses}});
   }
   // The behavioural accuracy at each RTL point's age and compensation, where the main run has it.
   auto behavioural = [&](const AccuracyPoint& p) -> const AccuracyPoint* {
@@ -770,22 +763,21 @@ int RunReport(int argc, char** argv) {
     return it == by_mode_age.end() ? nullptr : it->second;
   };
   if (rtl) {
-    Json points = Json::Array();
+    Json points = Json::array();
     for (const auto& p : rtl->points) {
       const AccuracyPoint* b = behavioural(p);
-      points.Push(Json::Object()
-                      .Set("age", p.age)
-                      .Set("compensation", p.compensation)
-                      .Set("accuracy", p.accuracy)
-                      .Set("images", p.images)
-                      .Set("behavioural_accuracy", b ? b->accuracy : kNaN)
-                      .Set("behavioural_images", b ? b->images : 0));
+      points.push_back(Json::object({{"age", p.age},
+                                     {"compensation", p.compensation},
+                                     {"accuracy", p.accuracy},
+                                     {"images", p.images},
+                                     {"behavioural_accuracy", b ? b->accuracy : kNaN},
+                                     {"behavioural_images", b ? b->images : 0}}));
     }
-    summary.Set("rtl", Json::Object().Set("infer", rtl_path).Set("points", points));
+    summary["rtl"] = Json::object({{"infer", rtl_path}, {"points", points}});
   }
-  Json figure_list = Json::Array();
-  for (const auto& stem : figures) figure_list.Push(stem + ".svg");
-  summary.Set("figures", figure_list);
+  Json figure_list = Json::array();
+  for (const auto& stem : figures) figure_list.push_back(stem + ".svg");
+  summary["figures"] = figure_list;
 
   // ---- report.html
   std::ostringstream h;
@@ -907,7 +899,7 @@ int RunReport(int argc, char** argv) {
   h << "<p class=\"note\">Data and gnuplot scripts sit next to this page (<code>*.dat</code>, <code>*.gp</code>); "
        "PNG copies of the figures too. Made by <code>xbar report</code>.</p>\n</body>\n</html>\n";
 
-  if (auto ok = WriteFileAtomic((dir / "report.json").string(), summary.Dump() + "\n"); !ok) {
+  if (auto ok = WriteFileAtomic((dir / "report.json").string(), DumpJson(summary) + "\n"); !ok) {
     return ReportError(name, ok.error());
   }
   if (auto ok = WriteFileAtomic((dir / "report.html").string(), h.str()); !ok) return ReportError(name, ok.error());
