@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 
+#include "compiler/artifact_check.h"
 #include "device_models/chip_instance.h"
 #include "runtime/results.h"
 #include "support/format.h"
@@ -43,9 +44,7 @@ Expected<std::vector<ChipYield>> EvaluateYield(const compiler::Plan& plan, const
     result.seeds = YieldSeeds(options.base_seed, index);
     const std::string context =
         "chip " + std::to_string(index) + " (chip seed " + std::to_string(result.seeds.chip) + ")";
-    if (auto ok = plan.CheckChipInstance(result.seeds.chip); !ok) {
-      return std::unexpected(WithContext(ok.error(), context));
-    }
+    if (auto ok = compiler::CheckChipSeed(plan, result.seeds.chip, context); !ok) return std::unexpected(ok.error());
     auto chip = device_models::ChipInstance::Create(plan.chip, result.seeds.chip);
     if (!chip) return std::unexpected(WithContext(chip.error(), context));
     compiler::ProgramOptions program_options = options.program;

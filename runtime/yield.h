@@ -52,7 +52,7 @@ struct ChipYield {
 
 /// Draws, programs and evaluates the chips listed in `indices` (in that order), one after another,
 /// each with options.eval.threads workers. `done` (may be empty) is called after every chip.
-/// Errors are those of Plan::CheckChipInstance (a plan remapped around one instance's stuck cells
+/// Errors are those of compiler::CheckChipSeed (a plan remapped around one instance's stuck cells
 /// fits no other), GenerateProgram and EvaluateChip, prefixed with the chip and its seed.
 Expected<std::vector<ChipYield>> EvaluateYield(const compiler::Plan& plan, const Dataset& test,
                                                const Dataset& calibration, ChipBackend& backend,

@@ -340,6 +340,16 @@ TEST(XbarCli, ProgramsACompiledPlanAndWritesPulsesCsvAndState) {
   EXPECT_NE(wave->find("$enddefinitions"), std::string::npos);
   EXPECT_NE(wave->find("cmd_valid_i"), std::string::npos);
   EXPECT_NE(wave->find("pulse_active_o"), std::string::npos);
+  // The pulse program of another plan is not replayed.
+  const std::string w3 = (kTmp / "pw3.npy").string(), other_plan = (kTmp / "p_other.xbp").string();
+  ASSERT_TRUE(xbar::WriteNpy(w3, Eigen::MatrixXd(-b)).has_value());  // other targets (a scale would not change them)
+  ASSERT_EQ(Xbar("compile " + w1 + "," + w3 + " --chip " + std::string(XBAR_SOURCE_DIR) +
+                 "/chips/default.textproto -q -o " + other_plan).exit_code, 0);
+  auto foreign = Xbar("program " + other_plan + " --replay " + prog + " -q");
+  EXPECT_EQ(foreign.exit_code, 2);
+  EXPECT_EQ(foreign.err.rfind("xbar program: error: " + prog + ": pulse program for chip 'xbar-default-128' and targets "
+                              "crc32 ", 0), 0u) << foreign.err;
+  EXPECT_NE(foreign.err.find(" (generate it from this plan)\n"), std::string::npos) << foreign.err;
   auto both = Xbar("program " + plan + " -o " + again + " --replay " + prog);
   EXPECT_EQ(both.exit_code, 2);
   auto bad = Xbar("program " + plan + " -o " + again + " --scheme guesswork");
@@ -567,7 +577,7 @@ TEST(XbarCli, ReportWritesFiguresAndHtml) {
   auto truncated = Xbar("report " + plan + " --state " + state + " --infer " + cut + " -o " + none.string());
   EXPECT_EQ(truncated.exit_code, 1);
   EXPECT_EQ(truncated.err, "xbar report: error: --infer: " + cut +
-                               ": offset 39: expected ',' or '}' in an object (the text ends here)\n");
+                               ": offset 39: syntax error while parsing object - unexpected end of input; expected '}'\n");
   EXPECT_FALSE(fs::exists(none));
   auto tile = Xbar("report " + plan + " --state " + state + " --infer " + infer + " --tile 99 -o " + none.string());
   EXPECT_EQ(tile.exit_code, 2);

@@ -78,6 +78,7 @@ int RunProgram(int argc, char** argv) {
     auto loaded = compiler::ReadPulseProgram(replay_path);
     if (!loaded) return ReportError(name, loaded.error());
     program = std::move(*loaded);
+    if (auto ok = compiler::CheckProgramFitsPlan(*plan, program, replay_path); !ok) return ReportError(name, ok.error());
     chip_seed = program.chip_seed;
   }
   // Every pulse and verify read again on a fresh instance of the same chip, through the chosen
