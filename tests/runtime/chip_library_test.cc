@@ -159,7 +159,7 @@ TEST(FinetuneWorkflow, DoesNotLoseAccuracyAndReprogramsOnlyChangedCells) {
   options.age_s = 86400;
   options.compensation = DriftCompensation::kGlobal;
   options.epochs = 2;
-  options.learning_rate = 1e-3;
+  options.learning_rate = 2e-2;  // large enough that some targets move beyond the verify tolerance
   options.threads = 1;
   options.seed = 9;
   auto run = FinetuneChip(p.plan, p.chip, train, test, calibration, *backend, options);
@@ -172,6 +172,7 @@ TEST(FinetuneWorkflow, DoesNotLoseAccuracyAndReprogramsOnlyChangedCells) {
   EXPECT_GE(after, before - 0.05) << "before " << before << ", after " << after;
   int64_t cells = 0;
   for (const auto& tile : p.plan.tiles) cells += int64_t{tile.rows} * tile.used_columns;
+  EXPECT_GT(run->tuned.cells_changed, 0);
   EXPECT_LE(run->tuned.cells_changed, cells);
   EXPECT_EQ(run->delta.statistics.cells, run->tuned.cells_changed);
   EXPECT_EQ(run->tuned.plan.tiles.size(), p.plan.tiles.size());
