@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <random>
 
+#include "compiler/artifact_check.h"
 #include "compiler/compile.h"
 #include "compiler/program_gen.h"
 #include "device_models/chip_instance.h"

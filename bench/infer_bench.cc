@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "compiler/chip_io.h"
+#include "compiler/artifact_check.h"
 #include "compiler/compile.h"
 #include "compiler/model_io.h"
 #include "compiler/program_gen.h"

@@ -96,13 +96,6 @@ std::vector<int> PlanTile::UsedRowOf(int physical_rows) const { return Inverse(r
 
 std::vector<int> PlanTile::UsedColumnOf(int physical_columns) const { return Inverse(column_map, physical_columns); }
 
-Expected<void> Plan::CheckChipInstance(uint64_t chip_seed) const {
-  if (!faults_chip_seed || *faults_chip_seed == chip_seed) return {};
-  return Fail(ErrorCode::kInvalidArgument,
-              "the plan was remapped around the stuck cells of chip instance " + std::to_string(*faults_chip_seed) +
-                  " (xbar compile --faults); it does not fit chip instance " + std::to_string(chip_seed));
-}
-
 std::vector<TileTargets> PlanTargets(const Plan& plan) {
   std::vector<TileTargets> targets;
   targets.reserve(plan.tiles.size());
@@ -111,26 +104,6 @@ std::vector<TileTargets> PlanTargets(const Plan& plan) {
 }
 
 uint32_t PlanTargetsChecksum(const Plan& plan) { return TargetsChecksum(PlanTargets(plan)); }
-
-Expected<device_models::ChipInstance> CreateChipInstance(const Plan& plan, uint64_t chip_seed) {
-  if (auto ok = plan.CheckChipInstance(chip_seed); !ok) return std::unexpected(ok.error());
-  return device_models::ChipInstance::Create(plan.chip, chip_seed);
-}
-
-Expected<device_models::ChipInstance> RestoreChipInstance(const Plan& plan, const device_models::ChipState& state) {
-  auto chip = CreateChipInstance(plan, state.chip_seed);
-  if (!chip) return chip;
-  if (auto ok = chip->Restore(state); !ok) return std::unexpected(ok.error());
-  for (const auto& tile : plan.tiles) {
-    const bool listed = std::any_of(state.tiles.begin(), state.tiles.end(),
-                                    [&](const device_models::TileState& t) { return t.tile == tile.physical_index; });
-    if (!listed) {
-      return Fail(ErrorCode::kInvalidArgument, "tile " + std::to_string(tile.physical_index) +
-                                                   " of the plan is not in the chip state (programmed for another plan?)");
-    }
-  }
-  return chip;
-}
 
 int Plan::TilesUsed() const {
   int used = 0;

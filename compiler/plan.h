@@ -145,9 +145,6 @@ struct Plan {
   /// the chip, shapes, levels, distinct physical tiles, and every weight on exactly one tile
   /// (kInvalidArgument naming the layer or tile).
   Expected<void> Validate() const;
-  /// Whether the plan may go onto chip instance `chip_seed`: a plan remapped around one instance's
-  /// stuck cells fits that instance only (kInvalidArgument naming both seeds).
-  Expected<void> CheckChipInstance(uint64_t chip_seed) const;
   /// The column layout of `tile` under the plan's scheme.
   PairLayout Layout(const PlanTile& tile) const { return {scheme, tile.outputs}; }
 };
@@ -158,15 +155,6 @@ std::vector<TileTargets> PlanTargets(const Plan& plan);
 
 /// TargetsChecksum(PlanTargets(plan)): the crc32 a pulse program of this plan records.
 uint32_t PlanTargetsChecksum(const Plan& plan);
-
-/// A fresh (as fabricated) instance `chip_seed` of the plan's chip, after every check that the plan
-/// may go onto it (Plan::CheckChipInstance; ChipSpec::Validate). Errors are kInvalidArgument.
-Expected<device_models::ChipInstance> CreateChipInstance(const Plan& plan, uint64_t chip_seed);
-
-/// The chip instance `state` describes, with its conductances restored, for running `plan`: the
-/// checks of CreateChipInstance for state.chip_seed, ChipInstance::Restore's, and every plan tile
-/// listed in the state (kInvalidArgument naming the first missing tile).
-Expected<device_models::ChipInstance> RestoreChipInstance(const Plan& plan, const device_models::ChipState& state);
 
 /// The conductance each tile should hold, physical rows x columns in siemens: the targets, with
 /// unused cells at g_min (their RESET state).

@@ -1,3 +1,4 @@
+// Chip evaluation: the test set through a programmed chip at each age and compensation, with energy and latency.
 #include "runtime/chip_eval.h"
 
 #include <bit>

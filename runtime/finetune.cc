@@ -1,3 +1,4 @@
+// Chip-in-the-loop fine-tuning: read back what the chip realises, train from there, reprogram the changed cells.
 #include "runtime/finetune.h"
 
 #include <algorithm>
@@ -209,6 +210,42 @@ Expected<FinetuneResult> Finetune(const compiler::Plan& plan, const device_model
     if (changed > 0) result.delta.push_back(std::move(delta));
   }
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return result;
+}
+
+ChipEvalOptions FinetuneEvalOptions(const FinetuneOptions& options) {
+  ChipEvalOptions eval;
+  eval.ages_s = {options.age_s};
+  eval.compensations = {options.compensation};
+  eval.seed = options.seed;
+  eval.threads = options.threads;
+  eval.ir_drop = options.ir_drop;
+  eval.drift = options.drift;
+  eval.read_noise = options.read_noise;
+  return eval;
+}
+
+Expected<FinetuneChipResult> FinetuneChip(const compiler::Plan& plan, device_models::ChipInstance& chip,
+                                          const Dataset& train, const Dataset& test, const Dataset& calibration,
+                                          ChipBackend& backend, const FinetuneOptions& options) {
+  constexpr uint64_t kDeltaProgramStream = 3;  // DeriveSeed stream of the delta program's write-verify
+  const ChipEvalOptions eval = FinetuneEvalOptions(options);
+  FinetuneChipResult result;
+  auto before = EvaluateChip(plan, chip, test, calibration, backend, eval);
+  if (!before) return std::unexpected(WithContext(before.error(), "before fine-tuning"));
+  result.before = std::move(*before);
+  auto tuned = Finetune(plan, chip, train, options);
+  if (!tuned) return std::unexpected(tuned.error());
+  result.tuned = std::move(*tuned);
+  compiler::ProgramOptions program_options;
+  program_options.seed = DeriveSeed(options.seed, kDeltaProgramStream);
+  program_options.threads = options.threads;
+  auto delta = compiler::GenerateProgram(result.tuned.delta, chip, program_options);
+  if (!delta) return std::unexpected(WithContext(delta.error(), "delta program"));
+  result.delta = std::move(*delta);
+  auto after = EvaluateChip(result.tuned.plan, chip, test, calibration, backend, eval);
+  if (!after) return std::unexpected(WithContext(after.error(), "after fine-tuning"));
+  result.after = std::move(*after);
   return result;
 }
 

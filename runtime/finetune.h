@@ -13,6 +13,8 @@
 #include "compiler/program_gen.h"
 #include "device_models/chip_instance.h"
 #include "runtime/analog_chip.h"
+#include "runtime/backend.h"
+#include "runtime/chip_eval.h"
 #include "runtime/dataset.h"
 #include "support/error.h"
 
@@ -53,5 +55,25 @@ compiler::Model ChipWeights(const compiler::Plan& plan, const ChipView& view);
 /// Fine-tunes `plan` against the programmed `chip` on `train`.
 Expected<FinetuneResult> Finetune(const compiler::Plan& plan, const device_models::ChipInstance& chip,
                                   const Dataset& train, const FinetuneOptions& options);
+
+/// The fine-tuning workflow on a programmed chip (xbar finetune), and what each stage produced.
+struct FinetuneChipResult {
+  ChipEvalReport before;          // the chip as programmed, at options.age_s and options.compensation
+  FinetuneResult tuned;           // the fine-tuned plan and the cells to reprogram
+  compiler::PulseProgram delta;   // write-verify of those cells on the same chip instance
+  ChipEvalReport after;           // the reprogrammed chip with the fine-tuned plan, as `before`
+};
+
+/// The evaluation FinetuneChip runs before and after: options.age_s and options.compensation, the
+/// same switches, seed and threads.
+ChipEvalOptions FinetuneEvalOptions(const FinetuneOptions& options);
+
+/// Evaluates `chip` on `test` (calibrated on `calibration`), fine-tunes `plan` against it on
+/// `train`, reprograms the changed cells by write-verify on `chip` itself (seed stream 3 of
+/// options.seed) and evaluates again with the fine-tuned plan. Errors name the stage ("before
+/// fine-tuning: ...", "delta program: ...", "after fine-tuning: ...").
+Expected<FinetuneChipResult> FinetuneChip(const compiler::Plan& plan, device_models::ChipInstance& chip,
+                                          const Dataset& train, const Dataset& test, const Dataset& calibration,
+                                          ChipBackend& backend, const FinetuneOptions& options);
 
 }  // namespace xbar::runtime

@@ -1,10 +1,14 @@
+// Monte-Carlo chip yield: draw, program and evaluate chip instances; statistics; the wire between ranks.
 #include "runtime/yield.h"
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 
+#include "compiler/artifact_check.h"
 #include "device_models/chip_instance.h"
+#include "runtime/results.h"
+#include "support/format.h"
 #include "support/rng.h"
 
 namespace xbar::runtime {
@@ -12,6 +16,7 @@ namespace {
 
 constexpr uint64_t kProgramStream = 1;  // DeriveSeed streams of a chip's seed
 constexpr uint64_t kReadStream = 2;
+constexpr std::size_t kChipHeader = 3;  // index, failed cells, pulses
 
 }  // namespace
 
@@ -94,6 +99,94 @@ YieldStatistics ComputeYieldStatistics(const std::vector<double>& accuracies, do
   s.threshold = threshold;
   s.fraction_above = static_cast<double>(above) / static_cast<double>(s.chips);
   return s;
+}
+
+std::vector<YieldPoint> SummariseYield(const std::vector<ChipYield>& chips, const ChipEvalOptions& eval, double t0_s,
+                                       double threshold) {
+  const std::vector<double> ages = eval.ages_s.empty() ? std::vector<double>{t0_s} : eval.ages_s;
+  const std::size_t modes = eval.compensations.size();
+  std::vector<YieldPoint> points(ages.size() * modes);
+  for (std::size_t p = 0; p < points.size(); ++p) {
+    points[p].age_s = ages[p / modes];
+    points[p].compensation = eval.compensations[p % modes];
+    for (const ChipYield& c : chips) {
+      XBAR_CHECK(c.accuracies.size() == points.size());
+      points[p].accuracies.push_back(c.accuracies[p]);
+    }
+    points[p].statistics = ComputeYieldStatistics(points[p].accuracies, threshold);
+  }
+  return points;
+}
+
+Expected<void> CheckPlanFitsPopulation(const compiler::Plan& plan, const std::string& plan_path) {
+  if (!plan.faults_chip_seed) return {};
+  return Fail(ErrorCode::kInvalidArgument,
+              plan_path + ": remapped around the stuck cells of chip instance " + std::to_string(*plan.faults_chip_seed) +
+                  " (xbar compile --faults), it fits that instance only; a population needs a plan compiled "
+                  "without --faults");
+}
+
+void UseProgramRecipe(const compiler::PulseProgram& program, YieldOptions& options) {
+  options.program.scheme = program.scheme;
+  options.program.tolerance_s = program.tolerance_s;
+  options.program.max_pulses = program.max_pulses;
+  options.program.read_time_s = program.read_time_s;
+}
+
+void FillYieldRecord(const std::vector<ChipYield>& chips, const ChipEvalOptions& eval, double t0_s, double threshold,
+                     YieldRecord& record) {
+  for (const YieldPoint& p : SummariseYield(chips, eval, t0_s, threshold)) {
+    const YieldStatistics& s = p.statistics;
+    record.points.push_back({p.age_s, p.compensation, s.mean, s.p5, s.p50, s.p95, s.min, s.max, s.threshold,
+                             s.fraction_above, p.accuracies});
+  }
+  for (const ChipYield& c : chips) {
+    record.seeds.push_back({c.seeds.chip, c.seeds.program, c.seeds.read});
+    record.failed_cells.push_back(c.failed_cells);
+    record.pulses.push_back(c.pulses);
+  }
+}
+
+std::vector<double> PackChipYields(const std::vector<ChipYield>& chips, std::size_t points) {
+  std::vector<double> wire;
+  wire.reserve(chips.size() * (kChipHeader + points));
+  for (const ChipYield& c : chips) {
+    XBAR_CHECK(c.accuracies.size() == points);
+    wire.push_back(static_cast<double>(c.index));
+    wire.push_back(static_cast<double>(c.failed_cells));
+    wire.push_back(static_cast<double>(c.pulses));
+    wire.insert(wire.end(), c.accuracies.begin(), c.accuracies.end());
+  }
+  return wire;
+}
+
+Expected<std::vector<ChipYield>> UnpackChipYields(const std::vector<double>& wire, std::size_t points, int64_t chips,
+                                                  uint64_t base_seed) {
+  const std::size_t stride = kChipHeader + points;
+  if (chips < 0 || wire.size() != static_cast<std::size_t>(chips) * stride) {
+    return Fail(ErrorCode::kDataLoss, "yield wire: " + std::to_string(wire.size()) + " values, expected " +
+                                          std::to_string(chips) + " chips of " + std::to_string(stride));
+  }
+  std::vector<ChipYield> out(static_cast<std::size_t>(chips));
+  std::vector<bool> seen(out.size(), false);
+  for (std::size_t at = 0; at < wire.size(); at += stride) {
+    const double index = wire[at];
+    if (!(index >= 0 && index < static_cast<double>(chips)) || index != std::floor(index) ||
+        seen[static_cast<std::size_t>(index)]) {
+      return Fail(ErrorCode::kDataLoss, "yield wire: chip index " + FormatNumber(index) +
+                                            " is out of range or repeated");
+    }
+    const auto i = static_cast<std::size_t>(index);
+    seen[i] = true;
+    ChipYield& c = out[i];
+    c.index = static_cast<int64_t>(i);
+    c.seeds = YieldSeeds(base_seed, c.index);
+    c.failed_cells = static_cast<int64_t>(wire[at + 1]);
+    c.pulses = static_cast<int64_t>(wire[at + 2]);
+    c.accuracies.assign(wire.begin() + static_cast<std::ptrdiff_t>(at + kChipHeader),
+                        wire.begin() + static_cast<std::ptrdiff_t>(at + stride));
+  }
+  return out;
 }
 
 }  // namespace xbar::runtime

@@ -16,6 +16,8 @@
 
 namespace xbar::runtime {
 
+struct YieldRecord;  // runtime/results.h
+
 /// The seeds of chip `index` of a population: the chip instance (devices, stuck cells) is
 /// DeriveSeed(base_seed, index); its programming noise and its read noise are streams of that seed.
 struct YieldChipSeeds {
@@ -50,7 +52,7 @@ struct ChipYield {
 
 /// Draws, programs and evaluates the chips listed in `indices` (in that order), one after another,
 /// each with options.eval.threads workers. `done` (may be empty) is called after every chip.
-/// Errors are those of Plan::CheckChipInstance (a plan remapped around one instance's stuck cells
+/// Errors are those of compiler::CheckChipSeed (a plan remapped around one instance's stuck cells
 /// fits no other), GenerateProgram and EvaluateChip, prefixed with the chip and its seed.
 Expected<std::vector<ChipYield>> EvaluateYield(const compiler::Plan& plan, const Dataset& test,
                                                const Dataset& calibration, ChipBackend& backend,
@@ -78,5 +80,41 @@ struct YieldStatistics {
 
 /// Statistics of `accuracies` (any order, non-empty; a bug otherwise) against `threshold`.
 YieldStatistics ComputeYieldStatistics(const std::vector<double>& accuracies, double threshold);
+
+/// One (age, compensation) point over a whole population.
+struct YieldPoint {
+  double age_s = 0;
+  DriftCompensation compensation = DriftCompensation::kNone;
+  YieldStatistics statistics;
+  std::vector<double> accuracies;  // chip order
+};
+
+/// The points of a population: `chips` holds every chip once, in index order (UnpackChipYields);
+/// ages and compensations are those of `eval` (no ages: the drift reference time `t0_s`). A bug
+/// if a chip has not one accuracy per point.
+std::vector<YieldPoint> SummariseYield(const std::vector<ChipYield>& chips, const ChipEvalOptions& eval, double t0_s,
+                                       double threshold);
+
+/// A plan remapped around one chip instance's stuck cells (xbar compile --faults) fits no
+/// population: kInvalidArgument naming `plan_path`.
+Expected<void> CheckPlanFitsPopulation(const compiler::Plan& plan, const std::string& plan_path);
+
+/// A pulse program's header as the population's write-verify recipe: scheme, tolerance, pulse
+/// budget and read time.
+void UseProgramRecipe(const compiler::PulseProgram& program, YieldOptions& options);
+
+/// Fills the population's part of `record` from every chip (in index order): the points
+/// (SummariseYield) and per chip its seeds, failed cells and pulses.
+void FillYieldRecord(const std::vector<ChipYield>& chips, const ChipEvalOptions& eval, double t0_s, double threshold,
+                     YieldRecord& record);
+
+/// The chips' results on the wire between ranks, as doubles (counts below 2^53 are exact): per chip
+/// its index, failed cells, pulses, then its `points` accuracies. Seeds and seconds stay behind.
+std::vector<double> PackChipYields(const std::vector<ChipYield>& chips, std::size_t points);
+
+/// The chips in the concatenation of every rank's PackChipYields, in index order, seeds from
+/// `base_seed`. kDataLoss unless the wire holds each of the `chips` chips exactly once.
+Expected<std::vector<ChipYield>> UnpackChipYields(const std::vector<double>& wire, std::size_t points, int64_t chips,
+                                                  uint64_t base_seed);
 
 }  // namespace xbar::runtime

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <system_error>
 
+#include "compiler/artifact_check.h"
 #include "compiler/chip_state_io.h"
 #include "compiler/plan_io.h"
 #include "compiler/pulse_io.h"
@@ -46,20 +47,6 @@ Expected<void> CheckTile(const ReportOptions& options, const compiler::Plan& pla
   return {};
 }
 
-Expected<void> CheckProgram(const ReportOptions& options, const compiler::Plan& plan,
-                            const compiler::PulseProgram& program) {
-  std::vector<compiler::TileTargets> targets;
-  for (const auto& t : plan.tiles) targets.push_back({t.physical_index, t.target_g_s});
-  const uint32_t expected = compiler::TargetsChecksum(targets);
-  if (program.targets_crc32 != 0 && program.targets_crc32 != expected) {  // 0: written before checksums
-    return Fail(ErrorCode::kInvalidArgument, options.program_path + ": pulse program for targets crc32 " +
-                                                 std::to_string(program.targets_crc32) +
-                                                 ", the plan has targets crc32 " + std::to_string(expected) +
-                                                 " (generate it from this plan)");
-  }
-  return {};
-}
-
 Expected<ReportInputs> ReadReportInputs(const ReportOptions& options) {
   if (auto ok = CheckBins(options); !ok) return std::unexpected(ok.error());
   ReportInputs in;
@@ -76,7 +63,7 @@ Expected<ReportInputs> ReadReportInputs(const ReportOptions& options) {
   if (!options.program_path.empty()) {
     auto program = compiler::ReadPulseProgram(options.program_path);
     if (!program) return std::unexpected(program.error());
-    if (auto ok = CheckProgram(options, in.plan, *program); !ok) return std::unexpected(ok.error());
+    if (auto ok = compiler::CheckProgramFitsPlan(in.plan, *program, options.program_path); !ok) return std::unexpected(ok.error());
     in.program = std::move(*program);
   }
   auto infer = ReadChipRun(options.infer_path);
@@ -100,7 +87,7 @@ Expected<Report> BuildReport(const ReportOptions& options, ReportInputs inputs) 
   auto state_tiles = StateTilesOfPlan(inputs.plan, inputs.state, options.state_path);
   if (!state_tiles) return std::unexpected(state_tiles.error());
   if (inputs.program) {
-    if (auto ok = CheckProgram(options, inputs.plan, *inputs.program); !ok) return std::unexpected(ok.error());
+    if (auto ok = compiler::CheckProgramFitsPlan(inputs.plan, *inputs.program, options.program_path); !ok) return std::unexpected(ok.error());
   }
   if (inputs.infer.evaluation.points.empty()) {
     return Fail(ErrorCode::kInvalidArgument, options.infer_path + ": the chip run has no accuracy points");
@@ -130,7 +117,7 @@ Expected<void> WriteReport(const Report& report) {
                     (ec ? " (" + ec.message() + ")" : std::string(" (a file is in the way)")));
   }
   if (auto ok = DrawFigures(dir, ReportFigures(report)); !ok) return ok;
-  if (auto ok = WriteFileAtomic((dir / "report.json").string(), ReportSummaryJson(report).Dump() + "\n"); !ok) {
+  if (auto ok = WriteFileAtomic((dir / "report.json").string(), DumpJson(ReportSummaryJson(report)) + "\n"); !ok) {
     return ok;
   }
   return WriteFileAtomic((dir / "report.html").string(), ReportHtml(report));

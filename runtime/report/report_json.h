@@ -1,4 +1,5 @@
-// The report's one JSON adapter: reads xbar infer/finetune/eval --json results, writes report.json.
+// The report's JSON: the infer, finetune and eval results read through their records
+// (runtime/results.h), and report.json.
 #pragma once
 
 #include <string>
@@ -10,13 +11,13 @@
 
 namespace xbar::runtime::report {
 
-/// xbar infer --json: "dataset", "backend", "points" (each "age_s", "compensation", "accuracy" in
-/// [0, 1], "images", "correct") and the per-image figures. kDataLoss naming the file (and
-/// points[i]) for text that does not parse, a missing or ill-typed field, an accuracy outside [0, 1].
+/// xbar infer --json, read by ReadInferRecord (the code xbar infer writes it with). kDataLoss naming
+/// the file and the key for text that does not parse, a missing or ill-typed key, an accuracy
+/// outside [0, 1].
 Expected<ChipRun> ReadChipRun(const std::string& path);
-/// xbar finetune --json: "accuracy_before" and "accuracy_after" in [0, 1] required; errors as ReadChipRun.
+/// xbar finetune --json, by ReadFinetuneRecord; errors as ReadChipRun.
 Expected<FinetuneRun> ReadFinetuneRun(const std::string& path);
-/// xbar eval --json: "accuracy" in [0, 1] and "samples" required; errors as ReadChipRun.
+/// xbar eval --json, by ReadEvalRecord; errors as ReadChipRun.
 Expected<EvalResult> ReadEvalResult(const std::string& path);
 
 /// What report.json holds (and xbar report --json prints): the inputs' paths, the accuracies, the

@@ -8,6 +8,7 @@
 
 #include "compiler/chip_io.h"
 #include "compiler/chip_state_io.h"
+#include "compiler/artifact_check.h"
 #include "compiler/compile.h"
 #include "compiler/model_io.h"
 #include "compiler/plan_io.h"

@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "compiler/artifact_check.h"
 #include "compiler/compile.h"
 #include "tests/testing/small_chip.h"
 
@@ -69,7 +70,7 @@ TEST(RestoreChipInstance, RestoresTheStateAndWantsEveryPlanTileInIt) {
   const std::vector<int> first = {0};
   auto missing = RestoreChipInstance(plan, chip->State(first));
   ASSERT_FALSE(missing.has_value());
-  EXPECT_EQ(missing.error().message, "tile 1 of the plan is not in the chip state (programmed for another plan?)");
+  EXPECT_EQ(missing.error().message, "chip state: tile 1 of the plan is not in the chip state (programmed for another plan?)");
   Plan remapped = plan;
   remapped.faults_chip_seed = 8;
   EXPECT_FALSE(RestoreChipInstance(remapped, chip->State(both)).has_value());

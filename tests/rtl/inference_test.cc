@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "compiler/artifact_check.h"
 #include "compiler/compile.h"
 #include "compiler/plan_io.h"
 #include "compiler/program_gen.h"

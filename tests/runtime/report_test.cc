@@ -14,6 +14,7 @@
 #include "runtime/report/gnuplot.h"
 #include "runtime/report/html.h"
 #include "runtime/report/report_json.h"
+#include "runtime/results.h"
 #include "support/file_io.h"
 #include "tests/testing/small_chip.h"
 #include "tests/testing/temp.h"
@@ -342,7 +343,8 @@ TEST(BuildReport, RefusesATileOutsideThePlanAndAProgramOfAnotherPlan) {
   f.inputs.program->targets_crc32 ^= 1;
   auto program = BuildReport(f.options, f.inputs);
   ASSERT_FALSE(program.has_value());
-  EXPECT_NE(program.error().message.find("p.xbpulse: pulse program for targets crc32 "), std::string::npos)
+  EXPECT_NE(program.error().message.find("p.xbpulse: pulse program for chip 'small' and targets crc32 "),
+            std::string::npos)
       << program.error().message;
 }
 
@@ -407,7 +409,7 @@ TEST(WriteReport, WritesEveryFigureThePageAndTheSummary) {
   }
   ExpectNoTemporaryFiles(dir);
   EXPECT_EQ(ReadFile((dir / "report.html").string()).value(), ReportHtml(*report));
-  EXPECT_EQ(ReadFile((dir / "report.json").string()).value(), ReportSummaryJson(*report).Dump() + "\n");
+  EXPECT_EQ(ReadFile((dir / "report.json").string()).value(), DumpJson(ReportSummaryJson(*report)) + "\n");
   // The conductance data: two comment lines, then one line per bin with both counts.
   const std::string dat = ReadFile((dir / "conductance.dat").string()).value();
   EXPECT_EQ(std::count(dat.begin(), dat.end(), '\n'), 2 + 20);
@@ -419,7 +421,7 @@ TEST(WriteReport, WritesEveryFigureThePageAndTheSummary) {
             std::string::npos)
       << acc;
   // The summary: what the page shows.
-  const std::string summary = ReportSummaryJson(*report).Dump();
+  const std::string summary = DumpJson(ReportSummaryJson(*report));
   EXPECT_NE(summary.find("\"per_image\":{\"cycles\":4321,"), std::string::npos) << summary;
   EXPECT_NE(summary.find("\"figures\":[\"accuracy_age.svg\",\"conductance.svg\",\"pulses.svg\",\"irdrop.svg\"]"),
             std::string::npos)
@@ -443,26 +445,68 @@ TEST(WriteReport, AFileInTheWayOfTheFolderIsAnError) {
 
 // The adapter's diagnostics, one malformed result each (the well-formed ones are the commands' own
 // output, read in the CLI test).
-TEST(ReportJson, BadResultsAreOneLineErrorsNamingTheFile) {
-  auto message = [](const std::string& name, const std::string& text, auto read) {
+// The report reads the commands' results through the records they are written with
+// (runtime/results.h): what the commands write reads back, and a broken result is one line naming
+// the file and the key.
+TEST(ReportJson, ReadsWhatTheCommandsWriteAndNamesTheFileAndKeyOfBadResults) {
+  auto write = [](const std::string& name, const Json& json) {
     const std::string path = (testing::TempDir() / name).string();
-    XBAR_CHECK(WriteFileAtomic(path, text).has_value());
+    XBAR_CHECK(WriteFileAtomic(path, DumpJson(json)).has_value());
+    return path;
+  };
+  auto message = [&](const std::string& name, const Json& json, auto read) {
+    const std::string path = write(name, json);
     auto result = read(path);
     EXPECT_FALSE(result.has_value()) << name;
     return result ? std::string() : result.error().message.substr(path.size());
   };
-  EXPECT_EQ(message("i1.json", R"({"dataset":"mnist"})", ReadChipRun),
-            ": \"points\" is missing or not a non-empty array (is it the --json output of xbar infer?)");
-  EXPECT_EQ(message("i2.json", R"({"points":[{"age_s":3600,"accuracy":1.5}]})", ReadChipRun),
-            ": points[0]: \"accuracy\" = 1.5 must lie in [0, 1]");
-  EXPECT_EQ(message("i3.json", R"({"points":[{"age_s":-1,"accuracy":0.5}]})", ReadChipRun),
-            ": points[0]: \"age_s\" = -1 must be >= 0");
-  EXPECT_EQ(message("i4.json", R"({"points":[{"age_s":1,"accuracy":0.5,"compensation":"row"}]})", ReadChipRun),
-            ": points[0]: drift compensation 'row' is not one of none, global, column");
-  EXPECT_EQ(message("f1.json", R"({"accuracy_before":0.5})", ReadFinetuneRun),
-            ": \"accuracy_after\" is missing or not a number");
-  EXPECT_EQ(message("e1.json", R"({"accuracy":0.5})", ReadEvalResult), ": \"samples\" is missing or not a number");
-  EXPECT_EQ(message("e2.json", "[0.5]", ReadEvalResult), ": expected a JSON object (the --json output of xbar eval)");
+  InferRecord infer;
+  infer.dataset = "mnist";
+  infer.backend = "rtl";
+  infer.report.points = {AgePoint{.age_s = 3600, .compensation = DriftCompensation::kColumn, .correct = 9,
+                                  .images = 10, .accuracy = 0.9}};
+  infer.report.read_energy_j = 1e-9;
+  auto run = ReadChipRun(write("infer.json", ToJson(infer)));
+  ASSERT_TRUE(run.has_value()) << run.error().message;
+  EXPECT_EQ(run->dataset, "mnist");
+  EXPECT_EQ(run->backend, "rtl");
+  ASSERT_EQ(run->evaluation.points.size(), 1u);
+  EXPECT_EQ(run->evaluation.points[0].compensation, DriftCompensation::kColumn);
+  EXPECT_EQ(run->evaluation.points[0].accuracy, 0.9);
+  EXPECT_EQ(run->evaluation.read_energy_j, 1e-9);
+
+  Json bad = ToJson(infer);
+  bad["points"][0]["accuracy"] = 1.5;
+  EXPECT_EQ(message("i1.json", bad, ReadChipRun), ": \"points\"[0].\"accuracy\" = 1.5 must lie in [0, 1]");
+  bad = ToJson(infer);
+  bad["points"][0]["age_s"] = -1;
+  EXPECT_EQ(message("i2.json", bad, ReadChipRun), ": \"points\"[0].\"age_s\" = -1 must be >= 0");
+  bad = ToJson(infer);
+  bad.erase("points");
+  EXPECT_NE(message("i3.json", bad, ReadChipRun).find("\"points\""), std::string::npos);
+
+  FinetuneRecord finetune;
+  finetune.accuracy_before = 0.5;
+  finetune.accuracy_after = 0.75;
+  auto tuned = ReadFinetuneRun(write("finetune.json", ToJson(finetune)));
+  ASSERT_TRUE(tuned.has_value()) << tuned.error().message;
+  EXPECT_EQ(tuned->accuracy_after, 0.75);
+  bad = ToJson(finetune);
+  bad.erase("accuracy_after");
+  EXPECT_NE(message("f1.json", bad, ReadFinetuneRun).find("\"accuracy_after\""), std::string::npos);
+
+  EvalRecord eval;
+  eval.samples = 4;
+  eval.correct = 3;
+  eval.accuracy = 0.75;
+  auto software = ReadEvalResult(write("eval.json", ToJson(eval)));
+  ASSERT_TRUE(software.has_value()) << software.error().message;
+  EXPECT_EQ(software->samples, 4u);
+  EXPECT_EQ(software->correct, 3u);
+  bad = ToJson(eval);
+  bad.erase("samples");
+  EXPECT_NE(message("e1.json", bad, ReadEvalResult).find("\"samples\""), std::string::npos);
+  EXPECT_EQ(message("e2.json", Json::array({0.5}), ReadEvalResult), ": expected a JSON object");
 }
 
 }  // namespace

@@ -68,5 +68,57 @@ TEST(YieldSplit, ChipsGoToRanksRoundRobinAndEveryChipOnce) {
   }
 }
 
+TEST(YieldWire, PackThenUnpackIsTheIdentityForAnySplitOverRanks) {
+  constexpr std::size_t kPoints = 3;
+  constexpr int64_t kChips = 7;
+  std::vector<ChipYield> all;
+  for (int64_t i = 0; i < kChips; ++i) {
+    ChipYield c;
+    c.index = i;
+    c.seeds = YieldSeeds(42, i);
+    c.failed_cells = 3 * i + 1;
+    c.pulses = (int64_t{1} << 40) + i;  // exact in a double below 2^53
+    c.accuracies = {0.9 + 0.01 * static_cast<double>(i), 1.0 / 3, 0.0};
+    all.push_back(c);
+  }
+  for (int ranks : {1, 2, 3, 7}) {
+    // What MpiWorld::GatherToRoot delivers: every rank's wire, in rank order.
+    std::vector<double> wire;
+    for (int rank = 0; rank < ranks; ++rank) {
+      std::vector<ChipYield> mine;
+      for (int64_t i : ChipsOfRank(kChips, rank, ranks)) mine.push_back(all[static_cast<std::size_t>(i)]);
+      const std::vector<double> part = PackChipYields(mine, kPoints);
+      EXPECT_EQ(part.size(), mine.size() * (3 + kPoints));
+      wire.insert(wire.end(), part.begin(), part.end());
+    }
+    auto back = UnpackChipYields(wire, kPoints, kChips, 42);
+    ASSERT_TRUE(back.has_value()) << back.error().message;
+    ASSERT_EQ(back->size(), all.size());
+    for (std::size_t i = 0; i < all.size(); ++i) {
+      EXPECT_EQ((*back)[i].index, all[i].index) << ranks;
+      EXPECT_EQ((*back)[i].failed_cells, all[i].failed_cells);
+      EXPECT_EQ((*back)[i].pulses, all[i].pulses);
+      EXPECT_EQ((*back)[i].accuracies, all[i].accuracies);
+      EXPECT_EQ((*back)[i].seeds.chip, all[i].seeds.chip);
+      EXPECT_EQ((*back)[i].seeds.read, all[i].seeds.read);
+    }
+  }
+}
+
+TEST(YieldWire, ShortOrRepeatedChipsAreRefused_bad) {
+  ChipYield c;
+  c.index = 1;
+  c.accuracies = {0.5};
+  const std::vector<double> one = PackChipYields({c}, 1);
+  auto short_wire = UnpackChipYields(one, 1, 2, 1);
+  ASSERT_FALSE(short_wire.has_value());
+  EXPECT_EQ(short_wire.error().message, "yield wire: 4 values, expected 2 chips of 4");
+  std::vector<double> twice = one;
+  twice.insert(twice.end(), one.begin(), one.end());
+  auto repeated = UnpackChipYields(twice, 1, 2, 1);
+  ASSERT_FALSE(repeated.has_value());
+  EXPECT_EQ(repeated.error().message, "yield wire: chip index 1 is out of range or repeated");
+}
+
 }  // namespace
 }  // namespace xbar::runtime

@@ -74,11 +74,10 @@ TEST(WriteFileAtomic, ReplacesAnExistingFileWhole) {
 }
 
 TEST(Json, WritesNestedValuesAndEscapes) {
-  Json j = Json::Object();
-  j.Set("a", 1).Set("b", "x\"y\n").Set("c", Json::Array().Push(1.5).Push(true).Push(Json()));
-  j.Set("a", 2);
-  EXPECT_EQ(j.Dump(), R"({"a":2,"b":"x\"y\n","c":[1.5,true,null]})");
-  EXPECT_EQ(Json(std::nan("")).Dump(), "null");
+  Json j = Json::object({{"a", 1}, {"b", "x\"y\n"}, {"c", Json::array({1.5, true, nullptr})}});
+  j["a"] = 2;
+  EXPECT_EQ(DumpJson(j), R"({"a":2,"b":"x\"y\n","c":[1.5,true,null]})");
+  EXPECT_EQ(DumpJson(Json(std::nan(""))), "null");
 }
 
 TEST(Rng, NormalDrawsHaveUnitMomentsAndAreReproducible) {

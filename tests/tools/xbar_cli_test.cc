@@ -7,7 +7,9 @@
 #include <fstream>
 #include <sstream>
 
+#include "runtime/results.h"
 #include "support/file_io.h"
+#include "support/json.h"
 #include "support/npy.h"
 #include "tests/testing/temp.h"
 
@@ -298,9 +300,22 @@ TEST(XbarCli, ProgramsACompiledPlanAndWritesPulsesCsvAndState) {
   ASSERT_EQ(c.exit_code, 0) << c.err;
   auto p = Xbar("program " + plan + " -o " + prog + " --csv " + csv + " --state " + state + " --json -q");
   ASSERT_EQ(p.exit_code, 0) << p.err;
-  // Every cell of both layers' tiles (differential pairs: two columns per weight) is accounted for.
-  EXPECT_NE(p.out.find("\"cells\":"), std::string::npos);
-  EXPECT_NE(p.out.find("\"scheme\":\"model-predicted\""), std::string::npos);
+  // Every cell of both layers' tiles (differential pairs: two columns per weight) is accounted for:
+  // 40 x 12 x 2 + 12 x 4 x 2 cells, each with one outcome, the failed ones all but the converged.
+  auto result = xbar::ParseJson(p.out, "xbar program --json");
+  ASSERT_TRUE(result.has_value()) << result.error().message;
+  auto record = xbar::runtime::ProgramRecordFromJson(*result, "xbar program --json");
+  ASSERT_TRUE(record.has_value()) << record.error().message;
+  EXPECT_EQ(record->cells, 40 * 12 * 2 + 12 * 4 * 2);
+  int64_t outcomes = 0, converged = -1;
+  for (const auto& [outcome, cells] : record->outcomes) {
+    outcomes += cells;
+    if (outcome == "converged") converged = cells;
+  }
+  EXPECT_EQ(outcomes, record->cells);
+  EXPECT_EQ(record->failed, record->cells - converged);
+  EXPECT_GT(converged, record->cells / 2);
+  EXPECT_EQ(record->scheme, "model-predicted");
   ASSERT_TRUE(fs::exists(prog) && fs::exists(state) && fs::exists(csv));
   std::ifstream in(csv);
   std::string header;
@@ -325,6 +340,16 @@ TEST(XbarCli, ProgramsACompiledPlanAndWritesPulsesCsvAndState) {
   EXPECT_NE(wave->find("$enddefinitions"), std::string::npos);
   EXPECT_NE(wave->find("cmd_valid_i"), std::string::npos);
   EXPECT_NE(wave->find("pulse_active_o"), std::string::npos);
+  // The pulse program of another plan is not replayed.
+  const std::string w3 = (kTmp / "pw3.npy").string(), other_plan = (kTmp / "p_other.xbp").string();
+  ASSERT_TRUE(xbar::WriteNpy(w3, Eigen::MatrixXd(-b)).has_value());  // other targets (a scale would not change them)
+  ASSERT_EQ(Xbar("compile " + w1 + "," + w3 + " --chip " + std::string(XBAR_SOURCE_DIR) +
+                 "/chips/default.textproto -q -o " + other_plan).exit_code, 0);
+  auto foreign = Xbar("program " + other_plan + " --replay " + prog + " -q");
+  EXPECT_EQ(foreign.exit_code, 2);
+  EXPECT_EQ(foreign.err.rfind("xbar program: error: " + prog + ": pulse program for chip 'xbar-default-128' and targets "
+                              "crc32 ", 0), 0u) << foreign.err;
+  EXPECT_NE(foreign.err.find(" (generate it from this plan)\n"), std::string::npos) << foreign.err;
   auto both = Xbar("program " + plan + " -o " + again + " --replay " + prog);
   EXPECT_EQ(both.exit_code, 2);
   auto bad = Xbar("program " + plan + " -o " + again + " --scheme guesswork");
@@ -440,13 +465,20 @@ TEST(XbarCli, FinetunesAgainstTheChipAndReprogramsOnlyChangedCells) {
   auto f = Xbar("finetune " + m.plan + " --chip-state " + m.state + " -o " + tuned + " --delta " + delta +
                 " --state " + state + " --train-limit 512 --limit 64 --lr 3e-3 --no-ir-drop --json -q");
   ASSERT_EQ(f.exit_code, 0) << f.err;
-  EXPECT_NE(f.out.find("\"accuracy_before\":"), std::string::npos);
+  auto result = xbar::ParseJson(f.out, "xbar finetune --json");
+  ASSERT_TRUE(result.has_value()) << result.error().message;
+  auto record = xbar::runtime::FinetuneRecordFromJson(*result, "xbar finetune --json");
+  ASSERT_TRUE(record.has_value()) << record.error().message;
+  // The programmed MNIST network works before, and fine-tuning against the chip does not lose
+  // more than one test image of 64.
+  EXPECT_EQ(record->images, 64);
+  EXPECT_GT(record->accuracy_before, 0.8);
+  EXPECT_GE(record->accuracy_after, record->accuracy_before - 1.0 / 64) << f.out;
   ASSERT_TRUE(fs::exists(tuned) && fs::exists(delta) && fs::exists(state));
   // Only the last layer's tiles (9 of 128) are touched, and not all of their cells.
-  const std::size_t at = f.out.find("\"cells_reprogrammed\":");
-  ASSERT_NE(at, std::string::npos);
-  const long cells = std::stol(f.out.substr(at + 21));
+  const int64_t cells = record->cells_reprogrammed;
   EXPECT_GT(cells, 0);
+  EXPECT_GT(record->delta_pulses, 0);
   EXPECT_LT(cells, 9 * 128 * 128);
   // The fine-tuned chip state is usable as is.
   auto i = Xbar("infer " + tuned + " --chip-state " + state + " --limit 8 --calibration-images 8 --no-ir-drop -q");
@@ -545,7 +577,7 @@ TEST(XbarCli, ReportWritesFiguresAndHtml) {
   auto truncated = Xbar("report " + plan + " --state " + state + " --infer " + cut + " -o " + none.string());
   EXPECT_EQ(truncated.exit_code, 1);
   EXPECT_EQ(truncated.err, "xbar report: error: --infer: " + cut +
-                               ": offset 39: expected ',' or '}' in an object (the text ends here)\n");
+                               ": offset 39: syntax error while parsing object - unexpected end of input; expected '}'\n");
   EXPECT_FALSE(fs::exists(none));
   auto tile = Xbar("report " + plan + " --state " + state + " --infer " + infer + " --tile 99 -o " + none.string());
   EXPECT_EQ(tile.exit_code, 2);

@@ -52,15 +52,15 @@ Run XbarMpi(int ranks, const std::string& args) {
                std::to_string(ranks) + " " + kXbar + " " + args);
 }
 
-xbar::Json ParseJson(const std::string& text) {
-  auto json = xbar::Json::Parse(text, "xbar yield --json");
+xbar::Json ParseResult(const std::string& text) {
+  auto json = xbar::ParseJson(text, "xbar yield --json");
   EXPECT_TRUE(json.has_value()) << text;
   return json ? *json : xbar::Json();
 }
 
 std::vector<double> Numbers(const xbar::Json& array) {
   std::vector<double> out;
-  for (std::size_t i = 0; i < array.size(); ++i) out.push_back(array[i].AsNumber());
+  for (std::size_t i = 0; i < array.size(); ++i) out.push_back(array[i].get<double>());
   return out;
 }
 
@@ -107,38 +107,38 @@ TEST(YieldCli, OneRankAndTwoRanksUnderMpirunGiveTheSameChipsAndStatistics) {
   ASSERT_EQ(two.exit_code, 0) << two.err;
   // Only rank 0 prints: one JSON document.
   EXPECT_EQ(std::count(two.out.begin(), two.out.end(), '\n'), 1) << two.out;
-  const xbar::Json r1 = ParseJson(one.out), r2 = ParseJson(two.out);
+  const xbar::Json r1 = ParseResult(one.out), r2 = ParseResult(two.out);
   EXPECT_EQ(Slurp(out1), one.out);
   EXPECT_EQ(Slurp(out2), two.out);
-  ASSERT_TRUE(r1.Find("ranks") && r2.Find("ranks"));
-  EXPECT_EQ(r1.Find("ranks")->AsNumber(), 1);
-  EXPECT_EQ(r2.Find("ranks")->AsNumber(), 2);
-  EXPECT_EQ(r1.Find("chips")->AsNumber(), 4);
+  ASSERT_TRUE(r1.contains("ranks") && r2.contains("ranks"));
+  EXPECT_EQ(r1.at("ranks").get<double>(), 1);
+  EXPECT_EQ(r2.at("ranks").get<double>(), 2);
+  EXPECT_EQ(r1.at("chips").get<double>(), 4);
   // The program's header chip seed is the base seed.
-  EXPECT_EQ(r1.Find("base_seed")->AsString(), "5");
-  const xbar::Json& p1 = *r1.Find("points");
-  const xbar::Json& p2 = *r2.Find("points");
+  EXPECT_EQ(r1.at("base_seed").get<std::string>(), "5");
+  const xbar::Json& p1 = r1.at("points");
+  const xbar::Json& p2 = r2.at("points");
   ASSERT_EQ(p1.size(), 4u);  // 2 ages x 2 compensations
   ASSERT_EQ(p2.size(), 4u);
   int points_where_chips_differ = 0;
   for (std::size_t p = 0; p < p1.size(); ++p) {
-    const std::vector<double> a1 = Numbers(*p1[p].Find("accuracies")), a2 = Numbers(*p2[p].Find("accuracies"));
+    const std::vector<double> a1 = Numbers(p1[p].at("accuracies")), a2 = Numbers(p2[p].at("accuracies"));
     ASSERT_EQ(a1.size(), 4u);
     EXPECT_EQ(a1, a2) << "point " << p;
     for (const char* key : {"mean", "p5", "p50", "p95", "min", "max", "fraction_above", "threshold"}) {
-      ASSERT_TRUE(p1[p].Find(key) && p2[p].Find(key)) << key;
-      EXPECT_EQ(p1[p].Find(key)->AsNumber(), p2[p].Find(key)->AsNumber()) << key << " of point " << p;
+      ASSERT_TRUE(p1[p].contains(key) && p2[p].contains(key)) << key;
+      EXPECT_EQ(p1[p].at(key).get<double>(), p2[p].at(key).get<double>()) << key << " of point " << p;
     }
-    EXPECT_EQ(p1[p].Find("compensation")->AsString(), p2[p].Find("compensation")->AsString());
+    EXPECT_EQ(p1[p].at("compensation").get<std::string>(), p2[p].at("compensation").get<std::string>());
     points_where_chips_differ += std::set<double>(a1.begin(), a1.end()).size() > 1 ? 1 : 0;
     // A trained network well above chance on every chip.
     for (double a : a1) EXPECT_GT(a, 0.5) << "point " << p;
   }
   // Different seeds make different chips: not every chip scores the same.
   EXPECT_GT(points_where_chips_differ, 0);
-  ASSERT_EQ(r1.Find("seeds")->size(), 4u);
+  ASSERT_EQ(r1.at("seeds").size(), 4u);
   std::set<std::string> seeds;
-  for (std::size_t i = 0; i < 4; ++i) seeds.insert((*r1.Find("seeds"))[i].Find("chip")->AsString());
+  for (std::size_t i = 0; i < 4; ++i) seeds.insert((r1.at("seeds"))[i].at("chip").get<std::string>());
   EXPECT_EQ(seeds.size(), 4u);
 }
 
@@ -146,22 +146,22 @@ TEST(YieldCli, EveryChipIsTheChipProgramAndInferMakeFromItsSeeds) {
   const SmallChip& c = Small();
   auto y = Xbar("yield " + c.plan + " --chips 2 --seed 11" + kEvalArgs + " --json -q");
   ASSERT_EQ(y.exit_code, 0) << y.err;
-  const xbar::Json r = ParseJson(y.out);
-  EXPECT_EQ(r.Find("base_seed")->AsString(), "11");
-  const xbar::Json& seeds = (*r.Find("seeds"))[1];
+  const xbar::Json r = ParseResult(y.out);
+  EXPECT_EQ(r.at("base_seed").get<std::string>(), "11");
+  const xbar::Json& seeds = (r.at("seeds"))[1];
   const std::string state = (kTmp / "chip1.xbcs").string(), pulses = (kTmp / "chip1.xbpulse").string();
   auto p = Xbar("program " + c.plan + " -o " + pulses + " --state " + state + " --chip-seed " +
-                seeds.Find("chip")->AsString() + " --seed " + seeds.Find("program")->AsString() + " -q");
+                seeds.at("chip").get<std::string>() + " --seed " + seeds.at("program").get<std::string>() + " -q");
   ASSERT_EQ(p.exit_code, 0) << p.err;
-  auto i = Xbar("infer " + c.plan + " --chip-state " + state + " --seed " + seeds.Find("read")->AsString() +
+  auto i = Xbar("infer " + c.plan + " --chip-state " + state + " --seed " + seeds.at("read").get<std::string>() +
                 kEvalArgs + " --json -q");
   ASSERT_EQ(i.exit_code, 0) << i.err;
-  const xbar::Json infer = ParseJson(i.out);
-  const xbar::Json& infer_points = *infer.Find("points");
-  const xbar::Json& yield_points = *r.Find("points");
+  const xbar::Json infer = ParseResult(i.out);
+  const xbar::Json& infer_points = infer.at("points");
+  const xbar::Json& yield_points = r.at("points");
   ASSERT_EQ(infer_points.size(), yield_points.size());
   for (std::size_t k = 0; k < infer_points.size(); ++k) {
-    EXPECT_EQ(infer_points[k].Find("accuracy")->AsNumber(), (*yield_points[k].Find("accuracies"))[1].AsNumber())
+    EXPECT_EQ(infer_points[k].at("accuracy").get<double>(), (yield_points[k].at("accuracies"))[1].get<double>())
         << "point " << k;
   }
 }

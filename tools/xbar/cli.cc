@@ -1,6 +1,7 @@
 // Shared pieces of the xbar subcommands.
 #include "tools/xbar/cli.h"
 
+#include <filesystem>
 #include <iostream>
 
 #include "support/format.h"
@@ -92,7 +93,16 @@ int ReportError(const std::string& name, const Error& error) {
 }
 
 void EmitJson(const CommonOptions& common, const Json& result) {
-  if (common.json) std::cout << result.Dump() << std::endl;
+  if (common.json) std::cout << DumpJson(result) << std::endl;
+}
+
+Expected<void> CheckOutputFolder(const std::string& path) {
+  if (path.empty()) return {};
+  const std::filesystem::path dir = std::filesystem::absolute(path).parent_path();
+  if (!std::filesystem::is_directory(dir)) {
+    return Fail(ErrorCode::kNotFound, path + ": folder " + dir.string() + " does not exist");
+  }
+  return {};
 }
 
 Expected<std::vector<int>> ParseSizes(const std::string& text, const std::string& option) {

@@ -9,6 +9,8 @@
 
 #include "compiler/import.h"
 #include "compiler/model.h"
+#include "device_models/tile_circuit.h"
+#include "runtime/chip_eval.h"
 #include "support/error.h"
 #include "support/json.h"
 
@@ -48,6 +50,52 @@ Expected<void> FinishModelOptions(ModelOptions& options);
 Expected<compiler::Model> LoadModel(const std::string& spec, const ModelOptions& options,
                                     const po::variables_map& vm);
 
+/// The flags of a chip evaluation (xbar infer, xbar yield), mapped onto runtime::ChipEvalOptions.
+struct ChipEvalFlags {
+  std::string ages_text;
+  std::string compensation_text;
+  int64_t limit = 0;
+  int64_t calibration_images = 256;
+  bool no_ir_drop = false, no_read_noise = false, no_drift = false;
+  runtime::InferenceTiming timing;
+};
+
+/// Adds --age, --ages (help: "several ages, e.g. AGES_EXAMPLE") and --compensation (default
+/// `flags.compensation_text`).
+void AddChipEvalAgeOptions(po::options_description& desc, ChipEvalFlags& flags, const char* ages_example);
+
+/// Adds --limit, --calibration-images (help `calibration_help`), --no-ir-drop, --no-read-noise,
+/// --no-drift.
+void AddChipEvalReadOptions(po::options_description& desc, ChipEvalFlags& flags, const char* calibration_help);
+
+/// Adds --sense-cycles and --neuron-cycles.
+void AddTimingOptions(po::options_description& desc, ChipEvalFlags& flags);
+
+/// The evaluation the flags ask for (seed and threads from `common`); usage errors name the flag:
+/// --age with --ages, a bad age or compensation list, --limit < 0, --calibration-images < 1.
+Expected<runtime::ChipEvalOptions> FinishChipEvalOptions(const ChipEvalFlags& flags, const CommonOptions& common,
+                                                         const po::variables_map& vm);
+
+/// Parses a comma-separated list of drift compensation modes (--compensation).
+Expected<std::vector<runtime::DriftCompensation>> ParseCompensations(const std::string& text);
+
+/// The inputs of a command that uses a programmed chip: a plan and either its pulse program or
+/// its chip state.
+struct ProgrammedChipFlags {
+  std::string plan_path, program_path, state_path;
+};
+
+/// Adds --plan (help `plan_help`), --program (help `program_help`) and --chip-state (help
+/// `state_help`; none when empty).
+void AddProgrammedChipOptions(po::options_description& desc, ProgrammedChipFlags& flags, const char* plan_help,
+                              const char* program_help, const char* state_help);
+
+/// Usage error unless exactly one of --program and --chip-state was given.
+Expected<void> CheckProgramOrState(const ProgrammedChipFlags& flags);
+
+/// Adds the wire resistances of a tile: --r-row, --r-col (required), --r-driver, --r-sense.
+void AddWireOptions(po::options_description& desc, device_models::TileWires& wires);
+
 /// Parses argv for subcommand `name`. Returns an exit code when the caller should stop (0 after
 /// --help, 2 on a usage error), nullopt when it should run.
 std::optional<int> Parse(const std::string& name, const std::string& usage, int argc, char** argv,
@@ -60,6 +108,10 @@ int ReportError(const std::string& name, const Error& error);
 
 /// Prints the JSON result on stdout (one line) when --json was given.
 void EmitJson(const CommonOptions& common, const Json& result);
+
+/// kNotFound unless the folder a result file `path` goes to exists (nothing to check when empty):
+/// "PATH: folder DIR does not exist".
+Expected<void> CheckOutputFolder(const std::string& path);
 
 /// Parses "256" or "512,256" into sizes; a usage error names the text.
 Expected<std::vector<int>> ParseSizes(const std::string& text, const std::string& option);

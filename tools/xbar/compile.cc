@@ -8,6 +8,7 @@
 #include "compiler/chip_state_io.h"
 #include "compiler/plan_io.h"
 #include "runtime/dataset.h"
+#include "runtime/results.h"
 #include "tools/xbar/cli.h"
 
 namespace xbar::tools {
@@ -110,24 +111,26 @@ int RunCompile(int argc, char** argv) {
               plan->model_name.c_str(), plan->chip.name.c_str(), plan->TilesUsed(), geometry.count, geometry.rows,
               geometry.columns, 100.0 * plan->TilesUsed() / geometry.count, 100 * plan->CellUtilisation(),
               compiler::MappingSchemeName(plan->scheme), compiler::ScaleGranularityName(plan->scale_granularity));
-  Json layers = Json::Array();
+  runtime::CompileRecord record;
+  record.model = model_path;
+  record.chip = chip_path;
+  record.plan = out_path;
+  record.scheme = compiler::MappingSchemeName(plan->scheme);
+  record.scale = compiler::ScaleGranularityName(plan->scale_granularity);
+  record.tiles_used = plan->TilesUsed();
+  record.tiles_available = geometry.count;
+  record.cell_utilisation = plan->CellUtilisation();
+  record.seconds = plan->compile_seconds;
   for (std::size_t l = 0; l < plan->layers.size(); ++l) {
     const auto& layer = plan->layers[l];
     std::fprintf(out, "  layer %zu (%d -> %d): %zu tiles, quantisation error %.2f%% rms, %.3f%% clipped\n", l,
                 layer.inputs, layer.outputs, layer.tiles.size(), 100 * layer.rms_error, 100 * layer.clipped_fraction);
-    layers.Push(Json::Object()
-                    .Set("inputs", layer.inputs)
-                    .Set("outputs", layer.outputs)
-                    .Set("tiles", static_cast<int>(layer.tiles.size()))
-                    .Set("rms_error", layer.rms_error)
-                    .Set("max_abs_error", layer.max_abs_error)
-                    .Set("clipped_fraction", layer.clipped_fraction));
+    record.layers.push_back({layer.inputs, layer.outputs, static_cast<int64_t>(layer.tiles.size()), layer.rms_error,
+                             layer.max_abs_error, layer.clipped_fraction});
   }
-  Json passes = Json::Object();
   for (const auto& report : plan->passes) {
-    Json stats = Json::Object().Set("seconds", report.seconds);
-    for (const auto& stat : report.statistics) stats.Set(stat.name, stat.value);
-    passes.Set(report.pass, stats);
+    runtime::CompilePassRecord& pass = record.passes.emplace_back(report.pass, report.seconds);
+    for (const auto& stat : report.statistics) pass.statistics.emplace_back(stat.name, stat.value);
     std::map<std::string, double> value;
     for (const auto& stat : report.statistics) value[stat.name] = stat.value;
     if (report.pass == "remap") {
@@ -144,18 +147,7 @@ int RunCompile(int argc, char** argv) {
   }
   if (!plan->compensated) std::fprintf(out, "  IR-drop compensation off\n");
   std::fprintf(out, "wrote %s in %.1f s\n", out_path.c_str(), plan->compile_seconds);
-  EmitJson(common, Json::Object()
-                       .Set("model", model_path)
-                       .Set("chip", chip_path)
-                       .Set("plan", out_path)
-                       .Set("scheme", compiler::MappingSchemeName(plan->scheme))
-                       .Set("scale", compiler::ScaleGranularityName(plan->scale_granularity))
-                       .Set("tiles_used", plan->TilesUsed())
-                       .Set("tiles_available", geometry.count)
-                       .Set("cell_utilisation", plan->CellUtilisation())
-                       .Set("layers", layers)
-                       .Set("passes", passes)
-                       .Set("seconds", plan->compile_seconds));
+  EmitJson(common, runtime::ToJson(record));
   return 0;
 }
 

@@ -2,6 +2,7 @@
 #include <cstdio>
 
 #include "runtime/dataset.h"
+#include "runtime/results.h"
 #include "runtime/trainer.h"
 #include "tools/xbar/cli.h"
 
@@ -49,16 +50,15 @@ int RunEval(int argc, char** argv) {
               model->name.c_str(), dataset.c_str(), static_cast<unsigned long long>(result->samples),
               100 * result->accuracy(), static_cast<unsigned long long>(result->correct), result->loss,
               result->seconds);
-  EmitJson(common, Json::Object()
-                       .Set("model", model_path)
-                       .Set("dataset", dataset)
-                       .Set("steps", model->encoding.steps)
-                       .Set("period", model->encoding.period)
-                       .Set("samples", result->samples)
-                       .Set("correct", result->correct)
-                       .Set("accuracy", result->accuracy())
-                       .Set("loss", result->loss)
-                       .Set("seconds", result->seconds));
+  EmitJson(common, runtime::ToJson(runtime::EvalRecord{.model = model_path,
+                                                       .dataset = dataset,
+                                                       .steps = model->encoding.steps,
+                                                       .period = model->encoding.period,
+                                                       .samples = static_cast<int64_t>(result->samples),
+                                                       .correct = static_cast<int64_t>(result->correct),
+                                                       .accuracy = result->accuracy(),
+                                                       .loss = result->loss,
+                                                       .seconds = result->seconds}));
   return 0;
 }
 

@@ -8,15 +8,13 @@
 
 #include "compiler/chip_state_io.h"
 #include "compiler/plan_io.h"
-#include "compiler/program_gen.h"
 #include "compiler/pulse_io.h"
 #include "runtime/backend.h"
-#include "runtime/chip_eval.h"
 #include "runtime/finetune.h"
+#include "runtime/programmed_chip.h"
+#include "runtime/results.h"
 #include "support/duration.h"
-#include "support/rng.h"
 #include "tools/xbar/cli.h"
-#include "tools/xbar/programmed_chip.h"
 
 namespace xbar::tools {
 namespace {
@@ -54,17 +52,17 @@ Expected<std::vector<bool>> ParseLayers(const std::string& text, std::size_t cou
 int RunFinetune(int argc, char** argv) {
   const std::string name = "finetune";
   CommonOptions common;
-  std::string plan_path, program_path, state_path, dataset = "mnist", age_text = "1d", compensation = "global";
+  ProgrammedChipFlags inputs;
+  std::string dataset = "mnist", age_text = "1d", compensation = "global";
   std::string out_plan, delta_path, out_state, layers_text = "last";
   int64_t train_limit = 0, limit = 0;
   bool no_ir_drop = false;
   runtime::FinetuneOptions options;
   po::options_description desc("options");
   AddCommonOptions(desc, common);
+  AddProgrammedChipOptions(desc, inputs, "plan the chip was programmed with (.xbp)", "its pulse program (.xbpulse)",
+                           "or its programmed chip state (.xbcs)");
   desc.add_options()
-      ("plan", po::value(&plan_path)->required(), "plan the chip was programmed with (.xbp)")
-      ("program", po::value(&program_path), "its pulse program (.xbpulse)")
-      ("chip-state", po::value(&state_path), "or its programmed chip state (.xbcs)")
       ("dataset", po::value(&dataset)->default_value(dataset), "mnist or fashion-mnist")
       ("age", po::value(&age_text)->default_value(age_text), "age at which the chip is read back and used")
       ("compensation", po::value(&compensation)->default_value(compensation), "drift compensation: none, global, column")
@@ -89,9 +87,7 @@ int RunFinetune(int argc, char** argv) {
                         argc, argv, desc, &positional, vm)) {
     return *code;
   }
-  if (program_path.empty() == state_path.empty()) {
-    return ReportError(name, Error{ErrorCode::kInvalidArgument, "give exactly one of --program and --chip-state"});
-  }
+  if (auto ok = CheckProgramOrState(inputs); !ok) return ReportError(name, ok.error());
   if (train_limit < 0 || limit < 0) {
     return ReportError(name, Error{ErrorCode::kInvalidArgument, "--train-limit and --limit must be >= 0"});
   }
@@ -108,13 +104,12 @@ int RunFinetune(int argc, char** argv) {
 
   auto backend = runtime::MakeBackend("behavioural");
   if (!backend) return ReportError(name, backend.error());
-  auto plan = compiler::ReadPlan(plan_path);
+  auto plan = compiler::ReadPlan(inputs.plan_path);
   if (!plan) return ReportError(name, plan.error());
   auto trainable = ParseLayers(layers_text, plan->layers.size());
   if (!trainable) return ReportError(name, trainable.error());
   options.trainable = *trainable;
-  compiler::PulseProgram program;
-  auto chip = ProgrammedChip(*plan, program_path, state_path, **backend, &program);
+  auto chip = runtime::ProgrammedChip(*plan, inputs.program_path, inputs.state_path, **backend, nullptr);
   if (!chip) return ReportError(name, chip.error());
   const std::string data_dir = runtime::DataDir(common.data_dir);
   auto train = runtime::LoadDataset(dataset, data_dir, runtime::Split::kTrain, train_limit);
@@ -124,56 +119,37 @@ int RunFinetune(int argc, char** argv) {
   auto calibration = runtime::LoadDataset(dataset, data_dir, runtime::Split::kTrain, 256);
   if (!calibration) return ReportError(name, calibration.error());
 
-  runtime::ChipEvalOptions eval;
-  eval.ages_s = {*age};
-  eval.compensations = {*mode};
-  eval.seed = common.seed;
-  eval.threads = common.threads;
-  eval.ir_drop = !no_ir_drop;
-  auto before = runtime::EvaluateChip(*plan, *chip, *test, *calibration, **backend, eval);
-  if (!before) return ReportError(name, WithContext(before.error(), "before fine-tuning"));
-
-  auto tuned = runtime::Finetune(*plan, *chip, *train, options);
-  if (!tuned) return ReportError(name, tuned.error());
-  // Reprogram the changed cells by write-verify on the same chip instance.
-  compiler::ProgramOptions program_options;
-  program_options.seed = DeriveSeed(common.seed, 3);
-  program_options.threads = common.threads;
-  auto delta = compiler::GenerateProgram(tuned->delta, *chip, program_options);
-  if (!delta) return ReportError(name, WithContext(delta.error(), "delta program"));
-
-  auto after = runtime::EvaluateChip(tuned->plan, *chip, *test, *calibration, **backend, eval);
-  if (!after) return ReportError(name, WithContext(after.error(), "after fine-tuning"));
-
-  if (auto ok = compiler::WritePlan(out_plan, tuned->plan); !ok) return ReportError(name, ok.error());
-  if (auto ok = compiler::WritePulseProgram(delta_path, *delta); !ok) return ReportError(name, ok.error());
+  auto run = runtime::FinetuneChip(*plan, *chip, *train, *test, *calibration, **backend, options);
+  if (!run) return ReportError(name, run.error());
+  if (auto ok = compiler::WritePlan(out_plan, run->tuned.plan); !ok) return ReportError(name, ok.error());
+  if (auto ok = compiler::WritePulseProgram(delta_path, run->delta); !ok) return ReportError(name, ok.error());
   if (!out_state.empty()) {
     std::vector<int> tiles;
-    for (const auto& t : tuned->plan.tiles) tiles.push_back(t.physical_index);
+    for (const auto& t : run->tuned.plan.tiles) tiles.push_back(t.physical_index);
     if (auto ok = compiler::WriteChipState(out_state, chip->State(tiles)); !ok) return ReportError(name, ok.error());
   }
-  const double acc_before = before->points.front().accuracy, acc_after = after->points.front().accuracy;
-  const auto& s = delta->statistics;
+  const auto& s = run->delta.statistics;
+  runtime::FinetuneRecord record;
+  record.dataset = dataset;
+  record.age = FormatDuration(*age);
+  record.compensation = compensation;
+  record.accuracy_before = run->before.points.front().accuracy;
+  record.accuracy_after = run->after.points.front().accuracy;
+  record.images = run->after.points.front().images;
+  record.cells_reprogrammed = run->tuned.cells_changed;
+  record.delta_pulses = s.pulses;
+  record.delta_energy_j = s.pulse_energy_j + s.read_energy_j;
+  record.finetune_seconds = run->tuned.seconds;
   if (!common.quiet) {
     std::fprintf(stderr,
                  "%s at %s (%s compensation), %lld test images: %.2f%% before, %.2f%% after fine-tuning; "
                  "%lld cells reprogrammed with %lld pulses (%.3g J); %.1f s\n",
-                 dataset.c_str(), FormatDuration(*age).c_str(), compensation.c_str(),
-                 static_cast<long long>(after->points.front().images), 100 * acc_before, 100 * acc_after,
-                 static_cast<long long>(tuned->cells_changed), static_cast<long long>(s.pulses),
-                 s.pulse_energy_j + s.read_energy_j, tuned->seconds);
+                 dataset.c_str(), record.age.c_str(), compensation.c_str(), static_cast<long long>(record.images),
+                 100 * record.accuracy_before, 100 * record.accuracy_after,
+                 static_cast<long long>(record.cells_reprogrammed), static_cast<long long>(s.pulses),
+                 record.delta_energy_j, record.finetune_seconds);
   }
-  EmitJson(common, Json::Object()
-                       .Set("dataset", dataset)
-                       .Set("age", FormatDuration(*age))
-                       .Set("compensation", compensation)
-                       .Set("accuracy_before", acc_before)
-                       .Set("accuracy_after", acc_after)
-                       .Set("images", after->points.front().images)
-                       .Set("cells_reprogrammed", tuned->cells_changed)
-                       .Set("delta_pulses", s.pulses)
-                       .Set("delta_energy_j", s.pulse_energy_j + s.read_energy_j)
-                       .Set("finetune_seconds", tuned->seconds));
+  EmitJson(common, runtime::ToJson(record));
   return 0;
 }
 

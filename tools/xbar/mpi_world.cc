@@ -1,6 +1,9 @@
+// The MPI ranks of one xbar run: initialisation, failure agreement and gathering (the only MPI calls).
 #include "tools/xbar/mpi_world.h"
 
 #include <cstddef>
+
+#include "tools/xbar/cli.h"
 
 #ifdef XBAR_HAVE_MPI
 #define OMPI_SKIP_MPICXX 1  // the C API only: no deprecated C++ bindings to link
@@ -96,5 +99,15 @@ int MpiWorld::FirstFailure(bool ok) const { return ok ? -1 : 0; }
 std::vector<double> MpiWorld::GatherToRoot(const std::vector<double>& values) const { return values; }
 
 #endif
+
+std::optional<int> MpiWorld::StopIfAnyFailed(const Error* error, const std::string& command) const {
+  const int first = FirstFailure(error == nullptr);
+  if (first < 0) return std::nullopt;
+  if (error == nullptr) return 1;
+  if (rank_ == first) {
+    return ReportError(command, size_ > 1 && rank_ > 0 ? WithContext(*error, "rank " + std::to_string(rank_)) : *error);
+  }
+  return error->code == ErrorCode::kInvalidArgument ? 2 : 1;
+}
 
 }  // namespace xbar::tools

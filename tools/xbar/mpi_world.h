@@ -2,7 +2,11 @@
 // without MPI (XBAR_HAVE_MPI undefined), or started without mpirun, it is one rank of one.
 #pragma once
 
+#include <optional>
+#include <string>
 #include <vector>
+
+#include "support/error.h"
 
 namespace xbar::tools {
 
@@ -25,6 +29,10 @@ class MpiWorld {
 
   /// Collective: the lowest rank whose `ok` is false, or -1 when every rank is ok.
   int FirstFailure(bool ok) const;
+  /// Collective: nullopt when every rank is ok (`error` null on this rank), else the exit code
+  /// this rank returns; the lowest failing rank reports its error for `command` (prefixed with its
+  /// rank when that is not rank 0), so a deterministic error is said once.
+  std::optional<int> StopIfAnyFailed(const Error* error, const std::string& command) const;
   /// Collective: every rank's `values` concatenated in rank order, on rank 0; empty elsewhere.
   std::vector<double> GatherToRoot(const std::vector<double>& values) const;
 

@@ -2,6 +2,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "compiler/artifact_check.h"
 #include "compiler/chip_state_io.h"
 #include "compiler/plan_io.h"
 #include "compiler/program_gen.h"
@@ -9,6 +10,7 @@
 #include "runtime/program_replay.h"
 #include "device_models/chip_instance.h"
 #include "runtime/backend.h"
+#include "runtime/results.h"
 #include "tools/xbar/cli.h"
 
 namespace xbar::tools {
@@ -64,24 +66,21 @@ int RunProgram(int argc, char** argv) {
   const auto t0 = std::chrono::steady_clock::now();
   compiler::PulseProgram program;
   if (replay_path.empty()) {
-    if (auto ok = plan->CheckChipInstance(chip_seed); !ok) return ReportError(name, WithContext(ok.error(), plan_path));
-    auto chip = device_models::ChipInstance::Create(plan->chip, chip_seed);
+    auto chip = compiler::CreateChipInstance(*plan, chip_seed, plan_path);
     if (!chip) return ReportError(name, chip.error());
-    std::vector<compiler::TileTargets> targets;
-    for (const auto& tile : plan->tiles) targets.push_back({tile.physical_index, tile.target_g_s});
-    auto generated = compiler::GenerateProgram(targets, *chip, options);
+    auto generated = compiler::GenerateProgram(compiler::PlanTargets(*plan), *chip, options);
     if (!generated) return ReportError(name, generated.error());
     program = std::move(*generated);
   } else {
     auto loaded = compiler::ReadPulseProgram(replay_path);
     if (!loaded) return ReportError(name, loaded.error());
     program = std::move(*loaded);
+    if (auto ok = compiler::CheckProgramFitsPlan(*plan, program, replay_path); !ok) return ReportError(name, ok.error());
     chip_seed = program.chip_seed;
   }
   // Every pulse and verify read again on a fresh instance of the same chip, through the chosen
   // backend: the reads must be the ones the program recorded.
-  if (auto ok = plan->CheckChipInstance(chip_seed); !ok) return ReportError(name, WithContext(ok.error(), plan_path));
-  auto chip = device_models::ChipInstance::Create(plan->chip, chip_seed);
+  auto chip = compiler::CreateChipInstance(*plan, chip_seed, plan_path);
   if (!chip) return ReportError(name, chip.error());
   auto chosen = runtime::MakeBackend(backend, {.trace_path = trace_path, .cycle_budget = cycle_budget});
   if (!chosen) return ReportError(name, chosen.error());
@@ -106,41 +105,39 @@ int RunProgram(int argc, char** argv) {
     }
   }
   const auto& s = program.statistics;
-  Json outcomes = Json::Object();
+  runtime::ProgramRecord record;
+  record.program = out_path.empty() ? replay_path : out_path;
+  record.backend = backend;
+  record.reads_matched = replay->reads;
+  record.controller_cycles = static_cast<int64_t>(replay->cycles);
+  record.scheme = std::string(compiler::ProgramSchemeName(options.scheme));
+  record.cells = s.cells;
+  record.pulses = s.pulses;
+  record.pulses_per_cell_mean = s.pulses_mean;
+  record.pulses_per_cell_p99 = s.pulses_p99;
+  record.failed = s.failed();
+  record.error_mean_s = s.error_mean_s;
+  record.error_p99_s = s.error_p99_s;
+  record.chip_time_s = s.time_parallel_tiles_s;
+  record.chip_time_serial_s = s.time_s;
+  record.energy_j = s.pulse_energy_j + s.read_energy_j;
+  record.seconds = seconds;
   for (int k = 0; k < compiler::kCellOutcomes; ++k) {
-    outcomes.Set(std::string(compiler::CellOutcomeName(static_cast<compiler::CellOutcome>(k))), s.outcomes[k]);
+    record.outcomes.emplace_back(compiler::CellOutcomeName(static_cast<compiler::CellOutcome>(k)), s.outcomes[k]);
   }
   if (!common.quiet) {
     std::fprintf(stderr,
                  "%s: %lld cells on %zu tiles, %.2f pulses per cell (p99 %.0f), %lld failed (%.2f %%), "
                  "error %.3f uS mean / %.3f uS p99, %.3f s and %.3g J on the chip, %.1f s to simulate "
                  "(%s backend, %lld reads matched%s)\n",
-                 std::string(compiler::ProgramSchemeName(options.scheme)).c_str(), static_cast<long long>(s.cells),
-                 program.tiles.size(), s.pulses_mean, s.pulses_p99, static_cast<long long>(s.failed()),
+                 record.scheme.c_str(), static_cast<long long>(s.cells), program.tiles.size(), s.pulses_mean,
+                 s.pulses_p99, static_cast<long long>(s.failed()),
                  s.cells ? 100.0 * static_cast<double>(s.failed()) / static_cast<double>(s.cells) : 0.0,
-                 s.error_mean_s * 1e6, s.error_p99_s * 1e6, s.time_parallel_tiles_s,
-                 s.pulse_energy_j + s.read_energy_j, seconds, backend.c_str(),
-                 static_cast<long long>(replay->reads),
+                 s.error_mean_s * 1e6, s.error_p99_s * 1e6, s.time_parallel_tiles_s, record.energy_j, seconds,
+                 backend.c_str(), static_cast<long long>(replay->reads),
                  backend == "rtl" ? (", " + std::to_string(replay->cycles) + " controller cycles").c_str() : "");
   }
-  EmitJson(common, Json::Object()
-                       .Set("program", out_path.empty() ? replay_path : out_path)
-                       .Set("backend", backend)
-                       .Set("reads_matched", replay->reads)
-                       .Set("controller_cycles", replay->cycles)
-                       .Set("scheme", std::string(compiler::ProgramSchemeName(options.scheme)))
-                       .Set("cells", s.cells)
-                       .Set("pulses", s.pulses)
-                       .Set("pulses_per_cell_mean", s.pulses_mean)
-                       .Set("pulses_per_cell_p99", s.pulses_p99)
-                       .Set("failed", s.failed())
-                       .Set("outcomes", outcomes)
-                       .Set("error_mean_s", s.error_mean_s)
-                       .Set("error_p99_s", s.error_p99_s)
-                       .Set("chip_time_s", s.time_parallel_tiles_s)
-                       .Set("chip_time_serial_s", s.time_s)
-                       .Set("energy_j", s.pulse_energy_j + s.read_energy_j)
-                       .Set("seconds", seconds));
+  EmitJson(common, runtime::ToJson(record));
   return 0;
 }
 

@@ -11,7 +11,7 @@
 #include "support/duration.h"
 #include "support/rng.h"
 #include "tools/xbar/cli.h"
-#include "tools/xbar/programmed_chip.h"
+#include "runtime/programmed_chip.h"
 
 namespace xbar::tools {
 
@@ -41,7 +41,7 @@ int RunRepair(int argc, char** argv) {
   auto plan = compiler::ReadPlan(plan_path);
   if (!plan) return ReportError(name, plan.error());
   compiler::PulseProgram program;
-  auto chip = ProgrammedChip(*plan, program_path, "", **backend, &program);
+  auto chip = runtime::ProgrammedChip(*plan, program_path, "", **backend, &program);
   if (!chip) return ReportError(name, chip.error());
   auto age = ParseDuration(age_text);
   if (!age) return ReportError(name, WithContext(age.error(), "--age"));
@@ -69,14 +69,13 @@ int RunRepair(int argc, char** argv) {
                  static_cast<long long>(repair->partners_retargeted), static_cast<long long>(s.pulses),
                  static_cast<long long>(s.failed()), static_cast<long long>(repair->unrepaired));
   }
-  EmitJson(common, Json::Object()
-                       .Set("failed_cells", repair->failed_cells)
-                       .Set("stuck_cells", repair->stuck_cells)
-                       .Set("partners_retargeted", repair->partners_retargeted)
-                       .Set("partner_pulses", s.pulses)
-                       .Set("partners_failed", s.failed())
-                       .Set("unrepaired", repair->unrepaired)
-                       .Set("stuck_gain", stuck_gain));
+  EmitJson(common, Json::object({{"failed_cells", repair->failed_cells},
+                                 {"stuck_cells", repair->stuck_cells},
+                                 {"partners_retargeted", repair->partners_retargeted},
+                                 {"partner_pulses", s.pulses},
+                                 {"partners_failed", s.failed()},
+                                 {"unrepaired", repair->unrepaired},
+                                 {"stuck_gain", stuck_gain}}));
   return 0;
 }
 

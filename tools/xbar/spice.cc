@@ -19,11 +19,9 @@ int Tile(const std::string& name, int argc, char** argv) {
   AddCommonOptions(desc, common);
   desc.add_options()
       ("g", po::value(&g_path)->required(), "cell conductances, siemens (.npy, rows x columns)")
-      ("v", po::value(&v_path)->required(), "input voltages, one per row (.npy vector)")
-      ("r-row", po::value(&wires.r_row_ohm)->required(), "row wire resistance per segment, ohm")
-      ("r-col", po::value(&wires.r_col_ohm)->required(), "column wire resistance per segment, ohm")
-      ("r-driver", po::value(&wires.r_driver_ohm)->default_value(0.0), "row driver resistance, ohm")
-      ("r-sense", po::value(&wires.r_sense_ohm)->default_value(0.0), "column sense resistance, ohm")
+      ("v", po::value(&v_path)->required(), "input voltages, one per row (.npy vector)");
+  AddWireOptions(desc, wires);
+  desc.add_options()
       ("run", po::bool_switch(&run), "also run ngspice and compare its currents with xbar's solver")
       ("out,o", po::value(&out_path)->required(), "netlist to write (.cir)");
   po::variables_map vm;
@@ -44,7 +42,7 @@ int Tile(const std::string& name, int argc, char** argv) {
   const Eigen::VectorXd vin = v->data.col(0);
   const std::string netlist = device_models::TileNetlist(*tile, vin);
   if (auto ok = WriteFileAtomic(out_path, netlist); !ok) return ReportError(name, ok.error());
-  Json result = Json::Object().Set("netlist", out_path);
+  Json result = Json::object({{"netlist", out_path}});
   if (run) {
     auto stdout_text = device_models::RunNgspice(netlist);
     if (!stdout_text) return ReportError(name, stdout_text.error());
@@ -55,7 +53,7 @@ int Tile(const std::string& name, int argc, char** argv) {
     const double err = (ours->currents.col(0) - *spice).norm() / std::max(spice->norm(), 1e-300);
     std::printf("ngspice and xbar agree to %.2e (relative, %lld columns)\n", err,
                 static_cast<long long>(tile->cols()));
-    result.Set("relative_difference", err);
+    result["relative_difference"] = err;
   }
   EmitJson(common, result);
   return 0;
@@ -88,7 +86,7 @@ int Neuron(const std::string& name, int argc, char** argv) {
   const auto drive = device_models::PwlDrive::Pulse(impulse, 0.0, width, edge);
   const std::string netlist = device_models::NeuronNetlist(device_models::MifParams{}, drive, tran);
   if (auto ok = WriteFileAtomic(out_path, netlist); !ok) return ReportError(name, ok.error());
-  Json result = Json::Object().Set("netlist", out_path);
+  Json result = Json::object({{"netlist", out_path}});
   if (run) {
     auto stdout_text = device_models::RunNgspice(netlist);
     if (!stdout_text) return ReportError(name, stdout_text.error());
@@ -97,8 +95,8 @@ int Neuron(const std::string& name, int argc, char** argv) {
     const auto peak = std::max_element(wave->v_mv.begin(), wave->v_mv.end()) - wave->v_mv.begin();
     std::printf("membrane peak %.4f mV at step %.4f (%zu time points)\n", wave->v_mv[static_cast<std::size_t>(peak)],
                 wave->t_steps[static_cast<std::size_t>(peak)], wave->t_steps.size());
-    result.Set("peak_mv", wave->v_mv[static_cast<std::size_t>(peak)])
-        .Set("peak_step", wave->t_steps[static_cast<std::size_t>(peak)]);
+    result["peak_mv"] = wave->v_mv[static_cast<std::size_t>(peak)];
+    result["peak_step"] = wave->t_steps[static_cast<std::size_t>(peak)];
   }
   EmitJson(common, result);
   return 0;

@@ -18,11 +18,9 @@ int RunTileSolve(int argc, char** argv) {
   AddCommonOptions(desc, common);
   desc.add_options()
       ("g", po::value(&g_path)->required(), "cell conductances, siemens (.npy, rows x columns; rows are word lines)")
-      ("v", po::value(&v_path)->required(), "input voltages (.npy: one vector of length rows, or batch x rows)")
-      ("r-row", po::value(&wires.r_row_ohm)->required(), "row wire resistance per cell segment, ohm (0: ideal)")
-      ("r-col", po::value(&wires.r_col_ohm)->required(), "column wire resistance per cell segment, ohm (0: ideal)")
-      ("r-driver", po::value(&wires.r_driver_ohm)->default_value(0.0), "row driver resistance, ohm (0: ideal)")
-      ("r-sense", po::value(&wires.r_sense_ohm)->default_value(0.0), "column sense resistance, ohm (0: ideal)")
+      ("v", po::value(&v_path)->required(), "input voltages (.npy: one vector of length rows, or batch x rows)");
+  AddWireOptions(desc, wires);
+  desc.add_options()
       ("method", po::value(&method)->default_value(method), "auto, pcg, block, dissection or sparse")
       ("tolerance", po::value(&tolerance)->default_value(tolerance), "pcg relative residual")
       ("effective-matrix", po::value(&matrix_path), "also write the effective matrix M (columns x rows) here")
@@ -78,16 +76,15 @@ int RunTileSolve(int argc, char** argv) {
                  static_cast<long long>(inputs.cols()), device_models::SolvePathName(solution->path),
                  solution->iterations, solution->residual, seconds, 100 * loss);
   }
-  EmitJson(common, Json::Object()
-                       .Set("out", out_path)
-                       .Set("rows", static_cast<int64_t>(tile->rows()))
-                       .Set("columns", static_cast<int64_t>(tile->cols()))
-                       .Set("inputs", static_cast<int64_t>(inputs.cols()))
-                       .Set("path", device_models::SolvePathName(solution->path))
-                       .Set("iterations", solution->iterations)
-                       .Set("residual", solution->residual)
-                       .Set("seconds", seconds)
-                       .Set("ir_drop_current_loss", loss));
+  EmitJson(common, Json::object({{"out", out_path},
+                                 {"rows", static_cast<int64_t>(tile->rows())},
+                                 {"columns", static_cast<int64_t>(tile->cols())},
+                                 {"inputs", static_cast<int64_t>(inputs.cols())},
+                                 {"path", device_models::SolvePathName(solution->path)},
+                                 {"iterations", solution->iterations},
+                                 {"residual", solution->residual},
+                                 {"seconds", seconds},
+                                 {"ir_drop_current_loss", loss}}));
   return 0;
 }
 

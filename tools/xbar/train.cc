@@ -107,7 +107,7 @@ int RunTrain(int argc, char** argv) {
                  opt.encoding.steps, opt.encoding.period, opt.batch_size, opt.epochs,
                  static_cast<unsigned long long>(opt.seed));
   }
-  Json epochs = Json::Array();
+  Json epochs = Json::array();
   auto model = runtime::Train(opt, *train, test ? &*test : nullptr, [&](const runtime::EpochStats& s) {
     char line[256];
     std::snprintf(line, sizeof line, "epoch %d/%d  loss %.4f  train %.2f%%", s.epoch, opt.epochs,
@@ -120,13 +120,12 @@ int RunTrain(int argc, char** argv) {
     std::snprintf(line, sizeof line, "  %.1f s  %.0f samples/s", s.seconds, s.samples_per_s);
     text += line;
     std::cerr << text << std::endl;
-    epochs.Push(Json::Object()
-                    .Set("epoch", s.epoch)
-                    .Set("train_loss", s.train_loss)
-                    .Set("train_accuracy", s.train_accuracy)
-                    .Set("test_accuracy", s.test_accuracy >= 0 ? Json(s.test_accuracy) : Json())
-                    .Set("seconds", s.seconds)
-                    .Set("samples_per_s", s.samples_per_s));
+    epochs.push_back(Json::object({{"epoch", s.epoch},
+                                   {"train_loss", s.train_loss},
+                                   {"train_accuracy", s.train_accuracy},
+                                   {"test_accuracy", s.test_accuracy >= 0 ? Json(s.test_accuracy) : Json()},
+                                   {"seconds", s.seconds},
+                                   {"samples_per_s", s.samples_per_s}}));
   });
   if (!model) return ReportError(name, model.error());
   model->name = dataset + "-mif-" + sizes_text;
@@ -134,14 +133,13 @@ int RunTrain(int argc, char** argv) {
   if (auto ok = compiler::WriteModel(out, *model); !ok) return ReportError(name, ok.error());
   std::fprintf(stderr, "wrote %s (%s, %.1f s)\n", out.c_str(), model->name.c_str(),
                model->training.wall_time_s);
-  EmitJson(common, Json::Object()
-                       .Set("model", out)
-                       .Set("dataset", dataset)
-                       .Set("layers", sizes_text)
-                       .Set("test_accuracy", test ? Json(model->training.test_accuracy) : Json())
-                       .Set("test_samples", model->training.test_samples)
-                       .Set("wall_time_s", model->training.wall_time_s)
-                       .Set("epochs", epochs));
+  EmitJson(common, Json::object({{"model", out},
+                                 {"dataset", dataset},
+                                 {"layers", sizes_text},
+                                 {"test_accuracy", test ? Json(model->training.test_accuracy) : Json()},
+                                 {"test_samples", model->training.test_samples},
+                                 {"wall_time_s", model->training.wall_time_s},
+                                 {"epochs", epochs}}));
   return 0;
 }
 
