@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -497,8 +498,8 @@ TEST(XbarCli, FinetunesAgainstTheChipAndReprogramsOnlyChangedCells) {
 }
 
 TEST(XbarCli, ReportWritesFiguresAndHtml) {
-  // A small network from .npy weights, compiled and programmed, plus hand-made infer and finetune
-  // results in the shape of their --json outputs.
+  // A small network from .npy weights, compiled and programmed, plus infer and finetune results
+  // written by the code the commands write them with.
   const std::string w1 = (kTmp / "rw1.npy").string(), w2 = (kTmp / "rw2.npy").string();
   ASSERT_TRUE(xbar::WriteNpy(w1, Eigen::MatrixXd::Random(40, 12) * 0.2).has_value());
   ASSERT_TRUE(xbar::WriteNpy(w2, Eigen::MatrixXd::Random(12, 4) * 0.3).has_value());
@@ -511,21 +512,40 @@ TEST(XbarCli, ReportWritesFiguresAndHtml) {
   ASSERT_EQ(p.exit_code, 0) << p.err;
   const std::string infer = (kTmp / "r_infer.json").string(), finetune = (kTmp / "r_finetune.json").string();
   const std::string rtl = (kTmp / "r_rtl.json").string();
-  ASSERT_TRUE(xbar::WriteFileAtomic(
-                  infer,
-                  R"({"dataset":"mnist","backend":"behavioural","points":[)"
-                  R"({"age":"1h","age_s":3600,"compensation":"none","accuracy":0.91,"images":100},)"
-                  R"({"age":"1y","age_s":31557600,"compensation":"none","accuracy":0.62,"images":100},)"
-                  R"({"age":"1h","age_s":3600,"compensation":"column","accuracy":0.92,"images":100},)"
-                  R"({"age":"1y","age_s":31557600,"compensation":"column","accuracy":0.9,"images":100}],)"
-                  R"("cycles_per_image":4321,"latency_s":4.321e-5,"energy_per_image_j":3e-9})")
-                  .has_value());
-  ASSERT_TRUE(xbar::WriteFileAtomic(rtl, R"({"backend":"rtl","points":[{"age":"1h","age_s":3600,)"
-                                         R"("compensation":"column","accuracy":0.95,"images":20}]})")
-                  .has_value());
-  ASSERT_TRUE(xbar::WriteFileAtomic(finetune, R"({"age":"1d","compensation":"global","accuracy_before":0.8,)"
-                                              R"("accuracy_after":0.9,"cells_reprogrammed":77,"delta_pulses":123})")
-                  .has_value());
+  // The results as the commands write them (runtime/results.h).
+  using xbar::runtime::AgePoint;
+  using xbar::runtime::DriftCompensation;
+  auto point = [](double age_s, DriftCompensation mode, double accuracy, int64_t images) {
+    return AgePoint{.age_s = age_s, .compensation = mode, .correct = std::llround(accuracy * images), .images = images,
+                    .accuracy = accuracy};
+  };
+  xbar::runtime::InferRecord behavioural;
+  behavioural.plan = plan;
+  behavioural.dataset = "mnist";
+  behavioural.backend = "behavioural";
+  behavioural.report.points = {point(3600, DriftCompensation::kNone, 0.91, 100),
+                               point(31557600, DriftCompensation::kNone, 0.62, 100),
+                               point(3600, DriftCompensation::kColumn, 0.92, 100),
+                               point(31557600, DriftCompensation::kColumn, 0.9, 100)};
+  behavioural.report.cycles_per_image = 4321;
+  behavioural.report.latency_s = 4.321e-5;
+  behavioural.report.read_energy_j = 1e-9;
+  behavioural.report.neuron_energy_j = 1.5e-9;
+  behavioural.report.adc_energy_j = 0.5e-9;
+  ASSERT_TRUE(xbar::WriteFileAtomic(infer, xbar::DumpJson(xbar::runtime::ToJson(behavioural))).has_value());
+  xbar::runtime::InferRecord on_rtl = behavioural;
+  on_rtl.backend = "rtl";
+  on_rtl.report.points = {point(3600, DriftCompensation::kColumn, 0.95, 20)};
+  ASSERT_TRUE(xbar::WriteFileAtomic(rtl, xbar::DumpJson(xbar::runtime::ToJson(on_rtl))).has_value());
+  xbar::runtime::FinetuneRecord tuned;
+  tuned.dataset = "mnist";
+  tuned.age = "1d";
+  tuned.compensation = "global";
+  tuned.accuracy_before = 0.8;
+  tuned.accuracy_after = 0.9;
+  tuned.cells_reprogrammed = 77;
+  tuned.delta_pulses = 123;
+  ASSERT_TRUE(xbar::WriteFileAtomic(finetune, xbar::DumpJson(xbar::runtime::ToJson(tuned))).has_value());
   const fs::path dir = kTmp / "report";
   auto r = Xbar("report " + plan + " --state " + state + " --program " + prog + " --infer " + infer +
                 " --infer-rtl " + rtl + " --finetune " + finetune + " -o " + dir.string() + " -q --json");
