@@ -1,5 +1,6 @@
-// Expensive artefacts shared by the tests of one ctest run (CTest fixture mnist_chip,
-// tests/fixtures/mnist_chip.sh): the MNIST model compiled onto the default chip and programmed.
+// Expensive artefacts shared by the tests of one ctest run (CTest fixtures mnist_chip and small_chip,
+// tests/fixtures/*.sh): networks compiled onto the default chip and programmed.
+// Read-only: a test that changes one copies it first.
 #pragma once
 
 #include <cstdlib>
@@ -10,30 +11,38 @@
 
 namespace xbar::testing {
 
-/// The folder holding the fixture's files: $XBAR_FIXTURE_DIR when ctest set it up, else made here
-/// once per process (a test run by hand, outside ctest) with the same script.
-inline std::filesystem::path MnistChipDir() {
-  static const std::filesystem::path dir = [] {
-    if (const char* env = std::getenv("XBAR_FIXTURE_DIR"); env != nullptr && *env != '\0' &&
-        std::filesystem::exists(std::filesystem::path(env) / "mnist.xbcs")) {
-      return std::filesystem::path(env);
-    }
-    const std::filesystem::path out = TempDir() / "fixtures";
-    const std::string command = std::string(XBAR_SOURCE_DIR) + "/tests/fixtures/mnist_chip.sh " +
-                                std::string(XBAR_BINARY_DIR) + "/tools/xbar " + XBAR_SOURCE_DIR + " " +
-                                out.string() + " >/dev/null";
+/// The folder holding fixture `name`'s files (`probe` one of them): $XBAR_FIXTURE_DIR when ctest set
+/// it up, else made here once per process (a test run by hand, outside ctest) with the same script.
+inline std::filesystem::path FixtureDir(const std::string& name, const std::string& probe) {
+  if (const char* env = std::getenv("XBAR_FIXTURE_DIR");
+      env != nullptr && *env != '\0' && std::filesystem::exists(std::filesystem::path(env) / probe)) {
+    return std::filesystem::path(env);
+  }
+  const std::filesystem::path out = TempDir() / "fixtures";
+  if (!std::filesystem::exists(out / probe)) {
+    const std::string command = std::string(XBAR_SOURCE_DIR) + "/tests/fixtures/" + name + ".sh " +
+                                std::string(XBAR_BINARY_DIR) + "/tools/xbar " + out.string() + " >/dev/null";
     if (std::system(command.c_str()) != 0) std::abort();
-    return out;
-  }();
-  return dir;
+  }
+  return out;
 }
+
+inline std::filesystem::path MnistChipDir() { return FixtureDir("mnist_chip", "mnist-plain.xbcs"); }
+inline std::filesystem::path SmallChipDir() { return FixtureDir("small_chip", "small.xbpulse"); }
 
 /// models/mnist.xbm on chips/default.textproto, default compile options (IR-drop compensated).
 inline std::string MnistPlan() { return (MnistChipDir() / "mnist.xbp").string(); }
 /// The same without IR-drop compensation.
 inline std::string MnistPlainPlan() { return (MnistChipDir() / "mnist-plain.xbp").string(); }
-/// MnistPlan() programmed by `xbar program` (seed 1, chip seed 1): pulse program and chip state.
-inline std::string MnistProgram() { return (MnistChipDir() / "mnist.xbpulse").string(); }
-inline std::string MnistState() { return (MnistChipDir() / "mnist.xbcs").string(); }
+/// MnistPlainPlan() programmed by `xbar program` (seed 1, chip seed 1): pulse program and chip state.
+inline std::string MnistPlainProgram() { return (MnistChipDir() / "mnist-plain.xbpulse").string(); }
+inline std::string MnistPlainState() { return (MnistChipDir() / "mnist-plain.xbcs").string(); }
+
+/// A small trained network (784-32-10, 30 steps) on the default chip: its plan (IR-drop compensated),
+/// the same without compensation (other targets, another plan), and the first programmed (chip seed 5).
+inline std::string SmallModel() { return (SmallChipDir() / "small.xbm").string(); }
+inline std::string SmallPlan() { return (SmallChipDir() / "small.xbp").string(); }
+inline std::string SmallPlainPlan() { return (SmallChipDir() / "small-plain.xbp").string(); }
+inline std::string SmallProgram() { return (SmallChipDir() / "small.xbpulse").string(); }
 
 }  // namespace xbar::testing

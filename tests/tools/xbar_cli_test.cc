@@ -12,6 +12,7 @@
 #include "support/file_io.h"
 #include "support/json.h"
 #include "support/npy.h"
+#include "tests/testing/fixtures.h"
 #include "tests/testing/temp.h"
 
 namespace {
@@ -365,21 +366,14 @@ TEST(XbarCli, ProgramsACompiledPlanAndWritesPulsesCsvAndState) {
 
 namespace {
 
-// The shipped MNIST model compiled (no IR-drop compensation: fast) and programmed once per process.
+// The shipped MNIST model compiled (no IR-drop compensation: fast) and programmed, once per ctest
+// run (fixture mnist_chip, tests/testing/fixtures.h).
 struct MnistChip {
   std::string plan, program, state;
 };
 const MnistChip& ProgrammedMnist() {
-  static const MnistChip chip = [] {
-    MnistChip c{(kTmp / "m.xbp").string(), (kTmp / "m.xbpulse").string(), (kTmp / "m.xbcs").string()};
-    auto compile = Xbar("compile " + std::string(XBAR_SOURCE_DIR) + "/models/mnist.xbm --chip " +
-                        std::string(XBAR_SOURCE_DIR) + "/chips/default.textproto --compensate-enable false -q -o " +
-                        c.plan);
-    EXPECT_EQ(compile.exit_code, 0) << compile.err;
-    auto program = Xbar("program " + c.plan + " -o " + c.program + " --state " + c.state + " -q");
-    EXPECT_EQ(program.exit_code, 0) << program.err;
-    return c;
-  }();
+  static const MnistChip chip{xbar::testing::MnistPlainPlan(), xbar::testing::MnistPlainProgram(),
+                              xbar::testing::MnistPlainState()};
   return chip;
 }
 

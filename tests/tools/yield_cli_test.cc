@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "support/json.h"
+#include "tests/testing/fixtures.h"
 #include "tests/testing/temp.h"
 
 namespace {
@@ -69,23 +70,10 @@ std::vector<double> Numbers(const xbar::Json& array) {
 struct SmallChip {
   std::string plan, program, other_plan;
 };
+// (CTest fixture small_chip, tests/testing/fixtures.h).
 const SmallChip& Small() {
-  static const SmallChip chip = [] {
-    SmallChip c{(kTmp / "y.xbp").string(), (kTmp / "y.xbpulse").string(), (kTmp / "y_other.xbp").string()};
-    const std::string model = (kTmp / "y.xbm").string();
-    auto train = Xbar("train --dataset mnist --limit 2000 --hidden 32 --epochs 2 --steps 30 --period 6 "
-                      "--input-gain 0.1 --inter-layer-scale 1e4 --readout-scale 30 --lr 5e-3 -q --out " + model);
-    EXPECT_EQ(train.exit_code, 0) << train.err;
-    const std::string chip_arg = " --chip " + std::string(XBAR_SOURCE_DIR) + "/chips/default.textproto -q -o ";
-    auto compile = Xbar("compile " + model + chip_arg + c.plan);
-    EXPECT_EQ(compile.exit_code, 0) << compile.err;
-    // The same model without IR-drop compensation: other targets, another plan.
-    auto other = Xbar("compile " + model + chip_arg + c.other_plan + " --compensate-enable false");
-    EXPECT_EQ(other.exit_code, 0) << other.err;
-    auto program = Xbar("program " + c.plan + " -o " + c.program + " --chip-seed 5 -q");
-    EXPECT_EQ(program.exit_code, 0) << program.err;
-    return c;
-  }();
+  static const SmallChip chip{xbar::testing::SmallPlan(), xbar::testing::SmallProgram(),
+                              xbar::testing::SmallPlainPlan()};
   return chip;
 }
 
@@ -203,7 +191,7 @@ TEST(YieldCli, BadInputIsOneLineAndWritesNothing) {
   const std::string state = (kTmp / "y_faults.xbcs").string(), remapped = (kTmp / "y_remapped.xbp").string();
   ASSERT_EQ(Xbar("program " + c.plan + " -o " + (kTmp / "y_faults.xbpulse").string() + " --state " + state +
                  " --chip-seed 3 -q").exit_code, 0);
-  auto compile = Xbar("compile " + (kTmp / "y.xbm").string() + " --chip " + std::string(XBAR_SOURCE_DIR) +
+  auto compile = Xbar("compile " + xbar::testing::SmallModel() + " --chip " + std::string(XBAR_SOURCE_DIR) +
                       "/chips/default.textproto --compensate-enable false --faults " + state + " -q -o " + remapped);
   ASSERT_EQ(compile.exit_code, 0) << compile.err;
   auto tied = Xbar("yield " + remapped + " --chips 2 --out " + out);
