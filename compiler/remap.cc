@@ -1,3 +1,4 @@
+// Stuck-cell remapping: used rows and differential pairs moved off stuck cells by alternating exact linear assignments.
 #include "compiler/remap.h"
 
 #include <algorithm>

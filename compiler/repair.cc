@@ -1,3 +1,4 @@
+// Partner re-targeting: the differential partner of a cell write-verify could not program keeps the weight.
 #include "compiler/repair.h"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// The behavioural and RTL chip backends behind one interface: program replay and inference.
 #include "runtime/backend.h"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// Minimum-cost linear assignment (Hungarian method in the shortest-augmenting-path form of Jonker and Volgenant).
 #include "support/assignment.h"
 
 #include <limits>

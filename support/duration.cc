@@ -1,3 +1,4 @@
+// Durations as people write them (1s, 30min, 1h, 1d, 2w, 1mo, 10y) to seconds and back.
 #include "support/duration.h"
 
 #include <array>

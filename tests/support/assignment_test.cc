@@ -1,3 +1,4 @@
+// Linear assignment against exhaustive search, on random and structured cost matrices.
 #include "support/assignment.h"
 
 #include <algorithm>

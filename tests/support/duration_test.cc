@@ -1,3 +1,4 @@
+// Durations: parsing, formatting and the one-line errors for text that is not one.
 #include "support/duration.h"
 
 #include <gtest/gtest.h>
