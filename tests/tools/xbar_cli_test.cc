@@ -237,7 +237,7 @@ TEST(XbarCli, UnsupportedOnnxOpIsAOneLineError) {
 // clip changes what the network trains against, so the same seed gives other weights.
 TEST(XbarCli, HardwareAwareTrainingUsesTheCompilesClipOptions) {
   const std::string chip = std::string(XBAR_SOURCE_DIR) + "/chips/default.textproto";
-  const std::string base = "train --dataset mnist --limit 200 --test-limit -1 --epochs 1 --hidden 8 --steps 10 -q "
+  const std::string base = "train --dataset mnist --limit 200 --test-limit -1 --epochs 1 --hidden 8 --steps 10 --period 2 -q "
                            "--hwa-chip " + chip + " --out ";
   const std::string max = (kTmp / "hwa_max.xbm").string(), percentile = (kTmp / "hwa_percentile.xbm").string();
   auto m = Xbar(base + max);
@@ -256,6 +256,10 @@ TEST(XbarCli, HardwareAwareTrainingUsesTheCompilesClipOptions) {
   EXPECT_EQ(range.exit_code, 2);
   EXPECT_EQ(Lines(range.err), 1);
   EXPECT_NE(range.err.find("--hwa-clip-percentile"), std::string::npos) << range.err;
+  auto no_value = Xbar(base + never + " --hwa-clip value");
+  EXPECT_EQ(no_value.exit_code, 2);
+  EXPECT_EQ(no_value.err, "xbar train: error: " + chip +
+                              ": hardware-aware training: --hwa-clip value needs --hwa-clip-value > 0\n");
   EXPECT_FALSE(fs::exists(never));
 }
 

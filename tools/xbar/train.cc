@@ -82,17 +82,22 @@ int RunTrain(int argc, char** argv) {
     if (!chip) return ReportError(name, chip.error());
     auto age = ParseDuration(hwa_age);
     if (!age) return ReportError(name, WithContext(age.error(), "--hwa-age"));
-    compiler::CompileOptions compile;  // the quantiser options, parsed as the compile parses them
+    // The quantiser options, parsed as the compile parses them; messages name train's flags.
+    auto hwa_flags = [](Error error) {
+      for (std::size_t at = 0; (at = error.message.find("--quantize-", at)) != std::string::npos;) {
+        error.message.replace(at, std::string("--quantize-").size(), "--hwa-");
+      }
+      return error;
+    };
+    compiler::CompileOptions compile;
     for (const char* option : {"scale", "clip", "clip-value", "clip-percentile"}) {
       const std::string flag = std::string("hwa-") + option;
       if (!vm.count(flag)) continue;
-      if (auto ok = compiler::SetPassOption(compile, "quantize", option, vm[flag].as<std::string>()); !ok) {
-        ok.error().message.replace(0, std::string("--quantize-").size(), "--hwa-");
-        return ReportError(name, ok.error());
-      }
+      auto ok = compiler::SetPassOption(compile, "quantize", option, vm[flag].as<std::string>());
+      if (!ok) return ReportError(name, hwa_flags(ok.error()));
     }
     auto noise = runtime::ChipWeightNoise::Create(*chip, *age, compile.quantize);
-    if (!noise) return ReportError(name, WithContext(noise.error(), hwa_chip));
+    if (!noise) return ReportError(name, hwa_flags(WithContext(noise.error(), hwa_chip)));
     opt.perturb = *noise;
   }
   if (auto ok = opt.Validate(); !ok) return ReportError(name, ok.error());
