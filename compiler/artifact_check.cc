@@ -58,4 +58,15 @@ Expected<void> CheckStateFitsPlan(const Plan& plan, const device_models::ChipSta
   return {};
 }
 
+Expected<void> CheckStateFitsChip(const device_models::ChipState& state, const device_models::ChipSpec& chip,
+                                  const std::string& state_path, const std::string& chip_path) {
+  if (state.chip_name == chip.name && state.tile_rows == chip.tiles.rows && state.tile_columns == chip.tiles.columns) {
+    return {};
+  }
+  return Fail(ErrorCode::kInvalidArgument, state_path + ": a state of chip '" + state.chip_name + "' (" +
+                                               std::to_string(state.tile_rows) + "x" +
+                                               std::to_string(state.tile_columns) + " tiles), not of " + chip_path +
+                                               " ('" + chip.name + "')");
+}
+
 }  // namespace xbar::compiler

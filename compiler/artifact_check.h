@@ -40,4 +40,10 @@ Expected<device_models::ChipInstance> CreateChipInstance(const Plan& plan, uint6
 Expected<device_models::ChipInstance> RestoreChipInstance(const Plan& plan, const device_models::ChipState& state,
                                                           const std::string& state_path = "chip state");
 
+/// The chip state at `state_path` is of the chip at `chip_path` (xbar compile --faults): the same
+/// name and tile size. kInvalidArgument, one line: "STATE: a state of chip 'A' (RxC tiles), not of
+/// CHIP ('B')".
+Expected<void> CheckStateFitsChip(const device_models::ChipState& state, const device_models::ChipSpec& chip,
+                                  const std::string& state_path, const std::string& chip_path);
+
 }  // namespace xbar::compiler

@@ -111,6 +111,12 @@ int Plan::TilesUsed() const {
   return used;
 }
 
+std::vector<int> Plan::PhysicalTiles() const {
+  std::vector<int> physical;
+  for (const auto& tile : tiles) physical.push_back(tile.physical_index);
+  return physical;
+}
+
 double Plan::CellUtilisation() const {
   int64_t used = 0;
   for (const auto& tile : tiles) used += int64_t{tile.rows} * tile.used_columns;

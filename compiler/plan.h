@@ -139,6 +139,8 @@ struct Plan {
 
   /// Tiles placed on the chip.
   int TilesUsed() const;
+  /// The physical tile of every plan tile, in plan order (what a chip state of the plan lists).
+  std::vector<int> PhysicalTiles() const;
   /// Used cells over the usable (non-spare) cells of the tiles used, [0, 1].
   double CellUtilisation() const;
   /// Checks internal consistency: the chip, the layers chaining, every tile inside its layer and

@@ -5,6 +5,8 @@
 #include <bit>
 #include <cmath>
 #include <optional>
+#include <sstream>
+#include <string>
 #include <utility>
 
 #include "device_models/tile_circuit.h"
@@ -16,7 +18,6 @@ namespace xbar::runtime {
 namespace {
 
 constexpr uint64_t kReadNoiseStream = 2;  // DeriveSeed stream of the read-noise realisation
-
 
 // Currents of a tile's used bit lines with every used word line at `v` volts, with IR drop (one
 // exact solve) or without.
@@ -237,6 +238,18 @@ uint64_t ChipView::InferenceCycles() const {
   const uint64_t reads = impulses + steps * (layers - 1);
   return 3 + steps * layers * (1 + neuron) + reads * sense +
          steps * outputs * (static_cast<uint64_t>(output_bits_) + 1) + outputs + 1;
+}
+
+Expected<std::vector<DriftCompensation>> ParseDriftCompensations(const std::string& text) {
+  std::vector<DriftCompensation> out;
+  std::stringstream in(text);
+  for (std::string item; std::getline(in, item, ',');) {
+    auto c = ParseDriftCompensation(item);
+    if (!c) return std::unexpected(WithContext(c.error(), "--compensation"));
+    out.push_back(*c);
+  }
+  if (out.empty()) return Fail(ErrorCode::kInvalidArgument, "--compensation is empty");
+  return out;
 }
 
 }  // namespace xbar::runtime

@@ -55,6 +55,8 @@ enum class DriftCompensation {
 std::string_view DriftCompensationName(DriftCompensation compensation);
 /// "none", "global", "column"; kInvalidArgument naming the value otherwise.
 Expected<DriftCompensation> ParseDriftCompensation(std::string_view name);
+/// A comma-separated list of them (--compensation); kInvalidArgument when empty or naming a bad one.
+Expected<std::vector<DriftCompensation>> ParseDriftCompensations(const std::string& text);
 
 /// Controller timing of an inference (clock cycles).
 struct InferenceTiming {

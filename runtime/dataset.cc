@@ -67,4 +67,13 @@ Expected<Dataset> LoadDataset(const std::string& name, const std::string& data_d
   return d;
 }
 
+Expected<std::vector<double>> InputActivity(const Dataset& data, Eigen::Index inputs, const std::string& name) {
+  if (data.images.rows() != inputs) {
+    return Fail(ErrorCode::kInvalidArgument, "--activity " + name + " has " + std::to_string(data.images.rows()) +
+                                                 " inputs, the model's first layer " + std::to_string(inputs));
+  }
+  const Eigen::VectorXd mean_square = data.images.cast<double>().array().square().rowwise().mean();
+  return std::vector<double>(mean_square.data(), mean_square.data() + mean_square.size());
+}
+
 }  // namespace xbar::runtime

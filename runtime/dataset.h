@@ -31,4 +31,8 @@ std::string DataDir(const std::string& override_dir);
 Expected<Dataset> LoadDataset(const std::string& name, const std::string& data_dir, Split split,
                               int64_t limit = 0);
 
+/// Each input's mean square over `data`'s images (the remap pass's input weights, xbar compile
+/// --activity); kInvalidArgument when `data` (named `name`) does not have `inputs` inputs.
+Expected<std::vector<double>> InputActivity(const Dataset& data, Eigen::Index inputs, const std::string& name);
+
 }  // namespace xbar::runtime

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <exception>
+#include <string>
 #include <limits>
 
 #include "device_models/nonidealities.h"
@@ -247,6 +249,33 @@ Expected<FinetuneChipResult> FinetuneChip(const compiler::Plan& plan, device_mod
   if (!after) return std::unexpected(WithContext(after.error(), "after fine-tuning"));
   result.after = std::move(*after);
   return result;
+}
+
+Expected<std::vector<bool>> ParseTrainableLayers(const std::string& text, std::size_t count) {
+  std::vector<bool> trainable(count, text == "all");
+  if (text == "last" || text == "all") {
+    trainable.back() = true;
+    return trainable;
+  }
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const std::size_t end = std::min(text.find(',', start), text.size());
+    const std::string item = text.substr(start, end - start);
+    std::size_t used = 0;
+    int index = -1;
+    try {
+      index = std::stoi(item, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used != item.size() || item.empty() || index < 0 || static_cast<std::size_t>(index) >= count) {
+      return Fail(ErrorCode::kInvalidArgument, "--layers: '" + item + "' is not last, all or a layer index in [0, " +
+                                                   std::to_string(count - 1) + "]");
+    }
+    trainable[static_cast<std::size_t>(index)] = true;
+    start = end + 1;
+  }
+  return trainable;
 }
 
 }  // namespace xbar::runtime

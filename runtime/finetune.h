@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "compiler/model.h"
@@ -75,5 +76,9 @@ ChipEvalOptions FinetuneEvalOptions(const FinetuneOptions& options);
 Expected<FinetuneChipResult> FinetuneChip(const compiler::Plan& plan, device_models::ChipInstance& chip,
                                           const Dataset& train, const Dataset& test, const Dataset& calibration,
                                           ChipBackend& backend, const FinetuneOptions& options);
+
+/// The layers xbar finetune trains (--layers): "last", "all" or comma-separated 0-based indices of a
+/// network of `count` layers; kInvalidArgument naming the item otherwise.
+Expected<std::vector<bool>> ParseTrainableLayers(const std::string& text, std::size_t count);
 
 }  // namespace xbar::runtime

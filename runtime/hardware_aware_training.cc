@@ -30,13 +30,6 @@ Expected<ChipWeightNoise> ChipWeightNoise::Create(const device_models::ChipSpec&
   return noise;
 }
 
-Expected<ChipWeightNoise> ChipWeightNoise::Create(const device_models::ChipSpec& chip, double age_s,
-                                                  bool per_output_scale) {
-  compiler::QuantizeOptions quantize;
-  quantize.scale = per_output_scale ? compiler::ScaleGranularity::kColumn : compiler::ScaleGranularity::kLayer;
-  return Create(chip, age_s, quantize);
-}
-
 void ChipWeightNoise::operator()(std::vector<Eigen::MatrixXf>& weights, Rng& rng) const {
   const device_models::Nonidealities& n = chip_.device.nonidealities;
   const uint64_t base = rng();

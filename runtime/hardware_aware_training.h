@@ -24,10 +24,6 @@ class ChipWeightNoise {
   /// single-column (offset) mapping, or a negative age.
   static Expected<ChipWeightNoise> Create(const device_models::ChipSpec& chip, double age_s,
                                           const compiler::QuantizeOptions& quantize);
-  /// The same with max clipping and one scale per output (`per_output_scale`, the compiler's
-  /// --quantize-scale column) or per layer.
-  static Expected<ChipWeightNoise> Create(const device_models::ChipSpec& chip, double age_s,
-                                          bool per_output_scale = false);
 
   /// Replaces every layer of `weights` by one draw of what the chip would realise (the
   /// Trainer's `perturb` hook). Rows draw from their own streams of `rng`'s first draw. With every

@@ -156,4 +156,11 @@ Expected<ReplayResult> ReplayBehavioural(const PulseProgram& program, dm::ChipIn
   return result;
 }
 
+Expected<void> CheckReplayMatched(const ReplayResult& replay, const std::string& backend) {
+  if (replay.read_mismatches == 0) return {};
+  return Fail(ErrorCode::kDataLoss, std::to_string(replay.read_mismatches) + " verify reads differ on the " + backend +
+                                        " backend (first: " + replay.first_mismatch +
+                                        "); is the pulse program for this plan and chip seed?");
+}
+
 }  // namespace xbar::runtime

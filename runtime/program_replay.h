@@ -88,4 +88,8 @@ int RungOf(const compiler::PulseProgram& program, double amplitude_v);
 Expected<ReplayResult> ReplayBehavioural(const compiler::PulseProgram& program,
                                          device_models::ChipInstance& chip);
 
+/// Every verify read of `replay` on `backend` matched the program's: otherwise kDataLoss, one line
+/// naming the count and the first mismatch.
+Expected<void> CheckReplayMatched(const ReplayResult& replay, const std::string& backend);
+
 }  // namespace xbar::runtime

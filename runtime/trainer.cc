@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <exception>
+#include <string>
 #include <numeric>
 
 #include "runtime/snn.h"
@@ -48,6 +50,14 @@ void Augment(const Dataset& data, Eigen::Index idx, const TrainOptions& options,
 }
 
 }  // namespace
+
+void TrainOptions::StartFrom(const compiler::Model& model) {
+  hidden.clear();
+  for (std::size_t l = 0; l + 1 < model.weights.size(); ++l) hidden.push_back(static_cast<int>(model.weights[l].rows()));
+  initial_weights = model.weights;
+  neuron = model.neuron;
+  encoding = model.encoding;
+}
 
 Expected<void> TrainOptions::Validate() const {
   auto bad = [](std::string m) { return Fail(ErrorCode::kInvalidArgument, std::move(m)); };
@@ -327,6 +337,30 @@ Expected<EvalResult> Evaluate(const compiler::Model& model, const Dataset& data,
   result.loss = std::accumulate(loss.begin(), loss.end(), 0.0) / static_cast<double>(n);
   result.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   return result;
+}
+
+Expected<std::vector<int>> ParseLayerSizes(const std::string& text, const std::string& option) {
+  std::vector<int> sizes;
+  std::size_t pos = 0;
+  while (pos <= text.size()) {
+    const std::size_t comma = text.find(',', pos);
+    const std::string item = text.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    std::size_t used = 0;
+    int value = 0;
+    try {
+      value = std::stoi(item, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (item.empty() || used != item.size() || value < 1) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  "--" + option + " '" + text + "' must be positive sizes separated by commas");
+    }
+    sizes.push_back(value);
+    if (comma == std::string::npos) break;
+    pos = comma + 1;
+  }
+  return sizes;
 }
 
 }  // namespace xbar::runtime

@@ -47,6 +47,9 @@ struct TrainOptions {
   /// from `seed` and the step. Empty: the weights themselves.
   std::function<void(std::vector<Eigen::MatrixXf>& weights, Rng& rng)> perturb;
 
+  /// Fine-tunes `model` (xbar train --init): its weights, hidden sizes, neuron and encoding.
+  void StartFrom(const compiler::Model& model);
+
   /// Rejects nonsensical values (kInvalidArgument naming the option and its limit).
   Expected<void> Validate() const;
 };
@@ -79,5 +82,9 @@ Expected<compiler::Model> Train(const TrainOptions& options, const Dataset& trai
 /// Test accuracy and mean loss of a model on a data set (float arithmetic, all cores).
 Expected<EvalResult> Evaluate(const compiler::Model& model, const Dataset& data, int threads = 0,
                               bool quiet = true);
+
+/// Parses layer sizes such as "256" or "512,256" (xbar train --hidden); kInvalidArgument naming
+/// `--option` and the text.
+Expected<std::vector<int>> ParseLayerSizes(const std::string& text, const std::string& option);
 
 }  // namespace xbar::runtime

@@ -118,6 +118,17 @@ std::vector<YieldPoint> SummariseYield(const std::vector<ChipYield>& chips, cons
   return points;
 }
 
+Expected<void> CheckYieldRun(int64_t chips, double threshold) {
+  if (chips < 1 || chips > kMaxYieldChips) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "--chips " + std::to_string(chips) + " must lie in [1, " + std::to_string(kMaxYieldChips) + "]");
+  }
+  if (!(threshold >= 0 && threshold <= 1)) {
+    return Fail(ErrorCode::kInvalidArgument, "--threshold " + FormatNumber(threshold) + " must lie in [0, 1]");
+  }
+  return {};
+}
+
 Expected<void> CheckPlanFitsPopulation(const compiler::Plan& plan, const std::string& plan_path) {
   if (!plan.faults_chip_seed) return {};
   return Fail(ErrorCode::kInvalidArgument,

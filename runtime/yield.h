@@ -95,6 +95,13 @@ struct YieldPoint {
 std::vector<YieldPoint> SummariseYield(const std::vector<ChipYield>& chips, const ChipEvalOptions& eval, double t0_s,
                                        double threshold);
 
+/// The most chip instances one yield run draws.
+constexpr int64_t kMaxYieldChips = 1'000'000;
+
+/// A yield run's size and good-chip threshold: kInvalidArgument unless `chips` lies in [1,
+/// kMaxYieldChips] (--chips) and `threshold` in [0, 1] (--threshold).
+Expected<void> CheckYieldRun(int64_t chips, double threshold);
+
 /// A plan remapped around one chip instance's stuck cells (xbar compile --faults) fits no
 /// population: kInvalidArgument naming `plan_path`.
 Expected<void> CheckPlanFitsPopulation(const compiler::Plan& plan, const std::string& plan_path);

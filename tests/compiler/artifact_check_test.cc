@@ -119,5 +119,21 @@ TEST(ArtifactCheck, StateOfAnotherChip_bad) {
   EXPECT_EQ(r.error().message, "s.xbcs: chip state of chip 'big', the plan is for chip 'small'");
 }
 
+// xbar compile --faults: the state must be of the chip compiled for (name and tile size).
+TEST(ArtifactCheck, StateFitsTheChipItWasReadFrom) {
+  Artifacts a = Programmed(1, 5);
+  EXPECT_TRUE(CheckStateFitsChip(a.state, a.plan.chip, "s.xbcs", "c.textproto").has_value());
+  device_models::ChipSpec other = a.plan.chip;
+  other.tiles.rows += 1;
+  auto r = CheckStateFitsChip(a.state, other, "s.xbcs", "c.textproto");
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(r.error().message, "s.xbcs: a state of chip 'small' (" + std::to_string(a.state.tile_rows) + "x" +
+                                   std::to_string(a.state.tile_columns) + " tiles), not of c.textproto ('small')");
+  other = a.plan.chip;
+  other.name = "big";
+  EXPECT_FALSE(CheckStateFitsChip(a.state, other, "s.xbcs", "c.textproto").has_value());
+}
+
 }  // namespace
 }  // namespace xbar::compiler

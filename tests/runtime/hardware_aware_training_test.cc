@@ -20,7 +20,7 @@ TEST(ChipWeightNoise, WithoutNoiseIsTheQuantisation) {
   chip.device.nonidealities.programming.enabled = false;
   chip.device.nonidealities.read.enabled = false;
   chip.device.nonidealities.drift.enabled = false;
-  auto noise = ChipWeightNoise::Create(chip, 86400);
+  auto noise = ChipWeightNoise::Create(chip, 86400, {});
   ASSERT_TRUE(noise.has_value()) << noise.error().message;
   Rng rng(1);
   Eigen::MatrixXf w = Eigen::MatrixXf::Random(20, 30);
@@ -39,7 +39,9 @@ TEST(ChipWeightNoise, PerOutputScaleQuantisesEachRowToItsOwnMaximum) {
   chip.device.nonidealities.programming.enabled = false;
   chip.device.nonidealities.read.enabled = false;
   chip.device.nonidealities.drift.enabled = false;
-  auto noise = ChipWeightNoise::Create(chip, 0, true);
+  compiler::QuantizeOptions per_output;
+  per_output.scale = compiler::ScaleGranularity::kColumn;
+  auto noise = ChipWeightNoise::Create(chip, 0, per_output);
   ASSERT_TRUE(noise.has_value());
   Eigen::MatrixXf w = Eigen::MatrixXf::Random(8, 50);
   w.row(3) *= 0.01f;  // a row far below the layer's maximum keeps its 15 levels
@@ -60,7 +62,7 @@ TEST(ChipWeightNoise, ProgrammingNoiseHasThePresetsSpread) {
   device_models::ChipSpec chip;
   chip.device.nonidealities.read.enabled = false;
   chip.device.nonidealities.drift.enabled = false;
-  auto noise = ChipWeightNoise::Create(chip, 0);
+  auto noise = ChipWeightNoise::Create(chip, 0, {});
   ASSERT_TRUE(noise.has_value());
   // Every weight at +clip/3 (level 5 on G+, level 0 on G-), one at +clip to fix the scale.
   Eigen::MatrixXf w = Eigen::MatrixXf::Constant(200, 200, 1.0f / 3);
@@ -88,14 +90,14 @@ TEST(ChipWeightNoise, ProgrammingNoiseHasThePresetsSpread) {
 
 TEST(ChipWeightNoise, RejectsNegativeAgesSingleColumnChipsAndBadQuantiserOptions) {
   device_models::ChipSpec chip;
-  EXPECT_FALSE(ChipWeightNoise::Create(chip, -1).has_value());
+  EXPECT_FALSE(ChipWeightNoise::Create(chip, -1, {}).has_value());
   compiler::QuantizeOptions value_without_clip;
   value_without_clip.clip = compiler::ClipMode::kValue;
   auto bad = ChipWeightNoise::Create(chip, 0, value_without_clip);
   ASSERT_FALSE(bad.has_value());
   EXPECT_EQ(bad.error().message, "hardware-aware training: --quantize-clip value needs --quantize-clip-value > 0");
   chip.columns_per_neuron = 1;
-  EXPECT_FALSE(ChipWeightNoise::Create(chip, 0).has_value());
+  EXPECT_FALSE(ChipWeightNoise::Create(chip, 0, {}).has_value());
 }
 
 // Without noise, hardware-aware training trains against exactly the network the compile maps, for

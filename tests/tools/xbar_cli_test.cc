@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "compiler/model_io.h"
 #include "runtime/results.h"
 #include "support/file_io.h"
 #include "support/json.h"
@@ -230,6 +231,36 @@ TEST(XbarCli, UnsupportedOnnxOpIsAOneLineError) {
   auto unknown = Xbar("eval --model model.pt --dataset mnist");
   EXPECT_EQ(unknown.exit_code, 2);
   EXPECT_EQ(Lines(unknown.err), 1);
+}
+
+// Hardware-aware training takes the compile's clip options (--hwa-clip* as --quantize-clip*): the
+// clip changes what the network trains against, so the same seed gives other weights.
+TEST(XbarCli, HardwareAwareTrainingUsesTheCompilesClipOptions) {
+  const std::string chip = std::string(XBAR_SOURCE_DIR) + "/chips/default.textproto";
+  const std::string base = "train --dataset mnist --limit 200 --test-limit -1 --epochs 1 --hidden 8 --steps 10 --period 2 -q "
+                           "--hwa-chip " + chip + " --out ";
+  const std::string max = (kTmp / "hwa_max.xbm").string(), percentile = (kTmp / "hwa_percentile.xbm").string();
+  auto m = Xbar(base + max);
+  ASSERT_EQ(m.exit_code, 0) << m.err;
+  auto p = Xbar(base + percentile + " --hwa-clip percentile --hwa-clip-percentile 50");
+  ASSERT_EQ(p.exit_code, 0) << p.err;
+  auto max_model = xbar::compiler::ReadModel(max);
+  auto percentile_model = xbar::compiler::ReadModel(percentile);
+  ASSERT_TRUE(max_model.has_value() && percentile_model.has_value());
+  EXPECT_FALSE(max_model->weights.front().isApprox(percentile_model->weights.front()));
+  const std::string never = (kTmp / "never.xbm").string();
+  auto bad = Xbar(base + never + " --hwa-clip median");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_EQ(bad.err, "xbar train: error: --hwa-clip 'median' must be max, value or percentile\n");
+  auto range = Xbar(base + never + " --hwa-clip percentile --hwa-clip-percentile 0");
+  EXPECT_EQ(range.exit_code, 2);
+  EXPECT_EQ(Lines(range.err), 1);
+  EXPECT_NE(range.err.find("--hwa-clip-percentile"), std::string::npos) << range.err;
+  auto no_value = Xbar(base + never + " --hwa-clip value");
+  EXPECT_EQ(no_value.exit_code, 2);
+  EXPECT_EQ(no_value.err, "xbar train: error: " + chip +
+                              ": hardware-aware training: --hwa-clip value needs --hwa-clip-value > 0\n");
+  EXPECT_FALSE(fs::exists(never));
 }
 
 TEST(XbarCli, XbmKeepsItsOwnEncodingExceptForOptionsGivenExplicitly) {

@@ -41,7 +41,7 @@ Run Shell(const std::string& command) {
 // In sanitizer builds (scripts/sanitize) leak detection is off for every xbar yield process: Open
 // MPI leaks blocks in MPI_Init/MPI_Finalize and in its progress thread, from components it has
 // dlopen'ed and unloaded again, so LeakSanitizer can neither attribute nor suppress them
-// (tools/xbar/mpi_world.cc). AddressSanitizer's other checks and UBSan stay on; the yield library
+// (runtime/mpi_world.cc). AddressSanitizer's other checks and UBSan stay on; the yield library
 // (runtime/yield.cc) is leak-checked by tests/runtime/yield_test.cc.
 const std::string kNoLeakCheck = "LSAN_OPTIONS=${LSAN_OPTIONS:+$LSAN_OPTIONS:}detect_leaks=0 ";
 

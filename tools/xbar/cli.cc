@@ -105,29 +105,6 @@ Expected<void> CheckOutputFolder(const std::string& path) {
   return {};
 }
 
-Expected<std::vector<int>> ParseSizes(const std::string& text, const std::string& option) {
-  std::vector<int> sizes;
-  std::size_t pos = 0;
-  while (pos <= text.size()) {
-    const std::size_t comma = text.find(',', pos);
-    const std::string item = text.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
-    std::size_t used = 0;
-    int value = 0;
-    try {
-      value = std::stoi(item, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (item.empty() || used != item.size() || value < 1) {
-      return Fail(ErrorCode::kInvalidArgument,
-                  "--" + option + " '" + text + "' must be positive sizes separated by commas");
-    }
-    sizes.push_back(value);
-    if (comma == std::string::npos) break;
-    pos = comma + 1;
-  }
-  return sizes;
-}
 
 std::string CommandLine(int argc, char** argv) {
   std::string line = "xbar";

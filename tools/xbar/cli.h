@@ -76,9 +76,6 @@ void AddTimingOptions(po::options_description& desc, ChipEvalFlags& flags);
 Expected<runtime::ChipEvalOptions> FinishChipEvalOptions(const ChipEvalFlags& flags, const CommonOptions& common,
                                                          const po::variables_map& vm);
 
-/// Parses a comma-separated list of drift compensation modes (--compensation).
-Expected<std::vector<runtime::DriftCompensation>> ParseCompensations(const std::string& text);
-
 /// The inputs of a command that uses a programmed chip: a plan and either its pulse program or
 /// its chip state.
 struct ProgrammedChipFlags {
@@ -112,9 +109,6 @@ void EmitJson(const CommonOptions& common, const Json& result);
 /// kNotFound unless the folder a result file `path` goes to exists (nothing to check when empty):
 /// "PATH: folder DIR does not exist".
 Expected<void> CheckOutputFolder(const std::string& path);
-
-/// Parses "256" or "512,256" into sizes; a usage error names the text.
-Expected<std::vector<int>> ParseSizes(const std::string& text, const std::string& option);
 
 /// The command line as one string (for provenance).
 std::string CommandLine(int argc, char** argv);

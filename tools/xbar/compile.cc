@@ -1,14 +1,16 @@
 // xbar compile: map a model onto a chip's tiles and write the plan (.xbp).
 #include <cstdio>
 #include <map>
+#include <utility>
 #include <optional>
 
+#include "compiler/artifact_check.h"
 #include "compiler/chip_io.h"
 #include "compiler/compile.h"
 #include "compiler/chip_state_io.h"
 #include "compiler/plan_io.h"
 #include "runtime/dataset.h"
-#include "runtime/results.h"
+#include "runtime/result_text.h"
 #include "tools/xbar/cli.h"
 
 namespace xbar::tools {
@@ -72,11 +74,8 @@ int RunCompile(int argc, char** argv) {
   if (!faults_path.empty()) {
     auto state = compiler::ReadChipState(faults_path);
     if (!state) return ReportError(name, state.error());
-    if (state->chip_name != chip->name || state->tile_rows != chip->tiles.rows || state->tile_columns != chip->tiles.columns) {
-      return ReportError(name, Error{ErrorCode::kInvalidArgument,
-                                     faults_path + ": a state of chip '" + state->chip_name + "' (" +
-                                         std::to_string(state->tile_rows) + "x" + std::to_string(state->tile_columns) +
-                                         " tiles), not of " + chip_path + " ('" + chip->name + "')"});
+    if (auto ok = compiler::CheckStateFitsChip(*state, *chip, faults_path, chip_path); !ok) {
+      return ReportError(name, ok.error());
     }
     options.remap.faults = std::move(state->tiles);
     faults_chip_seed = state->chip_seed;
@@ -91,63 +90,18 @@ int RunCompile(int argc, char** argv) {
     }
     auto data = runtime::LoadDataset(activity, runtime::DataDir(common.data_dir), runtime::Split::kTrain, activity_images);
     if (!data) return ReportError(name, data.error());
-    if (data->images.rows() != model->weights.front().cols()) {
-      return ReportError(name, Error{ErrorCode::kInvalidArgument,
-                                     "--activity " + activity + " has " + std::to_string(data->images.rows()) +
-                                         " inputs, the model's first layer " +
-                                         std::to_string(model->weights.front().cols())});
-    }
-    const Eigen::VectorXd mean_square = data->images.cast<double>().array().square().rowwise().mean();
-    options.remap.input_weight = {std::vector<double>(mean_square.data(), mean_square.data() + mean_square.size())};
+    auto weights = runtime::InputActivity(*data, model->weights.front().cols(), activity);
+    if (!weights) return ReportError(name, weights.error());
+    options.remap.input_weight = {std::move(*weights)};
   }
   auto plan = compiler::Compile(*model, *chip, options);
   if (!plan) return ReportError(name, plan.error());
   plan->faults_chip_seed = faults_chip_seed;
   if (auto ok = compiler::WritePlan(out_path, *plan); !ok) return ReportError(name, ok.error());
 
-  FILE* out = common.json ? stderr : stdout;  // with --json stdout holds the JSON alone
-  const auto& geometry = plan->chip.tiles;
-  std::fprintf(out, "%s on %s: %d of %d tiles of %dx%d (%.1f%%), %.1f%% of their usable cells; %s mapping, %s scale\n",
-              plan->model_name.c_str(), plan->chip.name.c_str(), plan->TilesUsed(), geometry.count, geometry.rows,
-              geometry.columns, 100.0 * plan->TilesUsed() / geometry.count, 100 * plan->CellUtilisation(),
-              compiler::MappingSchemeName(plan->scheme), compiler::ScaleGranularityName(plan->scale_granularity));
-  runtime::CompileRecord record;
-  record.model = model_path;
-  record.chip = chip_path;
-  record.plan = out_path;
-  record.scheme = compiler::MappingSchemeName(plan->scheme);
-  record.scale = compiler::ScaleGranularityName(plan->scale_granularity);
-  record.tiles_used = plan->TilesUsed();
-  record.tiles_available = geometry.count;
-  record.cell_utilisation = plan->CellUtilisation();
-  record.seconds = plan->compile_seconds;
-  for (std::size_t l = 0; l < plan->layers.size(); ++l) {
-    const auto& layer = plan->layers[l];
-    std::fprintf(out, "  layer %zu (%d -> %d): %zu tiles, quantisation error %.2f%% rms, %.3f%% clipped\n", l,
-                layer.inputs, layer.outputs, layer.tiles.size(), 100 * layer.rms_error, 100 * layer.clipped_fraction);
-    record.layers.push_back({layer.inputs, layer.outputs, static_cast<int64_t>(layer.tiles.size()), layer.rms_error,
-                             layer.max_abs_error, layer.clipped_fraction});
-  }
-  for (const auto& report : plan->passes) {
-    runtime::CompilePassRecord& pass = record.passes.emplace_back(report.pass, report.seconds);
-    for (const auto& stat : report.statistics) pass.statistics.emplace_back(stat.name, stat.value);
-    std::map<std::string, double> value;
-    for (const auto& stat : report.statistics) value[stat.name] = stat.value;
-    if (report.pass == "remap") {
-      std::fprintf(out, "  remapped %.0f of %.0f tiles with stuck cells (%.0f rows, %.0f bit lines moved): %.0f weights "
-                   "a stuck cell leaves wrong before, %.0f after (stuck cells at gain %.2f)\n",
-                   value["tiles-remapped"], value["tiles-with-faults"], value["rows-moved"], value["columns-moved"],
-                   value["harmful-before"], value["harmful-after"], value["stuck-gain"]);
-    }
-    if (report.pass == "compensate") {
-      std::fprintf(out, "  IR-drop residual ||M^T - G|| / ||G||, mean over tiles: %.2f%% before, %.2f%% after "
-                  "compensation (worst tile %.2f%%)\n",
-                  100 * value["residual-before"], 100 * value["residual-after"], 100 * value["residual-after-max"]);
-    }
-  }
-  if (!plan->compensated) std::fprintf(out, "  IR-drop compensation off\n");
-  std::fprintf(out, "wrote %s in %.1f s\n", out_path.c_str(), plan->compile_seconds);
-  EmitJson(common, runtime::ToJson(record));
+  // With --json stdout holds the JSON alone.
+  std::fputs(runtime::CompileSummary(*plan, out_path).c_str(), common.json ? stderr : stdout);
+  EmitJson(common, runtime::ToJson(runtime::MakeCompileRecord(*plan, model_path, chip_path, out_path)));
   return 0;
 }
 

@@ -1,8 +1,6 @@
 // xbar finetune: chip-in-the-loop fine-tuning of a programmed chip, and the delta pulse program
 // that reprograms only the cells whose target changed.
-#include <algorithm>
 #include <cstdio>
-#include <exception>
 #include <string>
 #include <vector>
 
@@ -12,42 +10,11 @@
 #include "runtime/backend.h"
 #include "runtime/finetune.h"
 #include "runtime/programmed_chip.h"
-#include "runtime/results.h"
+#include "runtime/result_text.h"
 #include "support/duration.h"
 #include "tools/xbar/cli.h"
 
 namespace xbar::tools {
-namespace {
-
-/// --layers: "last", "all" or comma-separated 0-based layer indices, for a network of `count` layers.
-Expected<std::vector<bool>> ParseLayers(const std::string& text, std::size_t count) {
-  std::vector<bool> trainable(count, text == "all");
-  if (text == "last" || text == "all") {
-    trainable.back() = true;
-    return trainable;
-  }
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    const std::size_t end = std::min(text.find(',', start), text.size());
-    const std::string item = text.substr(start, end - start);
-    std::size_t used = 0;
-    int index = -1;
-    try {
-      index = std::stoi(item, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (used != item.size() || item.empty() || index < 0 || static_cast<std::size_t>(index) >= count) {
-      return Fail(ErrorCode::kInvalidArgument, "--layers: '" + item + "' is not last, all or a layer index in [0, " +
-                                                   std::to_string(count - 1) + "]");
-    }
-    trainable[static_cast<std::size_t>(index)] = true;
-    start = end + 1;
-  }
-  return trainable;
-}
-
-}  // namespace
 
 int RunFinetune(int argc, char** argv) {
   const std::string name = "finetune";
@@ -106,7 +73,7 @@ int RunFinetune(int argc, char** argv) {
   if (!backend) return ReportError(name, backend.error());
   auto plan = compiler::ReadPlan(inputs.plan_path);
   if (!plan) return ReportError(name, plan.error());
-  auto trainable = ParseLayers(layers_text, plan->layers.size());
+  auto trainable = runtime::ParseTrainableLayers(layers_text, plan->layers.size());
   if (!trainable) return ReportError(name, trainable.error());
   options.trainable = *trainable;
   auto chip = runtime::ProgrammedChip(*plan, inputs.program_path, inputs.state_path, **backend, nullptr);
@@ -124,31 +91,11 @@ int RunFinetune(int argc, char** argv) {
   if (auto ok = compiler::WritePlan(out_plan, run->tuned.plan); !ok) return ReportError(name, ok.error());
   if (auto ok = compiler::WritePulseProgram(delta_path, run->delta); !ok) return ReportError(name, ok.error());
   if (!out_state.empty()) {
-    std::vector<int> tiles;
-    for (const auto& t : run->tuned.plan.tiles) tiles.push_back(t.physical_index);
-    if (auto ok = compiler::WriteChipState(out_state, chip->State(tiles)); !ok) return ReportError(name, ok.error());
+    auto ok = compiler::WriteChipState(out_state, chip->State(run->tuned.plan.PhysicalTiles()));
+    if (!ok) return ReportError(name, ok.error());
   }
-  const auto& s = run->delta.statistics;
-  runtime::FinetuneRecord record;
-  record.dataset = dataset;
-  record.age = FormatDuration(*age);
-  record.compensation = compensation;
-  record.accuracy_before = run->before.points.front().accuracy;
-  record.accuracy_after = run->after.points.front().accuracy;
-  record.images = run->after.points.front().images;
-  record.cells_reprogrammed = run->tuned.cells_changed;
-  record.delta_pulses = s.pulses;
-  record.delta_energy_j = s.pulse_energy_j + s.read_energy_j;
-  record.finetune_seconds = run->tuned.seconds;
-  if (!common.quiet) {
-    std::fprintf(stderr,
-                 "%s at %s (%s compensation), %lld test images: %.2f%% before, %.2f%% after fine-tuning; "
-                 "%lld cells reprogrammed with %lld pulses (%.3g J); %.1f s\n",
-                 dataset.c_str(), record.age.c_str(), compensation.c_str(), static_cast<long long>(record.images),
-                 100 * record.accuracy_before, 100 * record.accuracy_after,
-                 static_cast<long long>(record.cells_reprogrammed), static_cast<long long>(s.pulses),
-                 record.delta_energy_j, record.finetune_seconds);
-  }
+  const runtime::FinetuneRecord record = runtime::MakeFinetuneRecord(*run, dataset, *age, compensation);
+  if (!common.quiet) std::fputs(runtime::FinetuneSummary(record).c_str(), stderr);
   EmitJson(common, runtime::ToJson(record));
   return 0;
 }

@@ -1,34 +1,15 @@
 // xbar infer: the test set through a programmed chip, at one or more ages, on either backend.
 #include <cstdio>
+#include <utility>
 
 #include "compiler/plan_io.h"
 #include "runtime/backend.h"
 #include "runtime/chip_eval.h"
 #include "runtime/programmed_chip.h"
-#include "runtime/results.h"
-#include "support/duration.h"
+#include "runtime/result_text.h"
 #include "tools/xbar/cli.h"
 
 namespace xbar::tools {
-namespace {
-
-void PrintReport(const runtime::InferRecord& r, double clock_hz) {
-  const runtime::ChipEvalReport& report = r.report;
-  std::fprintf(stderr, "%s on the %s backend, %lld images, output gain %.4g\n", r.dataset.c_str(), r.backend.c_str(),
-               static_cast<long long>(report.points.front().images), report.output_gain);
-  std::fprintf(stderr, "  %-8s %-12s %9s\n", "age", "compensation", "accuracy");
-  for (const auto& p : report.points) {
-    std::fprintf(stderr, "  %-8s %-12s %8.2f%%\n", FormatDuration(p.age_s).c_str(),
-                 std::string(runtime::DriftCompensationName(p.compensation)).c_str(), 100 * p.accuracy);
-  }
-  std::fprintf(stderr,
-               "  per image: %llu controller cycles = %.1f us at %.0f MHz; energy %.3g J (tile reads %.3g, "
-               "neurons %.3g, output adc %.3g); %.1f s\n",
-               static_cast<unsigned long long>(report.cycles_per_image), report.latency_s * 1e6, clock_hz / 1e6,
-               report.energy_j(), report.read_energy_j, report.neuron_energy_j, report.adc_energy_j, report.seconds);
-}
-
-}  // namespace
 
 int RunInfer(int argc, char** argv) {
   const std::string name = "infer";
@@ -82,21 +63,10 @@ int RunInfer(int argc, char** argv) {
 
   auto report = runtime::EvaluateChip(*plan, *chip, *test, *calibration, **backend, *options);
   if (!report) return ReportError(name, WithContext(report.error(), std::string((*backend)->name()) + " backend"));
-  runtime::InferRecord record;
-  record.plan = inputs.plan_path;
-  record.dataset = dataset;
-  record.backend = std::string((*backend)->name());
-  record.chip_seed = chip->seed();
-  record.seed = common.seed;
-  record.ir_drop = options->ir_drop;
-  record.read_noise = options->read_noise;
-  record.drift = options->drift;
-  record.report = std::move(*report);
-  if (!inputs.program_path.empty()) {
-    record.programming_energy_j = program.statistics.pulse_energy_j + program.statistics.read_energy_j;
-    record.programming_pulses = program.statistics.pulses;
-  }
-  if (!common.quiet) PrintReport(record, plan->chip.clock_hz);
+  const runtime::InferRecord record =
+      runtime::MakeInferRecord(std::move(*report), *options, inputs.plan_path, dataset, std::string((*backend)->name()),
+                               chip->seed(), inputs.program_path.empty() ? nullptr : &program);
+  if (!common.quiet) std::fputs(runtime::InferSummary(record, plan->chip.clock_hz).c_str(), stderr);
   EmitJson(common, runtime::ToJson(record));
   return 0;
 }

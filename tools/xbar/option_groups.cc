@@ -1,7 +1,5 @@
 // The option groups several xbar commands share (declared in cli.h): chip evaluation, programmed
 // chip inputs, tile wires.
-#include <sstream>
-
 #include "support/duration.h"
 #include "tools/xbar/cli.h"
 
@@ -34,17 +32,6 @@ void AddTimingOptions(po::options_description& desc, ChipEvalFlags& flags) {
        "clock cycles of one neuron-array step");
 }
 
-Expected<std::vector<runtime::DriftCompensation>> ParseCompensations(const std::string& text) {
-  std::vector<runtime::DriftCompensation> out;
-  std::stringstream in(text);
-  for (std::string item; std::getline(in, item, ',');) {
-    auto c = runtime::ParseDriftCompensation(item);
-    if (!c) return std::unexpected(WithContext(c.error(), "--compensation"));
-    out.push_back(*c);
-  }
-  if (out.empty()) return Fail(ErrorCode::kInvalidArgument, "--compensation is empty");
-  return out;
-}
 
 Expected<runtime::ChipEvalOptions> FinishChipEvalOptions(const ChipEvalFlags& flags, const CommonOptions& common,
                                                          const po::variables_map& vm) {
@@ -62,7 +49,7 @@ Expected<runtime::ChipEvalOptions> FinishChipEvalOptions(const ChipEvalFlags& fl
     if (!ages) return std::unexpected(WithContext(ages.error(), vm.count("age") ? "--age" : "--ages"));
     options.ages_s = *ages;
   }
-  auto compensations = ParseCompensations(flags.compensation_text);
+  auto compensations = runtime::ParseDriftCompensations(flags.compensation_text);
   if (!compensations) return std::unexpected(compensations.error());
   options.compensations = *compensations;
   options.ir_drop = !flags.no_ir_drop;

@@ -8,9 +8,8 @@
 #include "compiler/program_gen.h"
 #include "compiler/pulse_io.h"
 #include "runtime/program_replay.h"
-#include "device_models/chip_instance.h"
 #include "runtime/backend.h"
-#include "runtime/results.h"
+#include "runtime/result_text.h"
 #include "tools/xbar/cli.h"
 
 namespace xbar::tools {
@@ -86,12 +85,7 @@ int RunProgram(int argc, char** argv) {
   if (!chosen) return ReportError(name, chosen.error());
   Expected<runtime::ReplayResult> replay = (*chosen)->Replay(program, *chip);
   if (!replay) return ReportError(name, WithContext(replay.error(), backend + " backend"));
-  if (replay->read_mismatches > 0) {
-    return ReportError(name, Error{ErrorCode::kDataLoss,
-                                   std::to_string(replay->read_mismatches) + " verify reads differ on the " + backend +
-                                       " backend (first: " + replay->first_mismatch +
-                                       "); is the pulse program for this plan and chip seed?"});
-  }
+  if (auto ok = runtime::CheckReplayMatched(*replay, backend); !ok) return ReportError(name, ok.error());
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (!out_path.empty()) {
     if (auto ok = compiler::WritePulseProgram(out_path, program); !ok) return ReportError(name, ok.error());
@@ -104,39 +98,9 @@ int RunProgram(int argc, char** argv) {
       return ReportError(name, ok.error());
     }
   }
-  const auto& s = program.statistics;
-  runtime::ProgramRecord record;
-  record.program = out_path.empty() ? replay_path : out_path;
-  record.backend = backend;
-  record.reads_matched = replay->reads;
-  record.controller_cycles = static_cast<int64_t>(replay->cycles);
-  record.scheme = std::string(compiler::ProgramSchemeName(options.scheme));
-  record.cells = s.cells;
-  record.pulses = s.pulses;
-  record.pulses_per_cell_mean = s.pulses_mean;
-  record.pulses_per_cell_p99 = s.pulses_p99;
-  record.failed = s.failed();
-  record.error_mean_s = s.error_mean_s;
-  record.error_p99_s = s.error_p99_s;
-  record.chip_time_s = s.time_parallel_tiles_s;
-  record.chip_time_serial_s = s.time_s;
-  record.energy_j = s.pulse_energy_j + s.read_energy_j;
-  record.seconds = seconds;
-  for (int k = 0; k < compiler::kCellOutcomes; ++k) {
-    record.outcomes.emplace_back(compiler::CellOutcomeName(static_cast<compiler::CellOutcome>(k)), s.outcomes[k]);
-  }
-  if (!common.quiet) {
-    std::fprintf(stderr,
-                 "%s: %lld cells on %zu tiles, %.2f pulses per cell (p99 %.0f), %lld failed (%.2f %%), "
-                 "error %.3f uS mean / %.3f uS p99, %.3f s and %.3g J on the chip, %.1f s to simulate "
-                 "(%s backend, %lld reads matched%s)\n",
-                 record.scheme.c_str(), static_cast<long long>(s.cells), program.tiles.size(), s.pulses_mean,
-                 s.pulses_p99, static_cast<long long>(s.failed()),
-                 s.cells ? 100.0 * static_cast<double>(s.failed()) / static_cast<double>(s.cells) : 0.0,
-                 s.error_mean_s * 1e6, s.error_p99_s * 1e6, s.time_parallel_tiles_s, record.energy_j, seconds,
-                 backend.c_str(), static_cast<long long>(replay->reads),
-                 backend == "rtl" ? (", " + std::to_string(replay->cycles) + " controller cycles").c_str() : "");
-  }
+  const runtime::ProgramRecord record = runtime::MakeProgramRecord(
+      program, options.scheme, *replay, backend, out_path.empty() ? replay_path : out_path, seconds);
+  if (!common.quiet) std::fputs(runtime::ProgramSummary(record, program.tiles.size()).c_str(), stderr);
   EmitJson(common, runtime::ToJson(record));
   return 0;
 }

@@ -56,9 +56,8 @@ int RunRepair(int argc, char** argv) {
   if (auto ok = compiler::WritePlan(out_plan, repair->plan); !ok) return ReportError(name, ok.error());
   if (auto ok = compiler::WritePulseProgram(delta_path, *delta); !ok) return ReportError(name, ok.error());
   if (!out_state.empty()) {
-    std::vector<int> tiles;
-    for (const auto& t : plan->tiles) tiles.push_back(t.physical_index);
-    if (auto ok = compiler::WriteChipState(out_state, chip->State(tiles)); !ok) return ReportError(name, ok.error());
+    auto ok = compiler::WriteChipState(out_state, chip->State(plan->PhysicalTiles()));
+    if (!ok) return ReportError(name, ok.error());
   }
   const auto& s = delta->statistics;
   if (!common.quiet) {

@@ -1,14 +1,15 @@
 // xbar train: maps flags onto runtime::TrainOptions, trains, writes the model file.
 #include <cstdio>
-#include <filesystem>
 #include <iostream>
 
 #include "compiler/chip_io.h"
+#include "compiler/compile.h"
 #include "compiler/model_io.h"
 #include "runtime/dataset.h"
 #include "runtime/hardware_aware_training.h"
-#include "support/duration.h"
+#include "runtime/result_text.h"
 #include "runtime/trainer.h"
+#include "support/duration.h"
 #include "tools/xbar/cli.h"
 
 namespace xbar::tools {
@@ -46,12 +47,20 @@ int RunTrain(int argc, char** argv) {
       ("hwa-scale", po::value(&hwa_scale)->default_value(hwa_scale),
        "quantiser scale in hardware-aware training: layer or column (compile with the same --quantize-scale)")
       ("out,o", po::value(&out)->required(), "model file to write (.xbm)");
+  // --hwa-clip, --hwa-clip-value, --hwa-clip-percentile: the compile's --quantize-clip* options.
+  for (const auto& option : compiler::Passes().front().options) {
+    if (!option.name.starts_with("clip")) continue;
+    desc.add_options()(("hwa-" + std::string(option.name)).c_str(), po::value<std::string>(),
+                       ("hardware-aware training, as the compile's --quantize-" + std::string(option.name) + ": " +
+                        std::string(option.help) + " (default " + option.default_value + ")")
+                           .c_str());
+  }
   AddModelOptions(desc, model_options);
   po::variables_map vm;
   if (auto code = Parse(name, "--dataset D --out MODEL.xbm [options]", argc, argv, desc, nullptr, vm)) {
     return *code;
   }
-  auto sizes = ParseSizes(hidden, "hidden");
+  auto sizes = runtime::ParseLayerSizes(hidden, "hidden");
   if (!sizes) return ReportError(name, sizes.error());
   opt.hidden = *sizes;
   opt.seed = common.seed;
@@ -66,29 +75,33 @@ int RunTrain(int argc, char** argv) {
   if (!init_path.empty()) {
     auto init = compiler::ReadModel(init_path);
     if (!init) return ReportError(name, init.error());
-    opt.hidden.clear();
-    for (std::size_t l = 0; l + 1 < init->weights.size(); ++l) opt.hidden.push_back(static_cast<int>(init->weights[l].rows()));
-    opt.initial_weights = init->weights;
-    opt.neuron = init->neuron;
-    opt.encoding = init->encoding;
+    opt.StartFrom(*init);
   }
   if (!hwa_chip.empty()) {
     auto chip = compiler::ReadChipText(hwa_chip);
     if (!chip) return ReportError(name, chip.error());
     auto age = ParseDuration(hwa_age);
     if (!age) return ReportError(name, WithContext(age.error(), "--hwa-age"));
-    if (hwa_scale != "layer" && hwa_scale != "column") {
-      return ReportError(name, Error{ErrorCode::kInvalidArgument, "--hwa-scale '" + hwa_scale + "' must be layer or column"});
+    // The quantiser options, parsed as the compile parses them; messages name train's flags.
+    auto hwa_flags = [](Error error) {
+      for (std::size_t at = 0; (at = error.message.find("--quantize-", at)) != std::string::npos;) {
+        error.message.replace(at, std::string("--quantize-").size(), "--hwa-");
+      }
+      return error;
+    };
+    compiler::CompileOptions compile;
+    for (const char* option : {"scale", "clip", "clip-value", "clip-percentile"}) {
+      const std::string flag = std::string("hwa-") + option;
+      if (!vm.count(flag)) continue;
+      auto ok = compiler::SetPassOption(compile, "quantize", option, vm[flag].as<std::string>());
+      if (!ok) return ReportError(name, hwa_flags(ok.error()));
     }
-    auto noise = runtime::ChipWeightNoise::Create(*chip, *age, hwa_scale == "column");
-    if (!noise) return ReportError(name, WithContext(noise.error(), hwa_chip));
+    auto noise = runtime::ChipWeightNoise::Create(*chip, *age, compile.quantize);
+    if (!noise) return ReportError(name, hwa_flags(WithContext(noise.error(), hwa_chip)));
     opt.perturb = *noise;
   }
   if (auto ok = opt.Validate(); !ok) return ReportError(name, ok.error());
-  const std::filesystem::path out_dir = std::filesystem::absolute(out).parent_path();
-  if (!std::filesystem::is_directory(out_dir)) {
-    return ReportError(name, Error{ErrorCode::kNotFound, out + ": folder " + out_dir.string() + " does not exist"});
-  }
+  if (auto ok = CheckOutputFolder(out); !ok) return ReportError(name, ok.error());
   const std::string data_dir = runtime::DataDir(common.data_dir);
   auto train = runtime::LoadDataset(dataset, data_dir, runtime::Split::kTrain, limit);
   if (!train) return ReportError(name, train.error());
@@ -109,23 +122,8 @@ int RunTrain(int argc, char** argv) {
   }
   Json epochs = Json::array();
   auto model = runtime::Train(opt, *train, test ? &*test : nullptr, [&](const runtime::EpochStats& s) {
-    char line[256];
-    std::snprintf(line, sizeof line, "epoch %d/%d  loss %.4f  train %.2f%%", s.epoch, opt.epochs,
-                  s.train_loss, 100 * s.train_accuracy);
-    std::string text = line;
-    if (s.test_accuracy >= 0) {
-      std::snprintf(line, sizeof line, "  test %.2f%%", 100 * s.test_accuracy);
-      text += line;
-    }
-    std::snprintf(line, sizeof line, "  %.1f s  %.0f samples/s", s.seconds, s.samples_per_s);
-    text += line;
-    std::cerr << text << std::endl;
-    epochs.push_back(Json::object({{"epoch", s.epoch},
-                                   {"train_loss", s.train_loss},
-                                   {"train_accuracy", s.train_accuracy},
-                                   {"test_accuracy", s.test_accuracy >= 0 ? Json(s.test_accuracy) : Json()},
-                                   {"seconds", s.seconds},
-                                   {"samples_per_s", s.samples_per_s}}));
+    std::cerr << runtime::EpochSummary(s, opt.epochs) << std::endl;
+    epochs.push_back(runtime::ToJson(s));
   });
   if (!model) return ReportError(name, model.error());
   model->name = dataset + "-mif-" + sizes_text;

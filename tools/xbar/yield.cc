@@ -3,7 +3,6 @@
 #include <omp.h>
 
 #include <chrono>
-#include <cmath>
 #include <cstdio>
 #include <iostream>
 
@@ -11,19 +10,16 @@
 #include "compiler/plan_io.h"
 #include "compiler/pulse_io.h"
 #include "runtime/backend.h"
-#include "runtime/results.h"
+#include "runtime/mpi_world.h"
+#include "runtime/result_text.h"
 #include "runtime/yield.h"
-#include "support/duration.h"
 #include "support/file_io.h"
 #include "support/format.h"
 #include "support/progress.h"
 #include "tools/xbar/cli.h"
-#include "tools/xbar/mpi_world.h"
 
 namespace xbar::tools {
 namespace {
-
-constexpr int64_t kMaxChips = 1'000'000;
 
 // Everything a rank needs before it evaluates its chips.
 struct Setup {
@@ -40,13 +36,7 @@ struct Flags {
 };
 
 Expected<Setup> Prepare(const Flags& f, const CommonOptions& common, const po::variables_map& vm, int local_ranks) {
-  if (f.chips < 1 || f.chips > kMaxChips) {
-    return Fail(ErrorCode::kInvalidArgument,
-                "--chips " + std::to_string(f.chips) + " must lie in [1, " + std::to_string(kMaxChips) + "]");
-  }
-  if (!(f.threshold >= 0 && f.threshold <= 1)) {
-    return Fail(ErrorCode::kInvalidArgument, "--threshold " + FormatNumber(f.threshold) + " must lie in [0, 1]");
-  }
+  if (auto ok = runtime::CheckYieldRun(f.chips, f.threshold); !ok) return std::unexpected(ok.error());
   if (common.threads < 0) {
     return Fail(ErrorCode::kInvalidArgument, "--threads " + std::to_string(common.threads) + " must be >= 0");
   }
@@ -81,20 +71,10 @@ Expected<Setup> Prepare(const Flags& f, const CommonOptions& common, const po::v
   return s;
 }
 
-void PrintYield(const runtime::YieldRecord& r, double threshold) {
-  std::fprintf(stderr, "%s: %lld chips (base seed %llu) on %lld rank%s x %lld threads, %lld images, %.1f s (%.3g chips/s)\n",
-               r.dataset.c_str(), static_cast<long long>(r.chips), static_cast<unsigned long long>(r.base_seed),
-               static_cast<long long>(r.ranks), r.ranks > 1 ? "s" : "", static_cast<long long>(r.threads_per_rank),
-               static_cast<long long>(r.images), r.seconds, r.chips_per_second);
-  for (const auto& p : r.points) {
-    std::fprintf(stderr,
-                 "  %-5s %-7s mean %6.2f %%  p5 %6.2f %%  p50 %6.2f %%  p95 %6.2f %%  min %6.2f %%  "
-                 "max %6.2f %%  >= %.2f %%: %lld of %lld chips (%.1f %%)\n",
-                 FormatDuration(p.age_s).c_str(), std::string(runtime::DriftCompensationName(p.compensation)).c_str(),
-                 100 * p.mean, 100 * p.p5, 100 * p.p50, 100 * p.p95, 100 * p.min, 100 * p.max, 100 * threshold,
-                 static_cast<long long>(std::llround(p.fraction_above * static_cast<double>(r.chips))),
-                 static_cast<long long>(r.chips), 100 * p.fraction_above);
-  }
+// Every rank stops when one failed; only the rank the world picks says why.
+int Stop(const runtime::MpiWorld::Failure& failure, const std::string& name) {
+  if (!failure.quiet) return ReportError(name, failure.error);
+  return failure.error.code == ErrorCode::kInvalidArgument ? 2 : 1;
 }
 
 }  // namespace
@@ -102,7 +82,7 @@ void PrintYield(const runtime::YieldRecord& r, double threshold) {
 int RunYield(int argc, char** argv) {
   const auto start = std::chrono::steady_clock::now();
   const std::string name = "yield";
-  MpiWorld world;
+  runtime::MpiWorld world;
   const bool root = world.rank() == 0;
   CommonOptions common;
   Flags f;
@@ -141,7 +121,7 @@ int RunYield(int argc, char** argv) {
 
   auto setup = Prepare(f, common, vm, world.local_size());
   // A rank that fails says why (a deterministic error only once); all stop.
-  if (auto code = world.StopIfAnyFailed(setup ? nullptr : &setup.error(), name)) return *code;
+  if (auto failure = world.AgreeOnFailure(setup ? nullptr : &setup.error())) return Stop(*failure, name);
 
   const runtime::YieldOptions& options = setup->options;
   // Also the parallel loops that take no thread count (drawing a chip's devices): --threads holds.
@@ -158,7 +138,7 @@ int RunYield(int argc, char** argv) {
                                                                       FormatNumber(100 * c.accuracies.front()) + " %");
                                         });
   progress.Finish();
-  if (auto code = world.StopIfAnyFailed(results ? nullptr : &results.error(), name)) return *code;
+  if (auto failure = world.AgreeOnFailure(results ? nullptr : &results.error())) return Stop(*failure, name);
   const std::vector<double> all = world.GatherToRoot(runtime::PackChipYields(*results, points));
   if (!root) return 0;
 
@@ -166,25 +146,12 @@ int RunYield(int argc, char** argv) {
   auto chips = runtime::UnpackChipYields(all, points, f.chips, options.base_seed);
   XBAR_CHECK(chips.has_value());
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  runtime::YieldRecord record;
-  record.plan = f.plan_path;
-  record.program = f.program_path.empty() ? std::nullopt : std::optional(f.program_path);
-  record.dataset = f.dataset;
-  record.backend = "behavioural";
-  record.images = static_cast<int64_t>(setup->test.labels.size());
-  record.base_seed = options.base_seed;
-  record.scheme = std::string(compiler::ProgramSchemeName(options.program.scheme));
-  record.ir_drop = options.eval.ir_drop;
-  record.read_noise = options.eval.read_noise;
-  record.drift = options.eval.drift;
-  record.chips = f.chips;
-  record.ranks = world.size();
-  record.threads_per_rank = options.eval.threads;
-  record.seconds = seconds;
-  record.chips_per_second = static_cast<double>(f.chips) / seconds;
+  runtime::YieldRecord record =
+      runtime::MakeYieldRecord(options, f.plan_path, f.program_path, f.dataset,
+                               static_cast<int64_t>(setup->test.labels.size()), f.chips, world.size(), seconds);
   runtime::FillYieldRecord(*chips, options.eval, setup->plan.chip.device.nonidealities.drift.t0_s, f.threshold,
                            record);
-  if (!common.quiet) PrintYield(record, f.threshold);
+  if (!common.quiet) std::fputs(runtime::YieldSummary(record, f.threshold).c_str(), stderr);
   const Json result = runtime::ToJson(record);
   if (!f.out_path.empty()) {
     if (auto ok = WriteFileAtomic(f.out_path, DumpJson(result) + "\n"); !ok) return ReportError(name, ok.error());

@@ -3,12 +3,11 @@
 #pragma once
 
 #include <optional>
-#include <string>
 #include <vector>
 
 #include "support/error.h"
 
-namespace xbar::tools {
+namespace xbar::runtime {
 
 class MpiWorld {
  public:
@@ -29,10 +28,16 @@ class MpiWorld {
 
   /// Collective: the lowest rank whose `ok` is false, or -1 when every rank is ok.
   int FirstFailure(bool ok) const;
-  /// Collective: nullopt when every rank is ok (`error` null on this rank), else the exit code
-  /// this rank returns; the lowest failing rank reports its error for `command` (prefixed with its
-  /// rank when that is not rank 0), so a deterministic error is said once.
-  std::optional<int> StopIfAnyFailed(const Error* error, const std::string& command) const;
+  /// What one rank does when some rank failed: report `error`, or stop quietly (`quiet`) with its
+  /// code (its own error's when it failed too, else kInternal).
+  struct Failure {
+    Error error;
+    bool quiet = false;
+  };
+  /// Collective: nullopt when every rank is ok (`error` null on this rank). Otherwise only the
+  /// lowest failing rank reports (prefixed with its rank when that is not rank 0), so a
+  /// deterministic error is said once.
+  std::optional<Failure> AgreeOnFailure(const Error* error) const;
   /// Collective: every rank's `values` concatenated in rank order, on rank 0; empty elsewhere.
   std::vector<double> GatherToRoot(const std::vector<double>& values) const;
 
@@ -43,4 +48,4 @@ class MpiWorld {
   bool initialised_ = false;
 };
 
-}  // namespace xbar::tools
+}  // namespace xbar::runtime

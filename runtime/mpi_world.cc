@@ -1,9 +1,9 @@
 // The MPI ranks of one xbar run: initialisation, failure agreement and gathering (the only MPI calls).
-#include "tools/xbar/mpi_world.h"
+#include "runtime/mpi_world.h"
 
 #include <cstddef>
+#include <string>
 
-#include "tools/xbar/cli.h"
 
 #ifdef XBAR_HAVE_MPI
 #define OMPI_SKIP_MPICXX 1  // the C API only: no deprecated C++ bindings to link
@@ -22,7 +22,7 @@
 #include <sanitizer/lsan_interface.h>
 #endif
 
-namespace xbar::tools {
+namespace xbar::runtime {
 
 #ifdef XBAR_HAVE_MPI
 namespace {
@@ -100,14 +100,13 @@ std::vector<double> MpiWorld::GatherToRoot(const std::vector<double>& values) co
 
 #endif
 
-std::optional<int> MpiWorld::StopIfAnyFailed(const Error* error, const std::string& command) const {
+std::optional<MpiWorld::Failure> MpiWorld::AgreeOnFailure(const Error* error) const {
   const int first = FirstFailure(error == nullptr);
   if (first < 0) return std::nullopt;
-  if (error == nullptr) return 1;
-  if (rank_ == first) {
-    return ReportError(command, size_ > 1 && rank_ > 0 ? WithContext(*error, "rank " + std::to_string(rank_)) : *error);
-  }
-  return error->code == ErrorCode::kInvalidArgument ? 2 : 1;
+  if (error == nullptr) return Failure{Error{ErrorCode::kInternal, ""}, true};
+  if (rank_ != first) return Failure{*error, true};
+  if (size_ > 1 && rank_ > 0) return Failure{WithContext(*error, "rank " + std::to_string(rank_)), false};
+  return Failure{*error, false};
 }
 
-}  // namespace xbar::tools
+}  // namespace xbar::runtime
