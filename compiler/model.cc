@@ -24,21 +24,57 @@ Expected<void> Encoding::Validate() const {
   return {};
 }
 
+std::vector<LayerShape> Model::Shapes() const {
+  if (!layers.empty()) return layers;
+  std::vector<int> sizes;
+  if (weights.empty()) return {};
+  sizes.push_back(static_cast<int>(weights.front().cols()));
+  for (const auto& w : weights) sizes.push_back(static_cast<int>(w.rows()));
+  return DenseShapes(sizes);
+}
+
+int Model::inputs() const {
+  if (!layers.empty()) return layers.front().source.size();
+  return weights.empty() ? 0 : static_cast<int>(weights.front().cols());
+}
+
+int Model::outputs() const {
+  if (!layers.empty()) return layers.back().neurons();
+  return weights.empty() ? 0 : static_cast<int>(weights.back().rows());
+}
+
 std::vector<int> Model::LayerSizes() const {
   std::vector<int> sizes;
-  if (weights.empty()) return sizes;
-  sizes.push_back(inputs());
-  for (const auto& w : weights) sizes.push_back(static_cast<int>(w.rows()));
+  const auto shapes = Shapes();
+  if (shapes.empty()) return sizes;
+  sizes.push_back(shapes.front().source.size());
+  for (const auto& s : shapes) sizes.push_back(s.neurons());
   return sizes;
 }
 
 Expected<void> Model::Validate() const {
   if (weights.empty()) return Fail(ErrorCode::kInvalidArgument, "model has no layers");
+  if (!layers.empty()) {
+    if (layers.size() != weights.size()) {
+      return Fail(ErrorCode::kInvalidArgument, "model has " + std::to_string(layers.size()) + " layer shapes for " +
+                                                   std::to_string(weights.size()) + " weight matrices");
+    }
+    if (auto ok = ValidateChain(layers); !ok) return ok;
+    for (std::size_t l = 0; l < weights.size(); ++l) {
+      if (weights[l].rows() != layers[l].matrix_rows() || weights[l].cols() != layers[l].matrix_cols()) {
+        return Fail(ErrorCode::kInvalidArgument,
+                    "layer " + std::to_string(l) + " (" + layers[l].ToString() + ") needs a " +
+                        std::to_string(layers[l].matrix_rows()) + "x" + std::to_string(layers[l].matrix_cols()) +
+                        " weight matrix, not " + std::to_string(weights[l].rows()) + "x" +
+                        std::to_string(weights[l].cols()));
+      }
+    }
+  }
   for (std::size_t l = 0; l < weights.size(); ++l) {
     if (weights[l].size() == 0) {
       return Fail(ErrorCode::kInvalidArgument, "layer " + std::to_string(l) + " is empty");
     }
-    if (l > 0 && weights[l].cols() != weights[l - 1].rows()) {
+    if (layers.empty() && l > 0 && weights[l].cols() != weights[l - 1].rows()) {
       return Fail(ErrorCode::kInvalidArgument,
                   "layer " + std::to_string(l) + " has " + std::to_string(weights[l].cols()) +
                       " inputs but layer " + std::to_string(l - 1) + " has " +

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "compiler/layer_shape.h"
 #include "device_models/mif_neuron.h"
 #include "support/error.h"
 
@@ -37,20 +38,31 @@ struct TrainingInfo {
   std::string command;
 };
 
-/// A fully memristive spiking network: layer l maps inputs to outputs with weights W_l
-/// (outputs x inputs, so drive = W_l * input); every neuron is a MIF neuron.
+/// A fully memristive spiking network: weight layer l has the geometry layers[l] and the weight
+/// matrix weights[l] (out_channels x fan-in [+ bias], compiler/layer_shape.h; for a dense layer
+/// outputs x inputs, so drive = W_l * input); every neuron is a MIF neuron.
 struct Model {
   std::string name;
   device_models::MifParams neuron;
   Encoding encoding;
-  std::vector<Eigen::MatrixXf> weights;  // weights[l] is outputs_l x inputs_l
+  std::vector<Eigen::MatrixXf> weights;  // weights[l] is layers[l].matrix_rows() x matrix_cols()
+  /// The geometry of every weight layer; empty means plain dense layers as the weights say.
+  std::vector<LayerShape> layers;
   TrainingInfo training;
 
-  int inputs() const { return weights.empty() ? 0 : static_cast<int>(weights.front().cols()); }
-  int outputs() const { return weights.empty() ? 0 : static_cast<int>(weights.back().rows()); }
-  /// Layer sizes from input to output, e.g. {784, 256, 10}.
+  /// The geometry of every layer: `layers`, or the plain dense layers the weights imply.
+  std::vector<LayerShape> Shapes() const;
+  /// Input elements (pixels) and output neurons.
+  int inputs() const;
+  int outputs() const;
+  /// Whether every layer is plain dense (no convolution, pooling or bias).
+  bool IsPlainDense() const { return AllPlainDense(Shapes()); }
+  /// Neurons after each layer from input to output, e.g. {784, 256, 10}; for a convolutional
+  /// network the element counts, e.g. {784, 12544, 3136, 10}.
   std::vector<int> LayerSizes() const;
-  /// Checks that the layers chain and every parameter is valid.
+  /// "784-256-10" or "1x28x28-c16k5p2-a2-c32k5-a2-10".
+  std::string Describe() const { return DescribeArchitecture(Shapes()); }
+  /// Checks that the layers chain, the weights match them and every parameter is valid.
   Expected<void> Validate() const;
 };
 

@@ -1,6 +1,8 @@
 // Model files (.xbm): conversion between compiler::Model and xbar.v1.Model.
 #include "compiler/model_io.h"
 
+#include <google/protobuf/text_format.h>
+
 #include "compiler/network_io.h"
 #include "support/file_io.h"
 #include "xbar/v1/model.pb.h"
@@ -18,8 +20,10 @@ Expected<void> WriteModel(const std::string& path, const Model& model) {
   m.set_name(model.name);
   NeuronToProto(model.neuron, m.mutable_neuron());
   EncodingToProto(model.encoding, m.mutable_encoding());
-  for (const auto& w : model.weights) {
+  for (std::size_t l = 0; l < model.weights.size(); ++l) {
+    const auto& w = model.weights[l];
     auto* layer = m.add_layers();
+    if (!model.layers.empty()) LayerShapeToProto(model.layers[l], layer);
     layer->set_inputs(static_cast<uint32_t>(w.cols()));
     layer->set_outputs(static_cast<uint32_t>(w.rows()));
     auto* data = layer->mutable_weights();
@@ -69,6 +73,15 @@ Expected<Model> ParseModel(std::string_view bytes, const std::string& path) {
     Eigen::MatrixXf w(layer.outputs(), layer.inputs());
     std::copy(layer.weights().begin(), layer.weights().end(), w.data());
     model.weights.push_back(std::move(w));
+    if (HasLayerShape(layer)) {
+      auto shape = LayerShapeFromProto(layer, l, path);
+      if (!shape) return std::unexpected(shape.error());
+      model.layers.push_back(*shape);
+    }
+  }
+  if (!model.layers.empty() && model.layers.size() != model.weights.size()) {
+    return Fail(ErrorCode::kDataLoss, path + ": " + std::to_string(model.layers.size()) + " of " +
+                                          std::to_string(model.weights.size()) + " layers carry a geometry");
   }
   const auto& t = m.training();
   model.training = TrainingInfo{t.dataset(),       t.seed(),          static_cast<int>(t.epochs()),
@@ -87,6 +100,38 @@ Expected<Model> ReadModel(const std::string& path) {
   auto bytes = ReadFile(path);
   if (!bytes) return std::unexpected(bytes.error());
   return ParseModel(*bytes, path);
+}
+
+Expected<std::vector<LayerShape>> LoadArchitecture(const std::string& spec, Shape3 input, int classes) {
+  const bool text_proto = spec.ends_with(".textproto") || spec.ends_with(".txtpb") || spec.ends_with(".pbtxt");
+  if (!text_proto) return ParseArchitecture(spec, input, classes);
+  auto text = ReadFile(spec);
+  if (!text) return std::unexpected(text.error());
+  v1::Model m;
+  if (!google::protobuf::TextFormat::ParseFromString(*text, &m)) {
+    return Fail(ErrorCode::kDataLoss, spec + ": not a text xbar.v1.Model (its layers with kind, outputs and geometry)");
+  }
+  std::vector<LayerShape> layers;
+  for (int l = 0; l < m.layers_size(); ++l) {
+    auto shape = LayerShapeFromProto(m.layers(l), l, spec);
+    if (!shape) return std::unexpected(shape.error());
+    if (!m.layers(l).has_source()) shape->source = layers.empty() ? input : layers.back().output();
+    if (shape->pool == PoolKind::kNone && shape->pool_size == 0) shape->pool_size = 1;
+    if (shape->kind == LayerKind::kDense && shape->kernel == 0) shape->kernel = 1;
+    if (shape->stride == 0) shape->stride = 1;
+    if (auto ok = shape->Validate(l); !ok) return std::unexpected(WithContext(ok.error(), spec));
+    layers.push_back(*shape);
+  }
+  if (auto ok = ValidateChain(layers); !ok) return std::unexpected(WithContext(ok.error(), spec));
+  if (!(layers.front().source == input) && layers.front().source.size() != input.size()) {
+    return Fail(ErrorCode::kInvalidArgument, spec + ": layer 0 takes " + layers.front().source.ToString() +
+                                                 ", the images are " + input.ToString());
+  }
+  if (layers.back().neurons() != classes) {
+    return Fail(ErrorCode::kInvalidArgument, spec + ": the last layer has " + std::to_string(layers.back().neurons()) +
+                                                 " outputs, the data set has " + std::to_string(classes) + " classes");
+  }
+  return layers;
 }
 
 }  // namespace xbar::compiler

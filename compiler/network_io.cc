@@ -1,4 +1,4 @@
-// Neuron and encoding <-> xbar.v1 messages.
+// Neuron, layer geometry and encoding <-> xbar.v1 messages.
 #include "compiler/network_io.h"
 
 #include <algorithm>
@@ -20,6 +20,53 @@ void NeuronToProto(const device_models::MifParams& p, v1::MifNeuron* n) {
   n->set_membrane_update(p.membrane_update == device_models::MembraneUpdate::kExplicit
                              ? v1::MEMBRANE_UPDATE_EXPLICIT
                              : v1::MEMBRANE_UPDATE_IMPLICIT);
+}
+
+void LayerShapeToProto(const LayerShape& s, v1::Layer* layer) {
+  layer->set_kind(s.kind == LayerKind::kConv ? v1::LAYER_KIND_CONV : v1::LAYER_KIND_DENSE);
+  auto* source = layer->mutable_source();
+  source->set_channels(static_cast<uint32_t>(s.source.c));
+  source->set_height(static_cast<uint32_t>(s.source.h));
+  source->set_width(static_cast<uint32_t>(s.source.w));
+  layer->set_pool(s.pool == PoolKind::kAverage ? v1::POOL_KIND_AVERAGE
+                  : s.pool == PoolKind::kSum   ? v1::POOL_KIND_SUM
+                                               : v1::POOL_KIND_NONE);
+  layer->set_pool_size(static_cast<uint32_t>(s.pool_size));
+  layer->set_kernel(static_cast<uint32_t>(s.kernel));
+  layer->set_stride(static_cast<uint32_t>(s.stride));
+  layer->set_padding(static_cast<uint32_t>(s.padding));
+  layer->set_bias(s.bias);
+}
+
+bool HasLayerShape(const v1::Layer& layer) { return layer.has_source(); }
+
+Expected<LayerShape> LayerShapeFromProto(const v1::Layer& layer, int index, const std::string& file) {
+  auto bad = [&](const std::string& what) {
+    return Fail(ErrorCode::kDataLoss, file + ": layer " + std::to_string(index) + " has " + what);
+  };
+  LayerShape s;
+  switch (layer.kind()) {
+    case v1::LAYER_KIND_UNSPECIFIED:
+    case v1::LAYER_KIND_DENSE: s.kind = LayerKind::kDense; break;
+    case v1::LAYER_KIND_CONV: s.kind = LayerKind::kConv; break;
+    default: return bad("an unknown kind " + std::to_string(layer.kind()));
+  }
+  switch (layer.pool()) {
+    case v1::POOL_KIND_NONE: s.pool = PoolKind::kNone; break;
+    case v1::POOL_KIND_AVERAGE: s.pool = PoolKind::kAverage; break;
+    case v1::POOL_KIND_SUM: s.pool = PoolKind::kSum; break;
+    default: return bad("an unknown pooling " + std::to_string(layer.pool()));
+  }
+  // Sizes beyond int range are as wrong as any other; Validate names them.
+  auto size = [](uint32_t v) { return static_cast<int>(std::min<uint32_t>(v, 1u << 30)); };
+  s.source = {size(layer.source().channels()), size(layer.source().height()), size(layer.source().width())};
+  s.pool_size = size(layer.pool_size());
+  s.kernel = size(layer.kernel());
+  s.stride = size(layer.stride());
+  s.padding = size(layer.padding());
+  s.out_channels = size(layer.outputs());
+  s.bias = layer.bias();
+  return s;
 }
 
 device_models::MifParams NeuronFromProto(const v1::MifNeuron& n) {

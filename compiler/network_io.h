@@ -14,6 +14,13 @@ namespace xbar::compiler {
 void NeuronToProto(const device_models::MifParams& p, v1::MifNeuron* n);
 device_models::MifParams NeuronFromProto(const v1::MifNeuron& n);
 
+/// Layer geometry into / out of a Layer message (its inputs, outputs and weights are the caller's).
+void LayerShapeToProto(const LayerShape& s, v1::Layer* layer);
+/// Whether the message carries geometry (written by a network that is not plain dense).
+bool HasLayerShape(const v1::Layer& layer);
+/// Rejects unknown kinds (kDataLoss naming `file` and the layer); sizes are validated later.
+Expected<LayerShape> LayerShapeFromProto(const v1::Layer& layer, int index, const std::string& file);
+
 void EncodingToProto(const Encoding& e, v1::Encoding* p);
 /// Rejects an unknown encoding kind (kDataLoss, naming `file`); values are validated later.
 Expected<Encoding> EncodingFromProto(const v1::Encoding& p, const std::string& file);

@@ -10,37 +10,62 @@ using device_models::MifLayer;
 using device_models::MifState;
 
 template <typename S>
-SnnEngine<S>::SnnEngine(const device_models::MifParams& neuron, const compiler::Encoding& encoding)
-    : neuron_(neuron), encoding_(encoding) {}
+SnnEngine<S>::SnnEngine(const device_models::MifParams& neuron, const compiler::Encoding& encoding,
+                        std::vector<compiler::LayerShape> layers)
+    : neuron_(neuron), encoding_(encoding), shapes_(std::move(layers)) {}
+
+template <typename S>
+void SnnEngine<S>::Shape(const std::vector<Mat<S>>& weights) {
+  const std::size_t depth = weights.size();
+  if (ops_.size() == depth && layers_.size() == depth) return;
+  std::vector<compiler::LayerShape> shapes = shapes_;
+  if (shapes.empty()) {
+    std::vector<int> sizes = {static_cast<int>(weights[0].cols())};
+    for (const auto& w : weights) sizes.push_back(static_cast<int>(w.rows()));
+    shapes = compiler::DenseShapes(sizes);
+  }
+  XBAR_CHECK(shapes.size() == depth);
+  ops_.clear();
+  for (const auto& shape : shapes) ops_.emplace_back(shape);
+  layers_.assign(depth, device_models::MifLayer<S>(neuron_));
+  scaled_.resize(depth);
+  u_.resize(depth);
+}
 
 template <typename S>
 const Mat<S>& SnnEngine<S>::Forward(const std::vector<Mat<S>>& weights,
                                     const Eigen::Ref<const Mat<S>>& x, bool record) {
   const std::size_t depth = weights.size();
-  XBAR_CHECK(depth > 0 && x.rows() == weights[0].cols());
+  XBAR_CHECK(depth > 0);
+  Shape(weights);
+  XBAR_CHECK(x.rows() == ops_[0].shape().source.size());
   weights_ = &weights;
   const Eigen::Index batch = x.cols();
   const int steps = encoding_.steps;
   const int period = encoding_.period;
-  if (layers_.size() != depth) {
-    layers_.assign(depth, MifLayer<S>(neuron_));
-    scaled_.resize(depth);
-    u_.resize(depth);
-  }
   const S inv_scale = static_cast<S>(1.0 / encoding_.inter_layer_scale);
-  for (std::size_t l = 1; l < depth; ++l) scaled_[l] = weights[l] * inv_scale;
-  drive_.resize(weights[0].rows(), batch);
-  drive_.matrix().noalias() = (weights[0] * static_cast<S>(encoding_.input_gain)) * x;
+  const auto gain = static_cast<S>(encoding_.input_gain);
+  LayerOp<S>::Scale(weights[0], ops_[0].shape(), gain, gain, scaled_[0]);
+  for (std::size_t l = 1; l < depth; ++l) LayerOp<S>::Scale(weights[l], ops_[l].shape(), inv_scale, S(1), scaled_[l]);
+  drive_.resize(ops_[0].shape().neurons(), batch);
+  ops_[0].Forward(scaled_[0], x, drive_.matrix());
   if (record) x_ = x;
   for (std::size_t l = 0; l < depth; ++l) {
-    layers_[l].Reset(weights[l].rows(), batch, steps, record);
+    const int neurons = ops_[l].shape().neurons();
+    layers_[l].Reset(neurons, batch, steps, record);
+    u_[l].resize(neurons, batch);
   }
-  vsum_.setZero(weights.back().rows(), batch);
+  vsum_.setZero(ops_.back().shape().neurons(), batch);
   for (int t = 0; t < steps; ++t) {
-    const Arr<S>* v = (t % period == 0) ? &layers_[0].Step(drive_) : &layers_[0].StepZero();
+    const device_models::Arr<S>* v =
+        (t % period == 0) ? &layers_[0].Step(drive_) : &layers_[0].StepZero();
     for (std::size_t l = 1; l < depth; ++l) {
-      u_[l].resize(weights[l].rows(), batch);
-      u_[l].matrix().noalias() = scaled_[l] * v->matrix();
+      auto& op = ops_[l];
+      if (op.shape().pool == compiler::PoolKind::kNone) {
+        op.Forward(scaled_[l], v->matrix(), u_[l].matrix());
+      } else {
+        op.Forward(scaled_[l], op.Pool(v->matrix()), u_[l].matrix());
+      }
       v = &layers_[l].Step(u_[l]);
     }
     vsum_.array() += *v;
@@ -52,34 +77,43 @@ const Mat<S>& SnnEngine<S>::Forward(const std::vector<Mat<S>>& weights,
 template <typename S>
 void SnnEngine<S>::Backward(const Mat<S>& dlogits, std::vector<Mat<S>>& grads) {
   XBAR_CHECK(weights_ != nullptr);
-  const auto& weights = *weights_;
-  const std::size_t depth = weights.size();
+  const std::size_t depth = weights_->size();
   XBAR_CHECK(grads.size() == depth);
   const Eigen::Index batch = dlogits.cols();
   const int steps = layers_[0].steps_done();
   const int period = encoding_.period;
   const S inv_scale = static_cast<S>(1.0 / encoding_.inter_layer_scale);
+  const auto gain = static_cast<S>(encoding_.input_gain);
   // dL/dv_out(t) for every t, since logits = sum_t v_out(t) / (T * readout_scale).
   const Arr<S> g_out = dlogits.array() * static_cast<S>(1.0 / (steps * encoding_.readout_scale));
   std::vector<MifState<S>> adj(depth);
-  for (std::size_t l = 0; l < depth; ++l) adj[l].Zero(weights[l].rows(), batch);
+  for (std::size_t l = 0; l < depth; ++l) adj[l].Zero(ops_[l].shape().neurons(), batch);
   std::vector<Arr<S>> u_bar(depth);
-  Mat<S> impulse_bar = Mat<S>::Zero(weights[0].rows(), batch);
+  Mat<S> impulse_bar = Mat<S>::Zero(ops_[0].shape().neurons(), batch);
+  Mat<S> pooled_bar;
   for (int t = steps; t >= 1; --t) {
     adj[depth - 1].v += g_out;
     for (std::size_t l = depth; l-- > 0;) {
       layers_[l].BackwardStep(t, adj[l], u_bar[l]);
       if (l > 0) {
+        // u_l = (W_l / s) (*) pool(v_{l-1}) + b_l: the weight gradient and dL/dv_{l-1}.
+        auto& op = ops_[l];
         const auto& v_in = layers_[l - 1].recorded_v(t);
-        // u_l = (W_l / s) v_{l-1}:  dW_l += u_bar v^T / s,  dv_{l-1} += (W_l / s)^T u_bar.
-        grads[l].noalias() += (u_bar[l].matrix() * inv_scale) * v_in.matrix().transpose();
-        adj[l - 1].v.matrix().noalias() += scaled_[l].transpose() * u_bar[l].matrix();
+        if (op.shape().pool == compiler::PoolKind::kNone) {
+          op.Backward(scaled_[l], v_in.matrix(), u_bar[l].matrix(), inv_scale, S(1), grads[l], true,
+                      adj[l - 1].v.matrix());
+        } else {
+          pooled_bar.setZero(op.shape().input().size(), batch);
+          op.Backward(scaled_[l], op.Pool(v_in.matrix()), u_bar[l].matrix(), inv_scale, S(1), grads[l], true,
+                      pooled_bar);
+          op.PoolBackward(pooled_bar, adj[l - 1].v.matrix());
+        }
       } else if ((t - 1) % period == 0) {
         impulse_bar += u_bar[0].matrix();
       }
     }
   }
-  grads[0].noalias() += (impulse_bar * static_cast<S>(encoding_.input_gain)) * x_.transpose();
+  ops_[0].Backward(scaled_[0], x_, impulse_bar, gain, gain, grads[0], false, impulse_bar);
 }
 
 template <typename S>

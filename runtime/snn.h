@@ -6,22 +6,24 @@
 
 #include "compiler/model.h"
 #include "device_models/mif_neuron.h"
+#include "runtime/layer_ops.h"
 
 namespace xbar::runtime {
 
-template <typename S>
-using Mat = Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic>;
-
 /// Runs the network of a model over T steps for a chunk of samples (one column per sample).
-/// Encoding (docs/mif.md): layer 1 receives input_gain * W1 x as impulses at steps 0, P, 2P, ...;
-/// layer l > 1 receives W_l v_{l-1} / inter_layer_scale at every step, in the same step;
+/// Encoding (docs/mif.md): layer 1 receives input_gain * (W1 (*) x + b1) as impulses at steps
+/// 0, P, 2P, ...; layer l > 1 receives W_l (*) pool(v_{l-1}) / inter_layer_scale + b_l at every
+/// step, in the same step ((*): a matrix product or a convolution, runtime/layer_ops.h);
 /// logits = time-mean of the output layer's membrane voltage / readout_scale.
 template <typename S>
 class SnnEngine {
  public:
-  SnnEngine(const device_models::MifParams& neuron, const compiler::Encoding& encoding);
+  /// A network of `layers` (compiler/layer_shape.h); empty: plain dense layers as the weights of
+  /// each Forward say.
+  SnnEngine(const device_models::MifParams& neuron, const compiler::Encoding& encoding,
+            std::vector<compiler::LayerShape> layers = {});
 
-  /// Forward pass with `weights` (outputs x inputs per layer) on `x` (inputs x B). With `record`
+  /// Forward pass with `weights` (one matrix per layer, compiler/model.h) on `x` (inputs x B). With `record`
   /// the engine keeps the tape for Backward. Returns logits (classes x B).
   const Mat<S>& Forward(const std::vector<Mat<S>>& weights, const Eigen::Ref<const Mat<S>>& x,
                         bool record);
@@ -36,13 +38,17 @@ class SnnEngine {
   }
 
  private:
+  void Shape(const std::vector<Mat<S>>& weights);
+
   device_models::MifParams neuron_;
   compiler::Encoding encoding_;
+  std::vector<compiler::LayerShape> shapes_;  // as given; empty: from the weights
   const std::vector<Mat<S>>* weights_ = nullptr;
   Mat<S> x_;                                  // input of the last recorded forward
+  std::vector<LayerOp<S>> ops_;
   std::vector<device_models::MifLayer<S>> layers_;
-  std::vector<Mat<S>> scaled_;                // W_l / inter_layer_scale for l > 0
-  device_models::Arr<S> drive_;               // input_gain * W1 x
+  std::vector<Mat<S>> scaled_;                // W_l times its input scale (LayerOp::Scale)
+  device_models::Arr<S> drive_;               // input_gain * (W1 (*) x + b1)
   std::vector<device_models::Arr<S>> u_;      // per-layer drive of the current step
   Mat<S> vsum_;                               // sum over steps of the output voltage
   Mat<S> logits_;

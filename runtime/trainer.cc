@@ -54,6 +54,7 @@ void Augment(const Dataset& data, Eigen::Index idx, const TrainOptions& options,
 void TrainOptions::StartFrom(const compiler::Model& model) {
   hidden.clear();
   for (std::size_t l = 0; l + 1 < model.weights.size(); ++l) hidden.push_back(static_cast<int>(model.weights[l].rows()));
+  layers = model.layers;
   initial_weights = model.weights;
   neuron = model.neuron;
   encoding = model.encoding;
@@ -61,7 +62,11 @@ void TrainOptions::StartFrom(const compiler::Model& model) {
 
 Expected<void> TrainOptions::Validate() const {
   auto bad = [](std::string m) { return Fail(ErrorCode::kInvalidArgument, std::move(m)); };
-  if (hidden.empty()) return bad("--hidden needs at least one layer size");
+  if (!layers.empty()) {
+    if (auto ok = compiler::ValidateChain(layers); !ok) return ok;
+  } else if (hidden.empty()) {
+    return bad("--hidden needs at least one layer size");
+  }
   for (int h : hidden) {
     if (h < 1 || h > 65536) return bad("hidden layer size " + std::to_string(h) + " must lie in [1, 65536]");
   }
@@ -94,32 +99,47 @@ Expected<compiler::Model> Train(const TrainOptions& options, const Dataset& trai
   compiler::Model model;
   model.neuron = options.neuron;
   model.encoding = options.encoding;
-  std::vector<int> sizes = {static_cast<int>(train.images.rows())};
-  sizes.insert(sizes.end(), options.hidden.begin(), options.hidden.end());
-  sizes.push_back(train.classes);
+  std::vector<compiler::LayerShape> shapes = options.layers;
+  if (shapes.empty()) {
+    std::vector<int> sizes = {static_cast<int>(train.images.rows())};
+    sizes.insert(sizes.end(), options.hidden.begin(), options.hidden.end());
+    sizes.push_back(train.classes);
+    shapes = compiler::DenseShapes(sizes);
+  } else {
+    model.layers = shapes;  // plain dense networks keep the compact form of their files
+  }
+  if (shapes.front().source.size() != train.images.rows() || shapes.back().neurons() != train.classes) {
+    return Fail(ErrorCode::kInvalidArgument, "network " + compiler::DescribeArchitecture(shapes) + " takes " +
+                                                 std::to_string(shapes.front().source.size()) + " inputs and gives " +
+                                                 std::to_string(shapes.back().neurons()) + " outputs; " + train.name +
+                                                 " has " + std::to_string(train.images.rows()) + " pixels and " +
+                                                 std::to_string(train.classes) + " classes");
+  }
   Rng init_rng(DeriveSeed(options.seed, 0));
   std::vector<Mat<float>> weights;
   if (!options.initial_weights.empty()) {
-    Eigen::Index inputs = train.images.rows();
-    for (const auto& w : options.initial_weights) {
-      if (w.cols() != inputs || !w.allFinite()) {
-        return Fail(ErrorCode::kInvalidArgument, "initial weights: a layer of " + std::to_string(w.rows()) + "x" +
-                                                     std::to_string(w.cols()) + " does not take " +
-                                                     std::to_string(inputs) + " finite inputs");
+    if (options.initial_weights.size() != shapes.size()) {
+      return Fail(ErrorCode::kInvalidArgument, "initial weights: " + std::to_string(options.initial_weights.size()) +
+                                                   " matrices for " + std::to_string(shapes.size()) + " layers");
+    }
+    for (std::size_t l = 0; l < shapes.size(); ++l) {
+      const auto& w = options.initial_weights[l];
+      if (w.rows() != shapes[l].matrix_rows() || w.cols() != shapes[l].matrix_cols() || !w.allFinite()) {
+        return Fail(ErrorCode::kInvalidArgument, "initial weights: layer " + std::to_string(l) + " is " +
+                                                     std::to_string(w.rows()) + "x" + std::to_string(w.cols()) +
+                                                     ", the network needs " + std::to_string(shapes[l].matrix_rows()) +
+                                                     "x" + std::to_string(shapes[l].matrix_cols()) + " finite weights");
       }
-      inputs = w.rows();
       weights.push_back(w);
     }
-    if (inputs != train.classes) {
-      return Fail(ErrorCode::kInvalidArgument, "initial weights end in " + std::to_string(inputs) +
-                                                   " outputs, the data set has " + std::to_string(train.classes) +
-                                                   " classes");
-    }
   } else {
-    for (std::size_t l = 0; l + 1 < sizes.size(); ++l) {
-      Mat<float> w(sizes[l + 1], sizes[l]);
-      const double sd = options.init_gain / std::sqrt(static_cast<double>(sizes[l]));
-      for (Eigen::Index k = 0; k < w.size(); ++k) w.data()[k] = static_cast<float>(sd * NormalDraw(init_rng));
+    // N(0, init_gain^2 / fan_in) weights; biases start at zero.
+    for (const auto& shape : shapes) {
+      Mat<float> w = Mat<float>::Zero(shape.matrix_rows(), shape.matrix_cols());
+      const double sd = options.init_gain / std::sqrt(static_cast<double>(shape.fan_in()));
+      for (Eigen::Index k = 0; k < static_cast<Eigen::Index>(shape.matrix_rows()) * shape.fan_in(); ++k) {
+        w.data()[k] = static_cast<float>(sd * NormalDraw(init_rng));
+      }
       weights.push_back(std::move(w));
     }
   }
@@ -153,7 +173,7 @@ Expected<compiler::Model> Train(const TrainOptions& options, const Dataset& trai
   const int64_t total_steps = steps_per_epoch * options.epochs;
 
   std::vector<SnnEngine<float>> engines(static_cast<std::size_t>(threads),
-                                        SnnEngine<float>(options.neuron, options.encoding));
+                                        SnnEngine<float>(options.neuron, options.encoding, shapes));
   std::vector<std::vector<Mat<float>>> chunk_grads(static_cast<std::size_t>(max_chunks));
   std::vector<double> chunk_loss(static_cast<std::size_t>(max_chunks));
   std::vector<int> chunk_correct(static_cast<std::size_t>(max_chunks));
@@ -313,7 +333,7 @@ Expected<EvalResult> Evaluate(const compiler::Model& model, const Dataset& data,
   const Eigen::Index n = data.size();
   const auto chunks = static_cast<int>((n + kChunk - 1) / kChunk);
   std::vector<SnnEngine<float>> engines(static_cast<std::size_t>(nthreads),
-                                        SnnEngine<float>(model.neuron, model.encoding));
+                                        SnnEngine<float>(model.neuron, model.encoding, model.Shapes()));
   std::vector<int> correct(static_cast<std::size_t>(chunks));
   std::vector<double> loss(static_cast<std::size_t>(chunks));
   Progress progress("eval", static_cast<uint64_t>(chunks), quiet);

@@ -17,7 +17,9 @@ namespace xbar::runtime {
 
 /// Everything a training run needs besides the data.
 struct TrainOptions {
-  std::vector<int> hidden = {256};   // hidden layer sizes
+  std::vector<int> hidden = {256};   // hidden layer sizes of a dense network (when `layers` is empty)
+  /// The network (xbar train --arch, compiler/layer_shape.h); empty: dense with `hidden`.
+  std::vector<compiler::LayerShape> layers;
   int epochs = 1;
   int batch_size = 128;
   double learning_rate = 2e-3;       // Adam step size at the start
@@ -32,8 +34,8 @@ struct TrainOptions {
   bool quiet = false;                // no progress output
   device_models::MifParams neuron;
   compiler::Encoding encoding;
-  /// Fine-tuning: start from these weights (outputs x inputs per layer; `hidden` is then ignored)
-  /// instead of a random draw. Empty: a new network.
+  /// Fine-tuning: start from these weights (one matrix per layer of `layers`, or outputs x inputs
+  /// of a dense network; `hidden` is then ignored) instead of a random draw. Empty: a new network.
   std::vector<Eigen::MatrixXf> initial_weights;
   /// Layers Adam updates (empty: all); the others keep their weights.
   std::vector<bool> trainable;
@@ -47,7 +49,7 @@ struct TrainOptions {
   /// from `seed` and the step. Empty: the weights themselves.
   std::function<void(std::vector<Eigen::MatrixXf>& weights, Rng& rng)> perturb;
 
-  /// Fine-tunes `model` (xbar train --init): its weights, hidden sizes, neuron and encoding.
+  /// Fine-tunes `model` (xbar train --init): its weights, layers, neuron and encoding.
   void StartFrom(const compiler::Model& model);
 
   /// Rejects nonsensical values (kInvalidArgument naming the option and its limit).

@@ -15,9 +15,25 @@ using MatD = Mat<double>;
 struct NetProblem {
   device_models::MifParams neuron;
   compiler::Encoding encoding;
+  std::vector<compiler::LayerShape> shapes;  // empty: plain dense
   std::vector<MatD> weights;
   MatD x;
   std::vector<uint8_t> labels;
+
+  /// A network from a description (compiler/layer_shape.h) on `input`-shaped samples, with
+  /// weights and biases of about unit fan-in gain.
+  NetProblem(compiler::Shape3 input, const std::string& arch, int classes, int batch, uint64_t seed)
+      : NetProblem({input.size(), classes}, batch, seed) {
+    shapes = compiler::ParseArchitecture(arch, input, classes).value();
+    std::mt19937_64 rng(seed + 1);
+    std::normal_distribution<double> normal(0, 1);
+    weights.clear();
+    for (const auto& s : shapes) {
+      weights.push_back(MatD::NullaryExpr(s.matrix_rows(), s.matrix_cols(), [&] {
+        return 1.5 * normal(rng) / std::sqrt(static_cast<double>(s.fan_in()));
+      }));
+    }
+  }
 
   NetProblem(std::vector<int> sizes, int batch, uint64_t seed) {
     encoding.steps = 30;
@@ -38,7 +54,7 @@ struct NetProblem {
   }
 
   double Loss(const std::vector<MatD>& w) const {
-    SnnEngine<double> engine(neuron, encoding);
+    SnnEngine<double> engine(neuron, encoding, shapes);
     const MatD& logits = engine.Forward(w, x, false);
     MatD d;
     return SoftmaxCrossEntropy<double>(logits, labels.data(), 1.0, d, nullptr);
@@ -46,7 +62,7 @@ struct NetProblem {
 };
 
 void CheckWeightGradients(NetProblem& pr) {
-  SnnEngine<double> engine(pr.neuron, pr.encoding);
+  SnnEngine<double> engine(pr.neuron, pr.encoding, pr.shapes);
   const MatD& logits = engine.Forward(pr.weights, pr.x, true);
   MatD dlogits;
   SoftmaxCrossEntropy<double>(logits, pr.labels.data(), static_cast<double>(pr.x.cols()), dlogits, nullptr);
@@ -55,6 +71,8 @@ void CheckWeightGradients(NetProblem& pr) {
   engine.Backward(dlogits, grads);
   int checked = 0;
   for (std::size_t l = 0; l < pr.weights.size(); ++l) {
+    // A gradient that vanished everywhere would pass the comparison below trivially.
+    EXPECT_GT(grads[l].cwiseAbs().maxCoeff(), 1e-4) << "layer " << l;
     for (Eigen::Index k = 0; k < pr.weights[l].size(); k += 3) {
       const double h = 1e-6;
       auto w = pr.weights;
@@ -89,6 +107,20 @@ TEST(SnnEngine, WeightGradientsMatchFiniteDifferencesExplicitMembrane) {
   pr.neuron.c = 1e-2;
   pr.encoding.input_gain = 3;
   pr.encoding.inter_layer_scale = 100;
+  CheckWeightGradients(pr);
+}
+
+// Convolutions with padding, bias and stride, average and sum pooling, a flatten into a dense
+// layer with bias: every weight's exact gradient against central differences.
+TEST(SnnEngine, WeightGradientsMatchFiniteDifferencesConvolutionalNetwork) {
+  NetProblem pr({2, 6, 6}, "c3k3p1b-a2-c4k2-s2-3b", 3, 2, 13);
+  pr.encoding.inter_layer_scale = 3e3;
+  CheckWeightGradients(pr);
+}
+
+TEST(SnnEngine, WeightGradientsMatchFiniteDifferencesStridedConvolution) {
+  NetProblem pr({2, 7, 7}, "c3k3s2p1-c2k3-a2-3", 3, 2, 17);
+  pr.encoding.inter_layer_scale = 3e3;
   CheckWeightGradients(pr);
 }
 

@@ -19,13 +19,16 @@ int RunTrain(int argc, char** argv) {
   CommonOptions common;
   runtime::TrainOptions opt;
   ModelOptions model_options;
-  std::string dataset, hidden = "256", out, init_path, hwa_chip, hwa_age = "1d", hwa_scale = "layer";
+  std::string dataset, hidden = "256", arch, out, init_path, hwa_chip, hwa_age = "1d", hwa_scale = "layer";
   int64_t limit = 0, test_limit = 0;
   po::options_description desc("options");
   AddCommonOptions(desc, common);
   desc.add_options()
       ("dataset", po::value(&dataset)->required(), "mnist or fashion-mnist")
       ("hidden", po::value(&hidden)->default_value(hidden), "hidden layer sizes, e.g. 256 or 512,256")
+      ("arch", po::value(&arch),
+       "the network instead of --hidden: a description such as c16k5p2-a2-c32k5-a2-10 (docs/conv.md) or "
+       "a text proto file (.textproto) of an xbar.v1.Model's layers")
       ("epochs", po::value(&opt.epochs)->default_value(opt.epochs), "passes over the training set")
       ("batch", po::value(&opt.batch_size)->default_value(opt.batch_size), "samples per Adam step")
       ("limit", po::value(&limit)->default_value(0), "train on the first N training images (0: all)")
@@ -39,7 +42,8 @@ int RunTrain(int argc, char** argv) {
        "initial weights N(0, gain^2/fan_in)")
       ("shift", po::value(&opt.shift_px)->default_value(0), "augment: random shifts of up to N pixels")
       ("flip", po::bool_switch(&opt.flip), "augment: random horizontal flips (for clothing, not digits)")
-      ("init", po::value(&init_path), "fine-tune: start from this model (.xbm; its sizes, neuron and encoding)")
+      ("init", po::value(&init_path),
+       "fine-tune: start from this model (.xbm, .onnx or .npy files; its layers, neuron and encoding)")
       ("hwa-chip", po::value(&hwa_chip),
        "hardware-aware training: every minibatch runs on what this chip would realise (quantised, "
        "programming noise, drift and read noise at --hwa-age, global drift compensation)")
@@ -73,7 +77,10 @@ int RunTrain(int argc, char** argv) {
     return ReportError(name, Error{ErrorCode::kInvalidArgument, "--limit = " + std::to_string(limit) + " must be >= 0"});
   }
   if (!init_path.empty()) {
-    auto init = compiler::ReadModel(init_path);
+    if (!arch.empty()) {
+      return ReportError(name, Error{ErrorCode::kInvalidArgument, "--arch and --init exclude each other"});
+    }
+    auto init = LoadModel(init_path, model_options, vm);
     if (!init) return ReportError(name, init.error());
     opt.StartFrom(*init);
   }
@@ -111,9 +118,15 @@ int RunTrain(int argc, char** argv) {
     if (!loaded) return ReportError(name, loaded.error());
     test = std::move(*loaded);
   }
+  if (!arch.empty()) {
+    auto layers = compiler::LoadArchitecture(arch, {1, train->height, train->width}, train->classes);
+    if (!layers) return ReportError(name, layers.error());
+    opt.layers = *layers;
+  }
   std::string sizes_text = std::to_string(train->images.rows());
   for (int h : opt.hidden) sizes_text += "-" + std::to_string(h);
   sizes_text += "-" + std::to_string(train->classes);
+  if (!opt.layers.empty()) sizes_text = compiler::DescribeArchitecture(opt.layers);
   if (!common.quiet) {
     std::fprintf(stderr, "train %s %s, %lld images, T=%d P=%d, batch %d, %d epochs, seed %llu\n",
                  dataset.c_str(), sizes_text.c_str(), static_cast<long long>(train->size()),
