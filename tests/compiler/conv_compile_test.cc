@@ -12,6 +12,7 @@
 #include "compiler/plan_io.h"
 #include "compiler/program_gen.h"
 #include "compiler/quantizer.h"
+#include "compiler/repair.h"
 #include "runtime/backend.h"
 #include "runtime/chip_view.h"
 #include "runtime/latency.h"
@@ -232,6 +233,13 @@ TEST(ConvCompile, EveryPassWorksOnConvolutionTilesAndTheirReplicas) {
   }
   EXPECT_GT(remap["harmful-before"], 0);
   EXPECT_EQ(remap["harmful-after"], 0);
+  // The remapped copy is compensated on its own; a copy with the same cells as its replica-0 tile
+  // (tile 3, of tile 1) takes that tile's targets without solving again.
+  EXPECT_GT(hit.compensation_iterations, 0);
+  EXPECT_FALSE(hit.PhysicalTargets(0) == plan->tiles[0].PhysicalTargets(0));
+  EXPECT_EQ(plan->tiles[3].compensation_iterations, 0);
+  EXPECT_GT(plan->tiles[1].compensation_iterations, 0);
+  EXPECT_TRUE(plan->tiles[3].PhysicalTargets(0) == plan->tiles[1].PhysicalTargets(0));
   const auto expect = Quantised(model, chip, options.quantize);
   CompileOptions uncompensated = options;
   uncompensated.compensate.enabled = false;
@@ -317,6 +325,12 @@ TEST(ConvCompile, TheConvPlanProgramsOnTheChip) {
   EXPECT_EQ(program->statistics.cells, cells);
   EXPECT_LT(program->statistics.failed(), cells / 2);  // write-verify converges on most cells
   EXPECT_TRUE(CheckProgramFitsPlan(*plan, *program, "p.xbpulse").has_value());
+  // Repair re-targets the partners of the cells that failed, in whichever copy they are.
+  auto repair = RetargetPartners(*plan, *program);
+  ASSERT_TRUE(repair.has_value()) << repair.error().message;
+  EXPECT_EQ(repair->failed_cells, program->statistics.failed());
+  EXPECT_TRUE(repair->plan.Validate().has_value());
+  EXPECT_EQ(repair->plan.layers[0].replicas, 2);
 }
 
 TEST(ConvLatency, CountsTheSequencersCyclesWithReadCyclesPerLayer) {
