@@ -1,6 +1,8 @@
 // Dense and convolution layers with pooling and bias: forward and exact adjoints (im2col GEMMs).
 #include "runtime/layer_ops.h"
 
+#include <algorithm>
+
 #include "support/error.h"
 
 namespace xbar::runtime {
@@ -65,22 +67,45 @@ void LayerOp<S>::PoolBackward(const Mat<S>& input_bar, Eigen::Ref<Mat<S>> source
   }
 }
 
+namespace {
+
+// The output positions o in [0, out) whose input index o * stride - pad + offset lies in [0, in):
+// [lo, hi), empty when hi == lo.
+void ValidRange(int offset, int in, int out, int stride, int pad, int& lo, int& hi) {
+  const int first = pad - offset;  // o * stride >= first
+  lo = first <= 0 ? 0 : (first + stride - 1) / stride;
+  const int last = in - 1 + pad - offset;  // o * stride <= last
+  hi = last < 0 ? 0 : std::min(out, last / stride + 1);
+  lo = std::min(lo, out);
+  hi = std::max(hi, lo);
+}
+
+}  // namespace
+
 template <typename S>
 void LayerOp<S>::Im2Col(const Eigen::Ref<const Mat<S>>& x, Eigen::Index b) {
   const int k = shape_.kernel, s = shape_.stride, pad = shape_.padding;
   patches_.resize(static_cast<Eigen::Index>(out_.h) * out_.w, fan_in_);
+  const S* image = x.col(b).data();
   for (int c = 0; c < in_.c; ++c) {
     for (int ky = 0; ky < k; ++ky) {
+      int y_lo = 0, y_hi = 0;
+      ValidRange(ky, in_.h, out_.h, s, pad, y_lo, y_hi);
       for (int kx = 0; kx < k; ++kx) {
-        const Eigen::Index col = (static_cast<Eigen::Index>(c) * k + ky) * k + kx;
+        int x_lo = 0, x_hi = 0;
+        ValidRange(kx, in_.w, out_.w, s, pad, x_lo, x_hi);
+        S* column = patches_.col((static_cast<Eigen::Index>(c) * k + ky) * k + kx).data();
         for (int oy = 0; oy < out_.h; ++oy) {
-          const int iy = oy * s - pad + ky;
-          const bool row_in = iy >= 0 && iy < in_.h;
-          for (int ox = 0; ox < out_.w; ++ox) {
-            const int ix = ox * s - pad + kx;
-            patches_(oy * out_.w + ox, col) =
-                row_in && ix >= 0 && ix < in_.w ? x((c * in_.h + iy) * in_.w + ix, b) : S(0);
+          S* row = column + static_cast<Eigen::Index>(oy) * out_.w;
+          if (oy < y_lo || oy >= y_hi) {
+            std::fill(row, row + out_.w, S(0));
+            continue;
           }
+          // The first valid input of this output row (x_lo * s - pad + kx >= 0 by construction).
+          const S* src = image + static_cast<Eigen::Index>(c * in_.h + oy * s - pad + ky) * in_.w + x_lo * s - pad + kx;
+          std::fill(row, row + x_lo, S(0));
+          for (int ox = x_lo; ox < x_hi; ++ox) row[ox] = src[(ox - x_lo) * s];
+          std::fill(row + x_hi, row + out_.w, S(0));
         }
       }
     }
@@ -90,17 +115,19 @@ void LayerOp<S>::Im2Col(const Eigen::Ref<const Mat<S>>& x, Eigen::Index b) {
 template <typename S>
 void LayerOp<S>::Col2ImAdd(Eigen::Ref<Mat<S>> x_bar, Eigen::Index b) const {
   const int k = shape_.kernel, s = shape_.stride, pad = shape_.padding;
+  S* image = x_bar.col(b).data();
   for (int c = 0; c < in_.c; ++c) {
     for (int ky = 0; ky < k; ++ky) {
+      int y_lo = 0, y_hi = 0;
+      ValidRange(ky, in_.h, out_.h, s, pad, y_lo, y_hi);
       for (int kx = 0; kx < k; ++kx) {
-        const Eigen::Index col = (static_cast<Eigen::Index>(c) * k + ky) * k + kx;
-        for (int oy = 0; oy < out_.h; ++oy) {
-          const int iy = oy * s - pad + ky;
-          if (iy < 0 || iy >= in_.h) continue;
-          for (int ox = 0; ox < out_.w; ++ox) {
-            const int ix = ox * s - pad + kx;
-            if (ix >= 0 && ix < in_.w) x_bar((c * in_.h + iy) * in_.w + ix, b) += patches_bar_(oy * out_.w + ox, col);
-          }
+        int x_lo = 0, x_hi = 0;
+        ValidRange(kx, in_.w, out_.w, s, pad, x_lo, x_hi);
+        const S* column = patches_bar_.col((static_cast<Eigen::Index>(c) * k + ky) * k + kx).data();
+        for (int oy = y_lo; oy < y_hi; ++oy) {
+          const S* row = column + static_cast<Eigen::Index>(oy) * out_.w;
+          S* dst = image + static_cast<Eigen::Index>(c * in_.h + oy * s - pad + ky) * in_.w + x_lo * s - pad + kx;
+          for (int ox = x_lo; ox < x_hi; ++ox) dst[(ox - x_lo) * s] += row[ox];
         }
       }
     }

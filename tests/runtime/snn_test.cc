@@ -195,6 +195,29 @@ TEST(Trainer, SameSeedSameWeightsForAnyThreadCount) {
   EXPECT_NE(a->weights[0], c->weights[0]);
 }
 
+// A convolutional network (padding, bias, pooling, a dense readout with bias) learns the blobs, and
+// the same seed gives the same weights on one and on two threads.
+TEST(Trainer, ConvolutionalNetworkLearnsAndIsTheSameForAnyThreadCount) {
+  TrainOptions opt = BlobOptions(4);
+  opt.layers = compiler::ParseArchitecture("c3k3p1b-a2-2b", {1, 4, 4}, 2).value();
+  opt.chunk = 4;
+  Dataset train = TwoBlobs(256, 1), test = TwoBlobs(128, 2);
+  opt.threads = 1;
+  auto a = Train(opt, train, &test);
+  ASSERT_TRUE(a.has_value()) << a.error().message;
+  EXPECT_GE(a->training.test_accuracy, 0.97);
+  EXPECT_EQ(a->Describe(), "1x4x4-c3k3p1b-a2-2b");
+  opt.threads = 2;
+  auto b = Train(opt, train, &test);
+  ASSERT_TRUE(b.has_value());
+  for (std::size_t l = 0; l < a->weights.size(); ++l) EXPECT_EQ(a->weights[l], b->weights[l]) << "layer " << l;
+  opt.layers = compiler::ParseArchitecture("c3k3p1b-a2-3", {1, 4, 4}, 3).value();
+  auto wrong = Train(opt, train, &test);
+  ASSERT_FALSE(wrong.has_value());
+  EXPECT_EQ(wrong.error().message,
+            "network 1x4x4-c3k3p1b-a2-3 takes 16 inputs and gives 3 outputs; blobs has 16 pixels and 2 classes");
+}
+
 // Weight bounds (what a programmed chip can still realise): every weight ends inside its box, a box
 // of zero width freezes its weight, and the others still learn.
 TEST(Trainer, KeepsWeightsInsideTheirBoundsAndFreezesZeroWidthBoxes) {

@@ -221,13 +221,18 @@ TEST(XbarCli, EvaluatesOnnxAndNpyModelsExportedFromPyTorch) {
                   " --dataset mnist --limit 1000 --steps 20 --period 5 --json -q");
   ASSERT_EQ(npy.exit_code, 0) << npy.err;
   EXPECT_EQ(JsonNumber(npy.out, "correct"), JsonNumber(onnx.out, "correct"));
+  // A convolutional Sequential exported by torch 1.13 (tests/data/make_conv_onnx.py) runs too.
+  auto conv = Xbar("eval --model " + TestData("cnn.onnx") + " --dataset mnist --limit 100 --json -q");
+  ASSERT_EQ(conv.exit_code, 0) << conv.err;
+  EXPECT_EQ(JsonNumber(conv.out, "samples"), 100) << conv.out;
 }
 
 TEST(XbarCli, UnsupportedOnnxOpIsAOneLineError) {
-  const std::string conv = TestData("conv.onnx");
-  auto r = Xbar("eval --model " + conv + " --dataset mnist");
+  const std::string maxpool = TestData("cnn_maxpool.onnx");
+  auto r = Xbar("eval --model " + maxpool + " --dataset mnist");
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_EQ(r.err, "xbar eval: error: " + conv + ": node '/conv1/Conv' (Conv) is not supported (xbar maps MatMul/Gemm layers)\n");
+  EXPECT_EQ(r.err, "xbar eval: error: " + maxpool +
+                       ": node '/1/MaxPool' (MaxPool): max pooling is not a linear analog operation; use AvgPool2d\n");
   auto unknown = Xbar("eval --model model.pt --dataset mnist");
   EXPECT_EQ(unknown.exit_code, 2);
   EXPECT_EQ(Lines(unknown.err), 1);
