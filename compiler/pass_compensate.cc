@@ -109,7 +109,7 @@ Expected<void> CompensatePass(const CompensateOptions& options, int threads, Com
   std::vector<int> same_as(static_cast<std::size_t>(n), -1);
   for (const PlanLayer& layer : plan.layers) {
     const std::size_t per = static_cast<std::size_t>(layer.tiles_per_replica());
-    for (std::size_t k = per; k < layer.tiles.size(); ++k) {
+    for (std::size_t k = per; per > 0 && k < layer.tiles.size(); ++k) {
       const auto t = static_cast<std::size_t>(layer.tiles[k]), first = static_cast<std::size_t>(layer.tiles[k % per]);
       const PlanTile &a = plan.tiles[t], &b = plan.tiles[first];
       if (a.row_map == b.row_map && a.column_map == b.column_map && a.levels == b.levels) {
