@@ -67,13 +67,40 @@ Expected<Dataset> LoadDataset(const std::string& name, const std::string& data_d
   return d;
 }
 
-Expected<std::vector<double>> InputActivity(const Dataset& data, Eigen::Index inputs, const std::string& name) {
+Expected<std::vector<double>> InputActivity(const Dataset& data, const compiler::LayerShape& layer,
+                                            const std::string& name) {
+  const Eigen::Index inputs = layer.source.size();
   if (data.images.rows() != inputs) {
     return Fail(ErrorCode::kInvalidArgument, "--activity " + name + " has " + std::to_string(data.images.rows()) +
                                                  " inputs, the model's first layer " + std::to_string(inputs));
   }
   const Eigen::VectorXd mean_square = data.images.cast<double>().array().square().rowwise().mean();
-  return std::vector<double>(mean_square.data(), mean_square.data() + mean_square.size());
+  std::vector<double> activity(mean_square.data(), mean_square.data() + mean_square.size());
+  if (layer.kind == compiler::LayerKind::kConv) {
+    // Kernel element (c, ky, kx) sees pixel (c, oy*S + ky - P, ox*S + kx - P) at output position
+    // (oy, ox), and zero in the padding.
+    const compiler::Shape3 in = layer.source, out = layer.output();
+    const int k = layer.kernel;
+    std::vector<double> kernel(static_cast<std::size_t>(layer.fan_in()), 0.0);
+    for (int c = 0; c < in.c; ++c) {
+      for (int ky = 0; ky < k; ++ky) {
+        for (int kx = 0; kx < k; ++kx) {
+          double sum = 0;
+          for (int oy = 0; oy < out.h; ++oy) {
+            const int y = oy * layer.stride + ky - layer.padding;
+            for (int ox = 0; y >= 0 && y < in.h && ox < out.w; ++ox) {
+              const int x = ox * layer.stride + kx - layer.padding;
+              if (x >= 0 && x < in.w) sum += activity[static_cast<std::size_t>((c * in.h + y) * in.w + x)];
+            }
+          }
+          kernel[static_cast<std::size_t>((c * k + ky) * k + kx)] = sum / layer.positions();
+        }
+      }
+    }
+    activity = std::move(kernel);
+  }
+  if (layer.bias) activity.push_back(1.0);  // the bias row is driven at the constant input 1
+  return activity;
 }
 
 }  // namespace xbar::runtime

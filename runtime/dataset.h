@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "compiler/layer_shape.h"
 #include "support/error.h"
 
 namespace xbar::runtime {
@@ -31,8 +32,11 @@ std::string DataDir(const std::string& override_dir);
 Expected<Dataset> LoadDataset(const std::string& name, const std::string& data_dir, Split split,
                               int64_t limit = 0);
 
-/// Each input's mean square over `data`'s images (the remap pass's input weights, xbar compile
-/// --activity); kInvalidArgument when `data` (named `name`) does not have `inputs` inputs.
-Expected<std::vector<double>> InputActivity(const Dataset& data, Eigen::Index inputs, const std::string& name);
+/// The remap pass's input weights for the first layer (xbar compile --activity): each crossbar
+/// row's mean square input over `data`'s images, i.e. each pixel's for a dense layer, each kernel
+/// element's over the images and output positions for a convolution (zero in the padding), and 1
+/// for a bias row. kInvalidArgument when `data` (named `name`) does not have the layer's inputs.
+Expected<std::vector<double>> InputActivity(const Dataset& data, const compiler::LayerShape& layer,
+                                            const std::string& name);
 
 }  // namespace xbar::runtime

@@ -113,12 +113,38 @@ TEST(OptionValues, InputActivityIsEachInputsMeanSquare) {
   Dataset data;
   data.images.resize(2, 2);
   data.images << 1, 3, 0, 2;
-  auto activity = InputActivity(data, 2, "mnist");
+  auto activity = InputActivity(data, compiler::LayerShape::Dense(2, 3), "mnist");
   ASSERT_TRUE(activity.has_value());
   EXPECT_EQ(*activity, (std::vector<double>{5, 2}));
-  auto r = InputActivity(data, 784, "mnist");
+  auto r = InputActivity(data, compiler::LayerShape::Dense(784, 3), "mnist");
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().message, "--activity mnist has 2 inputs, the model's first layer 784");
+}
+
+TEST(OptionValues, InputActivityOfAConvolutionIsEachKernelElementsMeanSquareOverPositions) {
+  // One 1x3x3 image 1..9; a 2x2 kernel, stride 1, padding 1: 4x4 output positions.
+  Dataset data;
+  data.images.resize(9, 1);
+  for (int i = 0; i < 9; ++i) data.images(i, 0) = static_cast<float>(i + 1);
+  auto layers = compiler::ParseArchitecture("c1k2p1b-4", {1, 3, 3}, 4);
+  ASSERT_TRUE(layers.has_value()) << layers.error().message;
+  auto activity = InputActivity(data, layers->front(), "tiny");
+  ASSERT_TRUE(activity.has_value()) << activity.error().message;
+  ASSERT_EQ(activity->size(), 5u);
+  // Kernel element (ky, kx) sees pixel (oy + ky - 1, ox + kx - 1): for (0, 0) the pixels of rows
+  // and columns 0-2 shifted, i.e. every pixel once (sum of squares 285) over 16 positions.
+  double all = 0;
+  for (int i = 1; i <= 9; ++i) all += i * i;
+  for (int e = 0; e < 4; ++e) EXPECT_DOUBLE_EQ((*activity)[static_cast<std::size_t>(e)], all / 16) << e;
+  EXPECT_EQ(activity->back(), 1.0);  // the bias row
+  // Without padding the 2x2 kernel has 2x2 positions on 3x3: element (0, 0) sees pixels 1, 2, 4,
+  // 5; element (1, 1) pixels 5, 6, 8, 9.
+  auto valid = compiler::ParseArchitecture("c1k2-4", {1, 3, 3}, 4);
+  ASSERT_TRUE(valid.has_value());
+  auto a = InputActivity(data, valid->front(), "tiny");
+  ASSERT_TRUE(a.has_value());
+  EXPECT_DOUBLE_EQ((*a)[0], (1.0 + 4 + 16 + 25) / 4);
+  EXPECT_DOUBLE_EQ((*a)[3], (25.0 + 36 + 64 + 81) / 4);
 }
 
 }  // namespace

@@ -90,7 +90,7 @@ int RunCompile(int argc, char** argv) {
     }
     auto data = runtime::LoadDataset(activity, runtime::DataDir(common.data_dir), runtime::Split::kTrain, activity_images);
     if (!data) return ReportError(name, data.error());
-    auto weights = runtime::InputActivity(*data, model->weights.front().cols(), activity);
+    auto weights = runtime::InputActivity(*data, model->Shapes().front(), activity);
     if (!weights) return ReportError(name, weights.error());
     options.remap.input_weight = {std::move(*weights)};
   }
