@@ -57,10 +57,15 @@ bool AnalogChip::SetInput(uint32_t index, uint32_t code) {
   return true;
 }
 
-bool AnalogChip::ReadLayer(uint32_t layer, std::span<const uint32_t> enables) {
+bool AnalogChip::ReadLayer(uint32_t layer, uint32_t cycle, std::span<const uint32_t> enables) {
   if (layer >= layers_.size()) {
     return Refuse("layer " + std::to_string(layer) + " read, the network has " +
                   std::to_string(layers_.size()));
+  }
+  const int read_cycles = view_->layers()[layer].read_cycles;
+  if (cycle >= static_cast<uint32_t>(read_cycles)) {
+    return Refuse("layer " + std::to_string(layer) + " read in cycle " + std::to_string(cycle) +
+                  ", the layer has " + std::to_string(read_cycles) + " read cycles per step");
   }
   const double sense_s = view_->timing().sense_cycles / view_->clock_hz();
   const int physical_tiles = view_->physical_tiles();
@@ -207,8 +212,9 @@ Expected<ImageResult> RunImage(AnalogChip& chip, const ChipView& view, std::span
   const auto layers = static_cast<uint32_t>(view.layers().size());
   for (int t = 0; t < view.steps(); ++t) {
     for (uint32_t l = 0; l < layers; ++l) {
-      if (l > 0 || t % view.period() == 0) {
-        if (!chip.ReadLayer(l, view.layers()[l].enables)) return refused("layer read");
+      const ChipView::Layer& layer = view.layers()[l];
+      for (int c = 0; (l > 0 || t % view.period() == 0) && c < layer.read_cycles; ++c) {
+        if (!chip.ReadLayer(l, static_cast<uint32_t>(c), layer.enables)) return refused("layer read");
       }
       if (!chip.StepNeurons(l)) return refused("neuron step");
     }

@@ -34,7 +34,7 @@ class AnalogChip final : public rtl::InferenceAnalog {
 
   bool Begin() override;
   bool SetInput(uint32_t index, uint32_t code) override;
-  bool ReadLayer(uint32_t layer, std::span<const uint32_t> enables) override;
+  bool ReadLayer(uint32_t layer, uint32_t cycle, std::span<const uint32_t> enables) override;
   bool StepNeurons(uint32_t layer) override;
   int64_t SampleOutput(uint32_t index) override;
   const std::string& last_error() const override { return error_; }

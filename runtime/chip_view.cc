@@ -226,16 +226,20 @@ Expected<std::vector<ChipView>> ChipView::CreateModes(const compiler::Plan& plan
 }
 
 uint64_t ChipView::InferenceCycles() const {
-  // rtl/xbar_infer_seq.sv: accept, begin, begin check; per step and layer a dispatch, the sense
-  // and its check when the layer is read, the neuron step and its check; per step and output a
-  // conversion and its accumulate; an argmax cycle per output; the response.
+  // rtl/xbar_infer_seq.sv: accept, begin, begin check; per step and layer a dispatch, a sense
+  // and its check per read cycle when the layer is read (layer 0 at the impulses, the others at
+  // every step), the neuron step and its check; per step and output a conversion and its
+  // accumulate; an argmax cycle per output; the response.
   const uint64_t steps = static_cast<uint64_t>(steps_);
   const uint64_t impulses = (steps + static_cast<uint64_t>(period_) - 1) / static_cast<uint64_t>(period_);
   const uint64_t layers = layers_.size();
   const uint64_t sense = static_cast<uint64_t>(timing_.sense_cycles) + 1;
   const uint64_t neuron = static_cast<uint64_t>(timing_.neuron_cycles) + 1;
   const uint64_t outputs = static_cast<uint64_t>(this->outputs());
-  const uint64_t reads = impulses + steps * (layers - 1);
+  uint64_t reads = 0;
+  for (std::size_t l = 0; l < layers_.size(); ++l) {
+    reads += (l == 0 ? impulses : steps) * static_cast<uint64_t>(layers_[l].read_cycles);
+  }
   return 3 + steps * layers * (1 + neuron) + reads * sense +
          steps * outputs * (static_cast<uint64_t>(output_bits_) + 1) + outputs + 1;
 }

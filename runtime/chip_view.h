@@ -92,6 +92,9 @@ class ChipView {
     std::vector<int> tiles;        // plan tile indices, in plan order (the order currents add)
     Eigen::VectorXd gain;          // per output: neuron drive per ampere of (I+ - I-)
     std::vector<uint32_t> enables; // schedule row: bit t = physical tile t takes part
+    /// Read cycles per step (the controller's OpReadCycles): each enabled tile is read once per
+    /// cycle, the layer's neurons step after the last. 1 for a dense layer.
+    int read_cycles = 1;
   };
 
   /// Builds the view from the conductances reads see now (`present`, as ReadConductances) and, for

@@ -3,7 +3,9 @@
 // decisions, accumulators, membrane samples, energy and cycle counts as the behavioural backend.
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cmath>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -160,6 +162,7 @@ TEST(RtlInference, CoSimulationIsBitIdenticalWithBehavioural) {
   // The controller's cycles are the timing model's.
   EXPECT_EQ(r->cycles_per_image, b->cycles_per_image);
   EXPECT_EQ(b->cycles_per_image, InputLoadCycles(784) + view->InferenceCycles());
+  EXPECT_EQ(b->cycles_per_image, 14705u);  // docs/rtl.md: MNIST on the default chip, S = 10, N = 5
 
   // The comparison can fail: another read-noise realisation moves the samples.
   const auto g_other = ReadConductances(f.plan, chip, {.age_s = 86400, .seed = 13});
@@ -262,6 +265,84 @@ TEST(RtlInference, SlowAnalogAnswersCostOnlyCycles) {
   EXPECT_EQ(slow_cycles, fast_cycles + 2 * (1 + 10 + 14 + 70));
 }
 
+// A front end that records the requests the sequencer makes, as text, and answers every one.
+class RecordingAnalog final : public rtl::InferenceAnalog {
+ public:
+  bool Begin() override { return Log("begin"); }
+  bool SetInput(uint32_t index, uint32_t code) override {
+    return Log("input " + std::to_string(index) + " " + std::to_string(code));
+  }
+  bool ReadLayer(uint32_t layer, uint32_t cycle, std::span<const uint32_t> enables) override {
+    int tiles = 0;
+    for (uint32_t w : enables) tiles += std::popcount(w);
+    return Log("read " + std::to_string(layer) + " " + std::to_string(cycle) + " tiles " + std::to_string(tiles));
+  }
+  bool StepNeurons(uint32_t layer) override { return Log("step " + std::to_string(layer)); }
+  int64_t SampleOutput(uint32_t index) override {
+    Log("sample " + std::to_string(index));
+    return index == 1 ? 3 : -2;
+  }
+  const std::string& last_error() const override { return error_; }
+  const std::vector<std::string>& calls() const { return calls_; }
+
+ private:
+  bool Log(std::string call) {
+    calls_.push_back(std::move(call));
+    return true;
+  }
+  std::vector<std::string> calls_;
+  std::string error_;
+};
+
+// A layer set to C read cycles is read C times per step, cycle 0 .. C-1, before its neurons step;
+// layer 0 only at the impulses. The cycle count follows the timing model with C_l sense requests
+// per read of layer l.
+TEST(RtlInference, LayersAreReadInTheirReadCycles) {
+  RecordingAnalog analog;
+  auto rtl = RtlChip::Create(nullptr, {}, &analog);
+  ASSERT_TRUE(rtl.has_value()) << rtl.error().message;
+  RtlChip& c = **rtl;
+  constexpr uint32_t kSteps = 4, kPeriod = 2, kSense = 3, kNeuron = 2, kOutputs = 2;
+  for (auto [reg, value] : {std::pair{RtlConfig::kSteps, kSteps}, {RtlConfig::kPeriod, kPeriod},
+                            {RtlConfig::kLayers, 2u}, {RtlConfig::kOutputs, kOutputs},
+                            {RtlConfig::kSenseCycles, kSense}, {RtlConfig::kNeuronCycles, kNeuron}}) {
+    ASSERT_EQ(Send(c, RtlOpcode::kConfig, static_cast<uint32_t>(reg), value).status, RtlStatus::kOk);
+  }
+  for (uint32_t tile : {4u, 5u}) ASSERT_EQ(Send(c, RtlOpcode::kSchedule, 0, 0, tile, true).status, RtlStatus::kOk);
+  ASSERT_EQ(Send(c, RtlOpcode::kSchedule, 1, 0, 40, true).status, RtlStatus::kOk);
+  ASSERT_EQ(Send(c, RtlOpcode::kReadCycles, 0, 2).status, RtlStatus::kOk);
+  ASSERT_EQ(Send(c, RtlOpcode::kReadCycles, 1, 3).status, RtlStatus::kOk);
+  const uint64_t before = c.cycles();
+  const RtlResponse done = Send(c, RtlOpcode::kInfer, 0);
+  const uint64_t cycles = c.cycles() - before;
+  ASSERT_EQ(done.status, RtlStatus::kOk);
+  EXPECT_EQ(done.data, 1u);  // output 1 samples 3, output 0 -2
+
+  std::vector<std::string> expected{"begin"};
+  for (uint32_t t = 0; t < kSteps; ++t) {
+    if (t % kPeriod == 0) {
+      for (int cycle : {0, 1}) expected.push_back("read 0 " + std::to_string(cycle) + " tiles 2");
+    }
+    expected.push_back("step 0");
+    for (int cycle : {0, 1, 2}) expected.push_back("read 1 " + std::to_string(cycle) + " tiles 1");
+    expected.push_back("step 1");
+    for (uint32_t o = 0; o < kOutputs; ++o) expected.push_back("sample " + std::to_string(o));
+  }
+  EXPECT_EQ(analog.calls(), expected);
+  // 2 impulses x 2 cycles of layer 0 and 4 steps x 3 cycles of layer 1: 16 sense requests.
+  const uint64_t senses = 2 * 2 + kSteps * 3;
+  EXPECT_EQ(cycles, 3 + kSteps * 2 * (2 + kNeuron) + senses * (kSense + 1) + kSteps * kOutputs * (8 + 1) +
+                        kOutputs + 1);
+  EXPECT_EQ(Send(c, RtlOpcode::kCounter, static_cast<uint32_t>(RtlCounter::kLayerReads)).data, 2u * 2 * 2 + 4u * 3);
+  EXPECT_EQ(Send(c, RtlOpcode::kResult, 1).data, kSteps * 3);
+
+  // Back to one read cycle: the layer is read once per step again.
+  ASSERT_EQ(Send(c, RtlOpcode::kReadCycles, 1, 1).status, RtlStatus::kOk);
+  const std::size_t calls = analog.calls().size();
+  ASSERT_EQ(Send(c, RtlOpcode::kInfer, 0).status, RtlStatus::kOk);
+  EXPECT_EQ(analog.calls().size() - calls, expected.size() - kSteps * 2);
+}
+
 // Bad commands and bad schedules get error answers, never a hang.
 TEST(RtlInference, RejectsBadCommandsAndSchedules) {
   const Fixture& f = Mnist();
@@ -285,6 +366,9 @@ TEST(RtlInference, RejectsBadCommandsAndSchedules) {
   EXPECT_EQ(send({.opcode = op(RtlOpcode::kResult), .arg = static_cast<uint32_t>(shape.max_outputs)})->status,
             RtlStatus::kBadArg);
   EXPECT_EQ(send({.opcode = op(RtlOpcode::kConfig), .arg = 99})->status, RtlStatus::kBadArg);
+  EXPECT_EQ(send({.opcode = op(RtlOpcode::kReadCycles), .arg = static_cast<uint32_t>(shape.max_layers), .value = 1})->status,
+            RtlStatus::kBadArg);
+  EXPECT_EQ(send({.opcode = op(RtlOpcode::kReadCycles), .arg = 0, .value = 0})->status, RtlStatus::kBadArg);
   EXPECT_EQ(send({.opcode = op(RtlOpcode::kCounter), .arg = 99})->status, RtlStatus::kBadArg);
   EXPECT_EQ(send({.opcode = 15})->status, RtlStatus::kBadOpcode);
 
@@ -301,10 +385,16 @@ TEST(RtlInference, RejectsBadCommandsAndSchedules) {
   send({.opcode = op(RtlOpcode::kSchedule), .tile = tile_of(1), .set = true, .arg = 1});
   EXPECT_EQ(send({.opcode = op(RtlOpcode::kInfer)})->status, RtlStatus::kAnalogFail);
   EXPECT_NE(analog.last_error().find("holds no part of it"), std::string::npos) << analog.last_error();
+  send({.opcode = op(RtlOpcode::kSchedule), .tile = tile_of(1), .set = false, .arg = 0});
+
+  // A dense layer is read in one read cycle: the chip model refuses a second.
+  send({.opcode = op(RtlOpcode::kSchedule), .tile = tile_of(0), .set = true, .arg = 0});
+  ASSERT_EQ(send({.opcode = op(RtlOpcode::kReadCycles), .arg = 1, .value = 2})->status, RtlStatus::kOk);
+  EXPECT_EQ(send({.opcode = op(RtlOpcode::kInfer)})->status, RtlStatus::kAnalogFail);
+  EXPECT_EQ(analog.last_error(), "layer 1 read in cycle 1, the layer has 1 read cycles per step");
+  ASSERT_EQ(send({.opcode = op(RtlOpcode::kReadCycles), .arg = 1, .value = 1})->status, RtlStatus::kOk);
 
   // An inference longer than the cycle budget is an error naming the operation.
-  send({.opcode = op(RtlOpcode::kSchedule), .tile = tile_of(1), .set = false, .arg = 0});
-  send({.opcode = op(RtlOpcode::kSchedule), .tile = tile_of(0), .set = true, .arg = 0});
   ASSERT_EQ(send({.opcode = op(RtlOpcode::kConfig), .arg = static_cast<uint32_t>(RtlConfig::kSteps), .value = 100})->status,
             RtlStatus::kOk);
   auto timeout = send({.opcode = op(RtlOpcode::kInfer)});
