@@ -287,6 +287,7 @@ Expected<dm::ChipSpec> FromProto(const v1::Chip& c, const ParseInfoTree& tree,
   Take(a.has_output_full_scale_mv(), a.output_full_scale_mv(), spec.adc.output_full_scale_mv);
   Take(c.has_clock_hz(), c.clock_hz(), spec.clock_hz);
   Take(c.has_columns_per_neuron(), Saturate(c.columns_per_neuron()), spec.columns_per_neuron);
+  Take(c.has_neurons(), Saturate(c.neurons()), spec.neurons);
 
   const auto& n = c.neuron();
   if (n.has_membrane_update() && n.membrane_update() != v1::MEMBRANE_UPDATE_IMPLICIT &&
@@ -424,6 +425,7 @@ v1::Chip ToProto(const dm::ChipSpec& spec) {
   a->set_output_full_scale_mv(spec.adc.output_full_scale_mv);
   c.set_clock_hz(spec.clock_hz);
   c.set_columns_per_neuron(Unsigned(spec.columns_per_neuron));
+  c.set_neurons(Unsigned(spec.neurons));
   const dm::MifParams& n = spec.neuron;
   auto* np = c.mutable_neuron();
   np->set_r_on_ohm(n.r_on_ohm);

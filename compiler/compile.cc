@@ -17,8 +17,8 @@ double Seconds(Clock::time_point since) { return std::chrono::duration<double>(C
 }  // namespace
 
 std::span<const PassInfo> Passes() {
-  static const PassInfo passes[] = {QuantizePassInfo(), TilePassInfo(), PlacePassInfo(), RemapPassInfo(),
-                                    CompensatePassInfo()};
+  static const PassInfo passes[] = {QuantizePassInfo(), TilePassInfo(), ConvPassInfo(), PlacePassInfo(),
+                                    RemapPassInfo(), CompensatePassInfo()};
   return passes;
 }
 
@@ -64,6 +64,11 @@ void PopulatePipeline(const CompileOptions& options, std::vector<Pass>& pipeline
                         return QuantizePass(q, s, r);
                       }});
   pipeline.push_back({&TilePassInfo(), [](CompileState& s, PassReport& r) { return TilePass(s, r); }});
+  if (options.conv.replicas != 1) {
+    pipeline.push_back({&ConvPassInfo(), [c = options.conv](CompileState& s, PassReport& r) {
+                          return ConvPass(c, s, r);
+                        }});
+  }
   pipeline.push_back({&PlacePassInfo(), [](CompileState& s, PassReport& r) { return PlacePass(s, r); }});
   if (!options.remap.faults.empty()) {
     pipeline.push_back({&RemapPassInfo(), [&r = options.remap](CompileState& s, PassReport& report) {

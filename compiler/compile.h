@@ -3,7 +3,7 @@
 // Like CIRCT's SeqPasses.td, every pass states its CLI name, summary, options and statistics
 // (Passes()); like Firtool.h, CompileOptions holds every option and PopulatePipeline builds the
 // pass list from it. `xbar compile --list-passes` prints FormatPassList(). Each pass lives in its
-// own file with its metadata: compiler/pass_{quantize,tile,place,remap,compensate}.cc. Option
+// own file with its metadata: compiler/pass_{quantize,tile,conv,place,remap,compensate}.cc. Option
 // defaults are written once, in the options structs (here and in quantizer.h); the pass list
 // shows them from there. docs/compiler.md.
 #pragma once
@@ -31,10 +31,19 @@ struct CompensateOptions {
   double tolerance = 1e-3;   // stop a tile once its residual is at or below this, [0, 1)
 };
 
+/// conv: copies of each convolution layer's tiles, so that several output positions are read in
+/// one read cycle (docs/conv.md).
+struct ConvOptions {
+  /// N >= 1 copies of every convolution layer (capped at its output positions), or kAutoReplicas:
+  /// fill the chip's free tiles, greedily giving copies to the layer that costs the most read
+  /// cycles per image. 1: one copy, reused over time for every position.
+  int replicas = 1;
+};
 
 /// Everything the pipeline can be told.
 struct CompileOptions {
   QuantizeOptions quantize;
+  ConvOptions conv;  // runs when replicas is not 1
   RemapOptions remap;  // runs when it has a fault map
   CompensateOptions compensate;
   int threads = 0;  // worker threads for per-tile work (0: all cores); results do not depend on it
@@ -66,12 +75,13 @@ struct PassInfo {
                                std::string_view value) = nullptr;
 };
 
-/// Every pass, in pipeline order: quantize, tile, place, remap, compensate.
+/// Every pass, in pipeline order: quantize, tile, conv, place, remap, compensate.
 std::span<const PassInfo> Passes();
 
 /// Each pass's metadata, defined beside the pass (compiler/pass_<name>.cc).
 const PassInfo& QuantizePassInfo();
 const PassInfo& TilePassInfo();
+const PassInfo& ConvPassInfo();
 const PassInfo& PlacePassInfo();
 const PassInfo& RemapPassInfo();
 const PassInfo& CompensatePassInfo();
@@ -99,12 +109,23 @@ struct Pass {
   std::function<Expected<void>(CompileState&, PassReport&)> run;
 };
 
-/// Appends the passes `options` asks for (compensate only when enabled), in order.
+/// Appends the passes `options` asks for (conv only with replicas other than 1, remap only with a
+/// fault map, compensate only when enabled), in order.
 void PopulatePipeline(const CompileOptions& options, std::vector<Pass>& pipeline);
 
 /// The passes, usable one by one (tests) or through Compile.
 Expected<void> QuantizePass(const QuantizeOptions& options, CompileState& state, PassReport& report);
 Expected<void> TilePass(CompileState& state, PassReport& report);
+/// Copies each convolution layer's tiles (PlanTile::replica) as `options` asks; records the choice
+/// in Plan::conv_replicas.
+Expected<void> ConvPass(const ConvOptions& options, CompileState& state, PassReport& report);
+/// The replicas `options` gives each layer of `plan` (tiled, one copy each) on its chip: N capped
+/// at each convolution's positions (dense layers 1), or for kAutoReplicas the greedy fill of the
+/// chip's free tiles: while a copy fits, the layer with the most read cycles per image (layer 0
+/// is read at ceil(T/P) of the T steps, every other layer at each) goes to the fewest copies that
+/// cut its read cycles per step by one.
+std::vector<int> ChooseReplicas(const Plan& plan, const ConvOptions& options);
+/// Place: fails when the network needs more neuron circuits or tiles than the chip has.
 Expected<void> PlacePass(CompileState& state, PassReport& report);
 /// Pre-distorts one tile's used cells against IR drop (the compensate pass, for one tile): the
 /// targets become those whose effective matrix best matches the ideal targets (its present ones).

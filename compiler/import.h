@@ -19,7 +19,7 @@ struct ImportOptions {
 /// What a model spec names.
 enum class ModelFormat {
   kXbm,      // xbar's model file, read with ReadModel
-  kOnnx,     // an ONNX file with MatMul/Gemm layers (docs/import.md)
+  kOnnx,     // an ONNX file with Conv/MatMul/Gemm layers (docs/import.md)
   kNpyList,  // one or more .npy weight matrices (inputs x outputs), separated by commas
 };
 
@@ -31,7 +31,7 @@ Expected<ModelFormat> ModelFormatOf(const std::string& spec);
 /// encoding; ONNX and .npy weights get those of `options`, which are checked first
 /// (kInvalidArgument). The rules for ONNX graphs are in docs/import.md. Files that are missing
 /// are kNotFound; truncated or corrupt files kDataLoss; readable files that do not describe a MIF
-/// crossbar network (unsupported ops, biases, layers that do not chain, wrong array shapes)
+/// crossbar network (unsupported ops or attributes, layers that do not chain, wrong array shapes)
 /// kFailedPrecondition. Every message names the file.
 Expected<Model> ImportModel(const std::string& spec, const ImportOptions& options = {});
 

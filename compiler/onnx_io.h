@@ -10,10 +10,13 @@
 
 namespace xbar::compiler {
 
-/// Reads the weight matrices of the MatMul/Gemm nodes of an ONNX graph, in graph order, as the
-/// layers of a MIF network with the neuron and encoding of `options` (rules: docs/import.md).
-/// Errors name the file: kNotFound (missing), kDataLoss (truncated, corrupt, inconsistent
-/// tensors), kFailedPrecondition (unsupported op or data type, bias, layers that do not chain).
+/// Reads the Conv, MatMul and Gemm nodes of an ONNX graph, in graph order, with the average pooling
+/// and biases between them, as the layers of a MIF network with the neuron and encoding of
+/// `options` (rules: docs/import.md). The image shape comes from the graph input (N x C x H x W);
+/// a plain dense network (no convolution, pooling or bias) leaves Model::layers empty. Errors name
+/// the file: kNotFound (missing), kDataLoss (truncated, corrupt, inconsistent tensors),
+/// kFailedPrecondition (an op, attribute or data type a fully memristive chip cannot run, named
+/// with its node and why; layers that do not chain).
 Expected<Model> ReadOnnxModel(const std::string& path, const ImportOptions& options);
 
 /// Same as ReadOnnxModel on bytes already in memory; `name` stands for the path in messages and

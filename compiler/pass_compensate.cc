@@ -104,9 +104,33 @@ Expected<void> CompensatePass(const CompensateOptions& options, int threads, Com
                               PassReport& report) {
   Plan& plan = state.plan;
   const int n = static_cast<int>(plan.tiles.size());
+  // A replica's tile with the same cells as its replica-0 tile (not remapped differently) gets the
+  // same targets: the solve depends on nothing else.
+  std::vector<int> same_as(static_cast<std::size_t>(n), -1);
+  for (const PlanLayer& layer : plan.layers) {
+    const std::size_t per = static_cast<std::size_t>(layer.tiles_per_replica());
+    for (std::size_t k = per; per > 0 && k < layer.tiles.size(); ++k) {
+      const auto t = static_cast<std::size_t>(layer.tiles[k]), first = static_cast<std::size_t>(layer.tiles[k % per]);
+      const PlanTile &a = plan.tiles[t], &b = plan.tiles[first];
+      if (a.row_map == b.row_map && a.column_map == b.column_map && a.levels == b.levels) {
+        same_as[t] = static_cast<int>(first);
+      }
+    }
+  }
   // Each tile is independent, so the result does not depend on the thread count or schedule.
 #pragma omp parallel for schedule(dynamic) num_threads(threads > 0 ? threads : omp_get_max_threads())
-  for (int t = 0; t < n; ++t) CompensateTile(plan.chip, options, plan.tiles[static_cast<std::size_t>(t)]);
+  for (int t = 0; t < n; ++t) {
+    if (same_as[static_cast<std::size_t>(t)] < 0) CompensateTile(plan.chip, options, plan.tiles[static_cast<std::size_t>(t)]);
+  }
+  for (std::size_t t = 0; t < same_as.size(); ++t) {
+    if (same_as[t] < 0) continue;
+    const PlanTile& first = plan.tiles[static_cast<std::size_t>(same_as[t])];
+    PlanTile& tile = plan.tiles[t];
+    tile.target_g_s = first.target_g_s;
+    tile.residual_before = first.residual_before;
+    tile.residual_after = first.residual_after;
+    tile.compensation_iterations = 0;  // no solve of its own
+  }
   plan.compensated = true;
   double before = 0, after = 0, worst = 0;
   int64_t evaluations = 0;

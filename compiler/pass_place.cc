@@ -16,7 +16,10 @@ constexpr PassStatisticInfo kStatistics[] = {
 }  // namespace
 
 const PassInfo& PlacePassInfo() {
-  static const PassInfo info{"place", "assign tiles to the chip's arrays; fails when the model does not fit", {},
+  static const PassInfo info{"place",
+                             "assign tiles to the chip's arrays; fails when the model needs more tiles or neurons "
+                             "than the chip has",
+                             {},
                              kStatistics};
   return info;
 }
@@ -25,11 +28,18 @@ Expected<void> PlacePass(CompileState& state, PassReport& report) {
   Plan& plan = state.plan;
   const auto& geometry = plan.chip.tiles;
   const auto needed = static_cast<int64_t>(plan.tiles.size());
+  if (const int64_t neurons = plan.Neurons(); neurons > plan.chip.neurons) {
+    return Fail(ErrorCode::kFailedPrecondition, "network needs " + std::to_string(neurons) +
+                                                    " neurons but the chip has " +
+                                                    std::to_string(plan.chip.neurons) + " (use a larger --chip)");
+  }
   if (needed > geometry.count) {
+    bool replicated = false;
+    for (const auto& layer : plan.layers) replicated = replicated || layer.replicas > 1;
     return Fail(ErrorCode::kFailedPrecondition,
                 "plan needs " + std::to_string(needed) + " tiles of " + std::to_string(geometry.rows) + "x" +
                     std::to_string(geometry.columns) + " but the chip has " + std::to_string(geometry.count) +
-                    " (use a larger --chip)");
+                    (replicated ? " (use fewer --conv-replicas or a larger --chip)" : " (use a larger --chip)"));
   }
   // Tiles go to the arrays in order: a layer's tiles sit side by side, those feeding the same
   // outputs next to each other.

@@ -100,8 +100,10 @@ Expected<void> QuantizePass(const QuantizeOptions& options, CompileState& state,
   double worst = 0;
   plan.layers.clear();
   state.layer_levels.clear();
-  for (const Eigen::MatrixXf& w : state.model->weights) {
-    QuantizedLayer q = quantizer->Quantize(w);
+  const std::vector<LayerShape> shapes = state.model->Shapes();
+  for (std::size_t l = 0; l < state.model->weights.size(); ++l) {
+    QuantizedLayer q = quantizer->Quantize(state.model->weights[l]);
+    q.layer.shape = shapes[l];
     weights += int64_t{q.layer.inputs} * q.layer.outputs;
     clipped += q.clipped;
     worst = std::max(worst, q.layer.rms_error);

@@ -105,6 +105,32 @@ std::vector<TileTargets> PlanTargets(const Plan& plan) {
 
 uint32_t PlanTargetsChecksum(const Plan& plan) { return TargetsChecksum(PlanTargets(plan)); }
 
+bool Plan::IsPlainDense() const { return AllPlainDense(Shapes()); }
+
+std::vector<LayerShape> Plan::Shapes() const {
+  std::vector<LayerShape> shapes;
+  shapes.reserve(layers.size());
+  for (const auto& layer : layers) shapes.push_back(layer.shape);
+  return shapes;
+}
+
+int64_t Plan::Neurons() const {
+  int64_t neurons = 0;
+  for (const auto& layer : layers) neurons += layer.neurons();
+  return neurons;
+}
+
+int64_t Plan::ReadCyclesPerStep() const {
+  int64_t cycles = 0;
+  for (const auto& layer : layers) cycles += layer.read_cycles();
+  return cycles;
+}
+
+int64_t Plan::ReadStepsPerImage(std::size_t layer) const {
+  const int64_t steps = encoding.steps, period = encoding.period;
+  return layer == 0 ? (steps + period - 1) / period : steps;
+}
+
 int Plan::TilesUsed() const {
   int used = 0;
   for (const auto& tile : tiles) used += tile.physical_index >= 0 ? 1 : 0;
@@ -138,10 +164,21 @@ Expected<void> Plan::Validate() const {
       return std::unexpected(Invalid(name + " has " + std::to_string(layer.inputs) + " inputs and " +
                                      std::to_string(layer.outputs) + " outputs (need at least 1 each)"));
     }
-    if (l > 0 && layer.inputs != layers[l - 1].outputs) {
+    if (layer.shape.plain_dense() && l > 0 && layers[l - 1].shape.plain_dense() &&
+        layer.inputs != layers[l - 1].outputs) {
       return std::unexpected(Invalid(name + " has " + std::to_string(layer.inputs) +
                                      " inputs but the layer before has " +
                                      std::to_string(layers[l - 1].outputs) + " outputs"));
+    }
+    if (layer.inputs != layer.shape.matrix_cols() || layer.outputs != layer.shape.matrix_rows()) {
+      return std::unexpected(Invalid(name + " has a " + std::to_string(layer.inputs) + "x" +
+                                     std::to_string(layer.outputs) + " weight matrix but its geometry " +
+                                     layer.shape.ToString() + " needs " + std::to_string(layer.shape.matrix_cols()) +
+                                     "x" + std::to_string(layer.shape.matrix_rows())));
+    }
+    if (layer.replicas < 1 || layer.replicas > layer.positions()) {
+      return std::unexpected(Invalid(name + " has " + std::to_string(layer.replicas) + " replicas (need 1 to its " +
+                                     std::to_string(layer.positions()) + " output positions)"));
     }
     if (layer.scale.size() != static_cast<std::size_t>(layer.outputs) ||
         layer.clip.size() != static_cast<std::size_t>(layer.outputs)) {
@@ -159,11 +196,17 @@ Expected<void> Plan::Validate() const {
                                      " must lie in [0, " + std::to_string(levels_count - 1) + "]"));
     }
   }
+  if (auto ok = ValidateChain(Shapes()); !ok) return std::unexpected(Invalid("plan " + ok.error().message));
+  if (conv_replicas < 0) {
+    return std::unexpected(Invalid("conv replicas " + std::to_string(conv_replicas) + " must be >= 1 or auto (0)"));
+  }
   const auto& geometry = chip.tiles;
   std::set<int> physical;
-  std::vector<std::vector<char>> covered(layers.size());
+  // covered[l][replica]: which weights of that copy of the layer's matrix are on a tile.
+  std::vector<std::vector<std::vector<char>>> covered(layers.size());
   for (std::size_t l = 0; l < layers.size(); ++l) {
-    covered[l].assign(static_cast<std::size_t>(layers[l].inputs) * layers[l].outputs, 0);
+    covered[l].assign(static_cast<std::size_t>(layers[l].replicas),
+                      std::vector<char>(static_cast<std::size_t>(layers[l].inputs) * layers[l].outputs, 0));
   }
   for (std::size_t t = 0; t < tiles.size(); ++t) {
     const PlanTile& tile = tiles[t];
@@ -173,6 +216,10 @@ Expected<void> Plan::Validate() const {
                                      std::to_string(layers.size())));
     }
     const PlanLayer& layer = layers[tile.layer];
+    if (tile.replica < 0 || tile.replica >= layer.replicas) {
+      return std::unexpected(Invalid(name + " is replica " + std::to_string(tile.replica) + " of layer " +
+                                     std::to_string(tile.layer) + " which has " + std::to_string(layer.replicas)));
+    }
     const int want_columns = Layout(tile).columns();
     if (tile.rows < 1 || tile.outputs < 1 || tile.row_offset < 0 || tile.column_offset < 0 ||
         tile.row_offset + tile.rows > layer.inputs || tile.column_offset + tile.outputs > layer.outputs) {
@@ -223,13 +270,14 @@ Expected<void> Plan::Validate() const {
         }
       }
     }
-    auto& cover = covered[tile.layer];
+    auto& cover = covered[tile.layer][static_cast<std::size_t>(tile.replica)];
     for (int o = 0; o < tile.outputs; ++o) {
       for (int i = 0; i < tile.rows; ++i) {
         char& hit = cover[static_cast<std::size_t>(tile.column_offset + o) * layer.inputs + tile.row_offset + i];
         if (hit) {
           return std::unexpected(Invalid(name + " maps weight (" + std::to_string(tile.column_offset + o) + ", " +
-                                         std::to_string(tile.row_offset + i) + ") a second time"));
+                                         std::to_string(tile.row_offset + i) + ") a second time" +
+                                         (layer.replicas > 1 ? " in replica " + std::to_string(tile.replica) : "")));
         }
         hit = 1;
       }
@@ -248,11 +296,14 @@ Expected<void> Plan::Validate() const {
     if (!listed[t]) return std::unexpected(Invalid(TileName(t) + " is listed by no layer"));
   }
   for (std::size_t l = 0; l < layers.size(); ++l) {
-    for (std::size_t k = 0; k < covered[l].size(); ++k) {
-      if (!covered[l][k]) {
-        const auto inputs = static_cast<std::size_t>(layers[l].inputs);
-        return std::unexpected(Invalid("layer " + std::to_string(l) + " weight (" + std::to_string(k / inputs) + ", " +
-                                       std::to_string(k % inputs) + ") is on no tile"));
+    for (std::size_t r = 0; r < covered[l].size(); ++r) {
+      for (std::size_t k = 0; k < covered[l][r].size(); ++k) {
+        if (!covered[l][r][k]) {
+          const auto inputs = static_cast<std::size_t>(layers[l].inputs);
+          return std::unexpected(Invalid("layer " + std::to_string(l) + " weight (" + std::to_string(k / inputs) +
+                                         ", " + std::to_string(k % inputs) + ") is on no tile" +
+                                         (covered[l].size() > 1 ? " of replica " + std::to_string(r) : "")));
+        }
       }
     }
   }
@@ -268,7 +319,7 @@ std::vector<Eigen::MatrixXd> TargetConductances(const Plan& plan) {
 }
 
 Expected<Model> WeightsFromPlan(const Plan& plan, const std::vector<Eigen::MatrixXd>& tile_conductances,
-                                bool ir_drop, int threads) {
+                                bool ir_drop, int threads, int replica) {
   if (tile_conductances.size() != plan.tiles.size()) {
     return Fail(ErrorCode::kInvalidArgument, "plan has " + std::to_string(plan.tiles.size()) + " tiles but " +
                                                  std::to_string(tile_conductances.size()) +
@@ -293,6 +344,9 @@ Expected<Model> WeightsFromPlan(const Plan& plan, const std::vector<Eigen::Matri
   const int n = static_cast<int>(tile_conductances.size());
 #pragma omp parallel for schedule(dynamic) num_threads(ThreadCount(threads))
   for (int t = 0; t < n; ++t) {
+    const PlanTile& tile = plan.tiles[static_cast<std::size_t>(t)];
+    const int copies = plan.layers[static_cast<std::size_t>(tile.layer)].replicas;
+    if (tile.replica != (replica < copies ? replica : 0)) continue;  // another copy of the weights
     if (!ir_drop) {
       effective[t] = tile_conductances[t];
       continue;
@@ -305,9 +359,11 @@ Expected<Model> WeightsFromPlan(const Plan& plan, const std::vector<Eigen::Matri
   model.name = plan.model_name;
   model.neuron = plan.neuron;
   model.encoding = plan.encoding;
+  if (!plan.IsPlainDense()) model.layers = plan.Shapes();
   for (const auto& layer : plan.layers) model.weights.push_back(Eigen::MatrixXf::Zero(layer.outputs, layer.inputs));
   for (std::size_t t = 0; t < plan.tiles.size(); ++t) {
     const PlanTile& tile = plan.tiles[t];
+    if (effective[t].size() == 0) continue;  // another copy of the weights
     AddTileWeights(plan, tile, tile.UsedBlock(effective[t]), model.weights[static_cast<std::size_t>(tile.layer)]);
   }
   return model;

@@ -36,6 +36,8 @@ enum class ClipMode {
 const char* ClipModeName(ClipMode mode);
 
 inline constexpr double kNotMeasured = std::numeric_limits<double>::quiet_NaN();
+/// Plan::conv_replicas (CompileOptions) for `--conv-replicas auto`: fill the chip's free tiles.
+inline constexpr int kAutoReplicas = 0;
 
 /// One tile of a layer. Used row r carries layer input row_offset + r and sits on word line
 /// row_map[r]; with differential pairs used bit lines 2k and 2k+1 carry G+ and G- of output
@@ -47,6 +49,9 @@ inline constexpr double kNotMeasured = std::numeric_limits<double>::quiet_NaN();
 /// and is held at g_min (RESET).
 struct PlanTile {
   int layer = 0;
+  /// Which copy of the layer's kernel matrix this tile holds, [0, PlanLayer::replicas): a
+  /// convolution layer with R replicas has R sets of tiles with the same targets (0 for dense).
+  int replica = 0;
   int physical_index = -1;   // tile on the chip, [0, chip.tiles.count); -1 before placement
   int row_offset = 0;        // first layer input (matrix column of W) on this tile
   int column_offset = 0;     // first layer output (matrix row of W) on this tile
@@ -91,10 +96,19 @@ struct PlanTile {
   std::vector<int> UsedColumnOf(int physical_columns) const;
 };
 
-/// One layer: its scale factors, its tiles and its quantisation error.
+/// One layer: its geometry, scale factors, tiles and quantisation error. `inputs` x `outputs` is
+/// the weight matrix on the crossbar: one row per fan-in element (and the bias row) and one output
+/// per output channel (for a convolution its kernel matrix, LayerShape::matrix_cols() x
+/// matrix_rows()). A convolution applies it at every output position: with R replicas, position p
+/// (row-major over the output's height and width) is read by replica p % R in read cycle p / R of
+/// the step, so a step needs ceil(positions / R) read cycles (docs/conv.md).
 struct PlanLayer {
   int inputs = 0;
   int outputs = 0;
+  /// The layer's geometry (a plain dense layer for plans of plain dense models).
+  LayerShape shape;
+  /// Copies of the weight matrix on the chip, [1, positions()]; 1 for dense layers.
+  int replicas = 1;
   std::vector<double> scale;  // per output: weight units per siemens, W = scale * (G+ - G-) or (G - G_ref)
   std::vector<double> clip;   // per output: |w| clip value, weight units
   int reference_level = -1;   // offset scheme: level of every reference cell; -1 for differential
@@ -102,6 +116,15 @@ struct PlanLayer {
   double rms_error = kNotMeasured;  // ||W_q - W||_F / ||W||_F of the dequantised weights
   double max_abs_error = kNotMeasured;  // max |W_q - W|, weight units
   double clipped_fraction = 0;  // fraction of weights with |w| > clip, [0, 1]
+
+  /// Neuron circuits the layer's outputs need: out_channels x output positions (LayerShape::neurons).
+  int neurons() const { return shape.neurons(); }
+  /// Output positions the weight matrix is applied at per step (1 for dense).
+  int positions() const { return shape.positions(); }
+  /// Read cycles per step the layer is read in: ceil(positions / replicas).
+  int read_cycles() const { return (positions() + replicas - 1) / replicas; }
+  /// Tiles of one copy of the weight matrix.
+  int tiles_per_replica() const { return static_cast<int>(tiles.size()) / replicas; }
 };
 
 /// A named figure a pass reported (declared in the pass's metadata, compile.h).
@@ -136,6 +159,20 @@ struct Plan {
   double compile_seconds = 0;
   /// Remapped around the stuck cells of this chip instance (seed); unset: for any instance.
   std::optional<uint64_t> faults_chip_seed;
+  /// The --conv-replicas choice the plan was compiled with: N >= 1, or kAutoReplicas.
+  int conv_replicas = 1;
+
+  /// Whether every layer is plain dense (the plan file then carries no geometry).
+  bool IsPlainDense() const;
+  /// The geometry of every layer.
+  std::vector<LayerShape> Shapes() const;
+  /// Neuron circuits the network needs: the sum of PlanLayer::neurons().
+  int64_t Neurons() const;
+  /// Read cycles per time step when every layer is read: the sum of PlanLayer::read_cycles().
+  int64_t ReadCyclesPerStep() const;
+  /// Time steps of one image at which layer `layer` is read: ceil(T / P) for layer 0 (driven at the
+  /// impulse steps only), T for every other layer.
+  int64_t ReadStepsPerImage(std::size_t layer) const;
 
   /// Tiles placed on the chip.
   int TilesUsed() const;
@@ -143,9 +180,10 @@ struct Plan {
   std::vector<int> PhysicalTiles() const;
   /// Used cells over the usable (non-spare) cells of the tiles used, [0, 1].
   double CellUtilisation() const;
-  /// Checks internal consistency: the chip, the layers chaining, every tile inside its layer and
-  /// the chip, shapes, levels, distinct physical tiles, and every weight on exactly one tile
-  /// (kInvalidArgument naming the layer or tile).
+  /// Checks internal consistency: the chip, the layers chaining (their geometry), each layer's
+  /// matrix matching its geometry and its replicas in [1, positions], every tile inside its layer
+  /// and the chip, shapes, levels, distinct physical tiles, and every weight on exactly one tile of
+  /// each replica (kInvalidArgument naming the layer or tile).
   Expected<void> Validate() const;
   /// The column layout of `tile` under the plan's scheme.
   PairLayout Layout(const PlanTile& tile) const { return {scheme, tile.outputs}; }
@@ -174,9 +212,13 @@ void AddTileWeights(const Plan& plan, const PlanTile& tile, const Eigen::Ref<con
 /// siemens. With `ir_drop` every tile acts through its exact effective matrix under the chip's
 /// wires (TileCircuit::EffectiveMatrix), otherwise through G itself. Weights are dequantised per
 /// output (W = scale * (G+ - G-) or scale * (G - G_ref of the same row)) and row-split tiles add.
-/// The neuron and encoding come from the plan. Errors (kInvalidArgument): wrong count or shape,
+/// The neuron and encoding come from the plan; a plan that is not plain dense gives a Model with
+/// `layers` set, each weight matrix from the tiles of replica 0 (`replica` picks another copy,
+/// for every layer that has it; layers with fewer copies give their replica 0). The chip itself
+/// reads each replica's own conductances (the inference backend, not this model, sees the
+/// differences between copies). Errors (kInvalidArgument): wrong count or shape,
 /// negative or non-finite conductances.
 Expected<Model> WeightsFromPlan(const Plan& plan, const std::vector<Eigen::MatrixXd>& tile_conductances,
-                                bool ir_drop, int threads = 0);
+                                bool ir_drop, int threads = 0, int replica = 0);
 
 }  // namespace xbar::compiler

@@ -30,6 +30,10 @@ Expected<void> WritePlan(const std::string& path, const Plan& plan) {
   EncodingToProto(plan.encoding, p.mutable_encoding());
   // The chip's text form is the one complete ChipSpec -> xbar.v1.Chip conversion (chip_io).
   XBAR_CHECK(google::protobuf::TextFormat::ParseFromString(FormatChipText(plan.chip), p.mutable_chip()));
+  // The neuron budget is left out at the default chip's value (as a chip file may leave it out),
+  // so plans of chips described before the budget existed keep their bytes.
+  if (plan.chip.neurons == dm::ChipSpec{}.neurons) p.mutable_chip()->clear_neurons();
+  const bool geometry = !plan.IsPlainDense();
   p.set_scheme(plan.scheme == MappingScheme::kDifferential ? v1::MAPPING_SCHEME_DIFFERENTIAL
                                                            : v1::MAPPING_SCHEME_OFFSET);
   p.set_scale_granularity(plan.scale_granularity == ScaleGranularity::kLayer ? v1::SCALE_GRANULARITY_LAYER
@@ -51,6 +55,12 @@ Expected<void> WritePlan(const std::string& path, const Plan& plan) {
     l->set_rms_error(layer.rms_error);
     l->set_max_abs_error(layer.max_abs_error);
     l->set_clipped_fraction(layer.clipped_fraction);
+    if (geometry) {
+      LayerShapeToProto(layer.shape, l->mutable_geometry());
+      l->mutable_geometry()->set_inputs(static_cast<uint32_t>(layer.inputs));
+      l->mutable_geometry()->set_outputs(static_cast<uint32_t>(layer.outputs));
+    }
+    if (layer.replicas != 1) l->set_replicas(static_cast<uint32_t>(layer.replicas));
   }
   for (const PlanTile& tile : plan.tiles) {
     auto* t = p.add_tiles();
@@ -80,6 +90,7 @@ Expected<void> WritePlan(const std::string& path, const Plan& plan) {
     t->set_residual_before(tile.residual_before);
     t->set_residual_after(tile.residual_after);
     t->set_compensation_iterations(static_cast<uint32_t>(tile.compensation_iterations));
+    t->set_replica(static_cast<uint32_t>(tile.replica));
   }
   for (const PassReport& report : plan.passes) {
     auto* s = p.add_passes();
@@ -94,6 +105,7 @@ Expected<void> WritePlan(const std::string& path, const Plan& plan) {
   }
   p.set_compile_seconds(plan.compile_seconds);
   if (plan.faults_chip_seed) p.set_faults_chip_seed(*plan.faults_chip_seed);
+  if (plan.conv_replicas != 1) p.set_conv_replicas(static_cast<uint32_t>(plan.conv_replicas));
   std::string payload;
   if (!p.SerializeToString(&payload)) return Fail(ErrorCode::kInternal, path + ": cannot serialise plan");
   return WriteArtifact(path, kPlanKind, payload);
@@ -146,6 +158,14 @@ Expected<Plan> ParsePlan(std::string_view bytes, const std::string& path) {
     layer.rms_error = l.rms_error();
     layer.max_abs_error = l.max_abs_error();
     layer.clipped_fraction = l.clipped_fraction();
+    if (l.has_geometry()) {
+      auto shape = LayerShapeFromProto(l.geometry(), static_cast<int>(plan.layers.size()), path);
+      if (!shape) return std::unexpected(shape.error());
+      layer.shape = *shape;
+    } else {
+      layer.shape = LayerShape::Dense(layer.inputs, layer.outputs);
+    }
+    layer.replicas = l.replicas() == 0 ? 1 : Int(l.replicas());
     plan.layers.push_back(std::move(layer));
   }
   const auto& geometry = plan.chip.tiles;
@@ -194,6 +214,7 @@ Expected<Plan> ParsePlan(std::string_view bytes, const std::string& path) {
     tile.residual_before = t.residual_before();
     tile.residual_after = t.residual_after();
     tile.compensation_iterations = Int(t.compensation_iterations());
+    tile.replica = Int(t.replica());
     plan.tiles.push_back(std::move(tile));
   }
   for (const auto& s : p.passes()) {
@@ -203,6 +224,7 @@ Expected<Plan> ParsePlan(std::string_view bytes, const std::string& path) {
   }
   plan.compile_seconds = p.compile_seconds();
   if (p.has_faults_chip_seed()) plan.faults_chip_seed = p.faults_chip_seed();
+  if (p.has_conv_replicas()) plan.conv_replicas = Int(p.conv_replicas());
   if (auto ok = plan.Validate(); !ok) return bad(ok.error().message);
   return plan;
 }

@@ -59,6 +59,7 @@ QuantizedLayer Quantizer::Quantize(const Eigen::MatrixXf& w) const {
   PlanLayer& layer = out.layer;
   layer.inputs = static_cast<int>(w.cols());
   layer.outputs = static_cast<int>(w.rows());
+  layer.shape = LayerShape::Dense(layer.inputs, layer.outputs);  // the compile sets the model's geometry
   layer.reference_level = reference_;
   const PairLayout columns{scheme_, layer.outputs};
   const double spacing_s = chip_.LevelSpacingS();

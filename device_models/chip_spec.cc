@@ -128,6 +128,7 @@ Expected<void> ChipSpec::Validate() const {
                    " exceeds the usable columns of a tile, " +
                    std::to_string(tiles.usable_columns()));
   }
+  if (auto ok = IntInRange("neurons", neurons, 1, kMaxNeurons); !ok) return ok;
   if (auto ok = ValidateWires(wires); !ok) return ok;
   if (auto ok = device.memristor.Validate(); !ok) {
     return std::unexpected(WithContext(ok.error(), "device"));

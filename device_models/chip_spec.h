@@ -20,6 +20,7 @@ namespace xbar::device_models {
 /// Sanity limits of ChipSpec::Validate (guards for arithmetic, far beyond any real chip).
 inline constexpr int kMaxTileSide = 16384;
 inline constexpr int kMaxTiles = 1 << 20;
+inline constexpr int kMaxNeurons = 1 << 30;
 inline constexpr int kMaxConductanceLevels = 65536;
 inline constexpr int kMaxPulsesPerCell = 1000000;
 inline constexpr int kMaxAdcBits = 24;
@@ -96,6 +97,10 @@ struct ChipSpec {
   double clock_hz = 100e6;
   /// Bit lines per neuron: 1 (single column) or 2 (differential pair, G+ - G-).
   int columns_per_neuron = 2;
+  /// Neuron circuits on the chip, [1, kMaxNeurons]: a network needs one per neuron of every layer
+  /// (LayerShape::neurons(), summed). Default: one per bit-line pair of every tile, 256 x 64
+  /// (docs/chip.md).
+  int neurons = 16384;
   /// The MIF neuron circuit on every output column group (published SPICEprop defaults).
   MifParams neuron;
   DeviceSpec device = DeviceSpec::FromPreset(PcmNandakumar2019());

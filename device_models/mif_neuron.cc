@@ -47,6 +47,17 @@ Expected<void> MifParams::Validate() const {
   return {};
 }
 
+Expected<MifParams> MifParams::WithStepScale(double scale) const {
+  if (!(scale >= 1e-3 && scale <= 1e3)) {
+    return Fail(ErrorCode::kInvalidArgument, "--step-scale " + std::to_string(scale) + " must lie in [0.001, 1000]");
+  }
+  MifParams p = *this;
+  p.tau_steps /= scale;
+  p.tau_alpha_steps /= scale;
+  p.c /= scale;
+  return p;
+}
+
 template <typename S>
 void MifState<S>::Reset(const MifParams& p, Eigen::Index neurons, Eigen::Index batch) {
   a.setZero(neurons, batch);

@@ -38,6 +38,11 @@ struct MifParams {
 
   /// Rejects non-physical values (kInvalidArgument naming the field and the limit).
   Expected<void> Validate() const;
+
+  /// The same circuit stepped with a time step `scale` times longer: tau_steps, tau_alpha_steps
+  /// and c (capacitance over the time step) divided by `scale`. kInvalidArgument for a scale
+  /// outside [1e-3, 1e3] (--step-scale).
+  Expected<MifParams> WithStepScale(double scale) const;
 };
 
 template <typename S>

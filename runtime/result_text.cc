@@ -8,6 +8,7 @@
 #include <optional>
 #include <utility>
 
+#include "runtime/latency.h"
 #include "support/duration.h"
 
 namespace xbar::runtime {
@@ -28,6 +29,11 @@ namespace {
   out += text;
 }
 
+// The --conv-replicas choice as given: "auto" or the number.
+std::string ConvReplicasName(int replicas) {
+  return replicas == compiler::kAutoReplicas ? "auto" : std::to_string(replicas);
+}
+
 }  // namespace
 
 CompileRecord MakeCompileRecord(const compiler::Plan& plan, const std::string& model_path,
@@ -41,10 +47,18 @@ CompileRecord MakeCompileRecord(const compiler::Plan& plan, const std::string& m
   record.tiles_used = plan.TilesUsed();
   record.tiles_available = plan.chip.tiles.count;
   record.cell_utilisation = plan.CellUtilisation();
+  record.neurons = plan.Neurons();
+  record.neurons_available = plan.chip.neurons;
+  record.conv_replicas = ConvReplicasName(plan.conv_replicas);
+  const PlanLatency latency = EstimateLatency(plan);
+  record.read_cycles_per_step = latency.read_cycles_per_step;
+  record.cycles_per_image = static_cast<int64_t>(latency.cycles_per_image);
+  record.latency_s = latency.seconds;
   record.seconds = plan.compile_seconds;
   for (const auto& layer : plan.layers) {
     record.layers.push_back({layer.inputs, layer.outputs, static_cast<int64_t>(layer.tiles.size()), layer.rms_error,
-                             layer.max_abs_error, layer.clipped_fraction});
+                             layer.max_abs_error, layer.clipped_fraction, layer.neurons(), layer.replicas,
+                             layer.read_cycles()});
   }
   for (const auto& report : plan.passes) {
     CompilePassRecord& pass = record.passes.emplace_back(report.pass, report.seconds);
@@ -62,9 +76,24 @@ std::string CompileSummary(const compiler::Plan& plan, const std::string& plan_p
          compiler::MappingSchemeName(plan.scheme), compiler::ScaleGranularityName(plan.scale_granularity));
   for (std::size_t l = 0; l < plan.layers.size(); ++l) {
     const auto& layer = plan.layers[l];
-    Append(out, "  layer %zu (%d -> %d): %zu tiles, quantisation error %.2f%% rms, %.3f%% clipped\n", l, layer.inputs,
-           layer.outputs, layer.tiles.size(), 100 * layer.rms_error, 100 * layer.clipped_fraction);
+    std::string what = std::to_string(layer.inputs) + " -> " + std::to_string(layer.outputs);
+    if (!layer.shape.plain_dense()) {
+      what = layer.shape.ToString() + ": " + what + " on " + layer.shape.input().ToString();
+      if (layer.positions() > 1) {
+        what += ", " + std::to_string(layer.positions()) + " positions, " + std::to_string(layer.replicas) +
+                (layer.replicas == 1 ? " replica" : " replicas");
+      }
+    }
+    Append(out, "  layer %zu (%s): %zu tiles, quantisation error %.2f%% rms, %.3f%% clipped\n", l, what.c_str(),
+           layer.tiles.size(), 100 * layer.rms_error, 100 * layer.clipped_fraction);
   }
+  const PlanLatency latency = EstimateLatency(plan);
+  Append(out,
+         "  %lld of %d neurons; %lld read cycles per step (conv replicas %s): %llu controller cycles = %.1f us "
+         "per image at %.0f MHz\n",
+         static_cast<long long>(plan.Neurons()), plan.chip.neurons, static_cast<long long>(latency.read_cycles_per_step),
+         ConvReplicasName(plan.conv_replicas).c_str(), static_cast<unsigned long long>(latency.cycles_per_image),
+         latency.seconds * 1e6, plan.chip.clock_hz / 1e6);
   for (const auto& report : plan.passes) {
     std::map<std::string, double> value;
     for (const auto& stat : report.statistics) value[stat.name] = stat.value;

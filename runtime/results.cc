@@ -188,6 +188,9 @@ void Fields(R& r, F& f) {
   f("rms_error", r.rms_error);
   f("max_abs_error", r.max_abs_error);
   f("clipped_fraction", r.clipped_fraction);
+  f("neurons", r.neurons);
+  f("replicas", r.replicas);
+  f("read_cycles", r.read_cycles);
 }
 
 template <class R, class F>
@@ -201,6 +204,12 @@ void Fields(R& r, F& f) {
   f("tiles_used", r.tiles_used);
   f("tiles_available", r.tiles_available);
   f("cell_utilisation", r.cell_utilisation);
+  f("neurons", r.neurons);
+  f("neurons_available", r.neurons_available);
+  f("conv_replicas", r.conv_replicas);
+  f("read_cycles_per_step", r.read_cycles_per_step);
+  f("cycles_per_image", r.cycles_per_image);
+  f("latency_s", r.latency_s);
   f("layers", r.layers);
   f("passes", r.passes);
   f("seconds", r.seconds);

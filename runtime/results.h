@@ -121,6 +121,9 @@ struct ProgramRecord {
 struct CompileLayerRecord {
   int64_t inputs = 0, outputs = 0, tiles = 0;
   double rms_error = 0, max_abs_error = 0, clipped_fraction = 0;
+  int64_t neurons = 0;      // neuron circuits of the layer's outputs
+  int64_t replicas = 1;     // copies of the weight matrix
+  int64_t read_cycles = 1;  // per step it is read: ceil(positions / replicas)
 };
 
 /// One compile pass: its time and statistics, in the order the pass reported them.
@@ -140,6 +143,12 @@ struct CompileRecord {
   int64_t tiles_used = 0;
   int64_t tiles_available = 0;
   double cell_utilisation = 0;
+  int64_t neurons = 0;               // neuron circuits the network needs
+  int64_t neurons_available = 0;     // on the chip
+  std::string conv_replicas;         // the --conv-replicas choice: "1", "4", "auto"
+  int64_t read_cycles_per_step = 0;  // Σ over layers of ceil(positions / replicas)
+  int64_t cycles_per_image = 0;      // controller cycles of one image (as xbar infer counts them)
+  double latency_s = 0;              // cycles_per_image at the chip's clock
   std::vector<CompileLayerRecord> layers;
   std::vector<CompilePassRecord> passes;
   double seconds = 0;

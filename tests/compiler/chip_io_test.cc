@@ -86,6 +86,7 @@ void ExpectSameChip(const dm::ChipSpec& a, const dm::ChipSpec& b) {
   EXPECT_EQ(a.adc.output_full_scale_mv, b.adc.output_full_scale_mv);
   EXPECT_EQ(a.clock_hz, b.clock_hz);
   EXPECT_EQ(a.columns_per_neuron, b.columns_per_neuron);
+  EXPECT_EQ(a.neurons, b.neurons);
   const dm::MifParams &n = a.neuron, &m = b.neuron;
   EXPECT_EQ(n.r_on_ohm, m.r_on_ohm);
   EXPECT_EQ(n.r_off_ohm, m.r_off_ohm);
@@ -149,6 +150,7 @@ dm::ChipSpec EveryFieldChanged() {
            .output_full_scale_mv = 333.25};
   c.clock_hz = 250e6;
   c.columns_per_neuron = 1;
+  c.neurons = 5000;
   c.neuron = {.r_on_ohm = 2e3, .r_off_ohm = 3e5, .v_on_mv = 100, .v_off_mv = 4, .tau_steps = 90,
               .tau_alpha_steps = 80, .e1_mv = -1, .e2_mv = 40, .c = 2e-4, .k_mv = 12, .x0 = 0,
               .membrane_update = dm::MembraneUpdate::kExplicit};
@@ -372,6 +374,7 @@ TEST(ChipIo, NonPhysicalValuesBad) {
       {"tiles { columns: 8 spare_columns: 9 }",
        "tiles.spare_columns = 9 must lie in [0, 7] (leave at least one usable column)"},
       {"conductance_levels: 1", "conductance_levels = 1 must lie in [2, 65536]"},
+      {"neurons: 0", "neurons = 0 must lie in [1, 1073741824]"},
       {"columns_per_neuron: 3",
        "columns_per_neuron = 3 must be 1 (single column) or 2 (differential pair)"},
       {"tiles { columns: 2 spare_columns: 1 }",

@@ -330,8 +330,10 @@ TEST(Passes, ListPassesShowsEveryPassWithItsOptionsAndStatistics) {
                            "statistic rms-error-max", "statistic tile-utilisation", "statistic residual-after"}) {
     EXPECT_NE(list.find(text), std::string::npos) << text;
   }
-  ASSERT_EQ(Passes().size(), 5u);
+  ASSERT_EQ(Passes().size(), 6u);
   EXPECT_EQ(Passes()[0].name, "quantize");
+  EXPECT_EQ(Passes()[2].name, "conv");
+  EXPECT_NE(list.find("--conv-replicas (int|auto, default 1)"), std::string::npos) << list;
   CompileOptions options;
   EXPECT_EQ(SetPassOption(options, "quantize", "clip", "huge").error().message,
             "--quantize-clip 'huge' must be max, value or percentile");
@@ -347,7 +349,13 @@ TEST(Passes, ListPassesShowsEveryPassWithItsOptionsAndStatistics) {
   ASSERT_TRUE(SetPassOption(options, "compensate", "enable", "false").has_value());
   std::vector<Pass> pipeline;
   PopulatePipeline(options, pipeline);
-  EXPECT_EQ(pipeline.size(), 3u);  // quantize, tile, place: no fault map, no compensation
+  EXPECT_EQ(pipeline.size(), 3u);  // quantize, tile, place: one copy of each layer, no fault map, no compensation
+  ASSERT_TRUE(SetPassOption(options, "conv", "replicas", "auto").has_value());
+  EXPECT_EQ(options.conv.replicas, kAutoReplicas);
+  pipeline.clear();
+  PopulatePipeline(options, pipeline);
+  ASSERT_EQ(pipeline.size(), 4u);
+  EXPECT_EQ(pipeline[2].info->name, "conv");
 }
 
 }  // namespace

@@ -35,17 +35,18 @@ def load_mnist_test(data_dir, count):
 
 
 class Mlp(torch.nn.Module):
-    """The PyTorch model that gets exported: Flatten, Linear, ReLU, Linear (no biases)."""
+    """The PyTorch model that gets exported: Flatten, Linear, Linear (no biases). No activation:
+    on the chip the MIF neurons after every weight layer are the nonlinearity, and xbar refuses
+    an exported activation."""
 
     def __init__(self, bias=False):
         super().__init__()
         self.flatten = torch.nn.Flatten()
         self.fc1 = torch.nn.Linear(784, HIDDEN, bias=bias)
-        self.relu = torch.nn.ReLU()
         self.fc2 = torch.nn.Linear(HIDDEN, 10, bias=bias)
 
     def forward(self, x):
-        return self.fc2(self.relu(self.fc1(self.flatten(x))))
+        return self.fc2(self.fc1(self.flatten(x)))
 
 
 def mif_logits(x, w1, w2):
@@ -86,7 +87,7 @@ def export(module, example, name):
 
 
 class Conv(torch.nn.Module):
-    """A small convolutional net: xbar must reject its Conv node."""
+    """A small convolutional net without bias (Conv, Flatten, MatMul): xbar imports it as 1x6x6-c2k3-4."""
 
     def __init__(self):
         super().__init__()

@@ -212,3 +212,56 @@ INSTANTIATE_TEST_SUITE_P(BothUpdates, MifGradient,
 
 }  // namespace
 }  // namespace xbar::device_models
+
+namespace xbar::device_models {
+namespace {
+
+// --step-scale: the same circuit at a longer time step. Stepping the same ODE more coarsely, the
+// impulse response sampled every F published steps deviates more the larger F is (first order:
+// about half at F = 2 of what it is at F = 5); the deviation is what a coarser step costs.
+double StepScaleDeviation(int factor) {
+  MifParams p;
+  const MifParams s = p.WithStepScale(factor).value();
+  MifLayer<double> fine(p), coarse(s);
+  fine.Reset(1, 1, 0, false);
+  coarse.Reset(1, 1, 0, false);
+  // The same impulse into the synapse state a (a drive applied at every step would be F times
+  // larger at the coarse step: it is charge per step).
+  Arr<double> u(1, 1);
+  u(0, 0) = 0.05;
+  fine.Step(u);
+  coarse.Step(u);
+  double peak = 0, worst = 0;
+  for (int t = 1; t < 500 / factor; ++t) {
+    for (int k = 0; k < factor; ++k) fine.StepZero();
+    const double v_coarse = coarse.StepZero()(0, 0), v_fine = fine.state().v(0, 0);
+    peak = std::max(peak, std::abs(v_fine));
+    worst = std::max(worst, std::abs(v_coarse - v_fine));
+  }
+  EXPECT_GT(peak, 50.0);
+  return worst / peak;
+}
+
+TEST(MifParams, StepScaleDividesTheTimeConstantsAndTheCapacitance) {
+  MifParams p;
+  auto s = p.WithStepScale(5);
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_DOUBLE_EQ(s->tau_steps, 20);
+  EXPECT_DOUBLE_EQ(s->tau_alpha_steps, 20);
+  EXPECT_DOUBLE_EQ(s->c, 2e-5);
+  EXPECT_DOUBLE_EQ(s->r_on_ohm, p.r_on_ohm);
+  auto bad = p.WithStepScale(0);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().message, "--step-scale 0.000000 must lie in [0.001, 1000]");
+}
+
+TEST(MifParams, StepScaleIsACoarserDiscretisationOfTheSameCircuit) {
+  const double at2 = StepScaleDeviation(2), at5 = StepScaleDeviation(5);
+  RecordProperty("deviation_at_2", std::to_string(at2));
+  RecordProperty("deviation_at_5", std::to_string(at5));
+  EXPECT_LT(at2, 0.65 * at5);
+  EXPECT_LT(at5, 0.5);
+}
+
+}  // namespace
+}  // namespace xbar::device_models

@@ -221,13 +221,18 @@ TEST(XbarCli, EvaluatesOnnxAndNpyModelsExportedFromPyTorch) {
                   " --dataset mnist --limit 1000 --steps 20 --period 5 --json -q");
   ASSERT_EQ(npy.exit_code, 0) << npy.err;
   EXPECT_EQ(JsonNumber(npy.out, "correct"), JsonNumber(onnx.out, "correct"));
+  // A convolutional Sequential exported by torch 1.13 (tests/data/make_conv_onnx.py) runs too.
+  auto conv = Xbar("eval --model " + TestData("cnn.onnx") + " --dataset mnist --limit 100 --json -q");
+  ASSERT_EQ(conv.exit_code, 0) << conv.err;
+  EXPECT_EQ(JsonNumber(conv.out, "samples"), 100) << conv.out;
 }
 
 TEST(XbarCli, UnsupportedOnnxOpIsAOneLineError) {
-  const std::string conv = TestData("conv.onnx");
-  auto r = Xbar("eval --model " + conv + " --dataset mnist");
+  const std::string maxpool = TestData("cnn_maxpool.onnx");
+  auto r = Xbar("eval --model " + maxpool + " --dataset mnist");
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_EQ(r.err, "xbar eval: error: " + conv + ": node '/conv1/Conv' (Conv) is not supported (xbar maps MatMul/Gemm layers)\n");
+  EXPECT_EQ(r.err, "xbar eval: error: " + maxpool +
+                       ": node '/1/MaxPool' (MaxPool): max pooling is not a linear analog operation; use AvgPool2d\n");
   auto unknown = Xbar("eval --model model.pt --dataset mnist");
   EXPECT_EQ(unknown.exit_code, 2);
   EXPECT_EQ(Lines(unknown.err), 1);
@@ -318,6 +323,55 @@ TEST(XbarCli, CompileSaysWhenTheModelDoesNotFitTheChip) {
   auto bad = Xbar("compile " + src + "/models/mnist.xbm --chip " + chip + " -o " + plan + " --quantize-clip huge");
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_EQ(bad.err, "xbar compile: error: --quantize-clip 'huge' must be max, value or percentile\n");
+}
+
+TEST(XbarCli, CompilesAConvNetworkWithReplicasAndProgramsIt) {
+  // 1x8x8 images, c3k3b-a2-c4k2-5: 108 + 16 + 5 = 129 neurons, one 16 x 16 tile per layer.
+  auto layers = xbar::compiler::ParseArchitecture("c3k3b-a2-c4k2-5", {1, 8, 8}, 5);
+  ASSERT_TRUE(layers.has_value()) << layers.error().message;
+  xbar::compiler::Model model;
+  model.name = "conv";
+  model.layers = *layers;
+  std::srand(9);
+  for (const auto& s : model.layers) model.weights.push_back(Eigen::MatrixXf::Random(s.matrix_rows(), s.matrix_cols()) * 0.2f);
+  const std::string model_path = (kTmp / "conv.xbm").string(), chip = (kTmp / "conv_chip.textproto").string();
+  const std::string plan = (kTmp / "conv.xbp").string();
+  ASSERT_TRUE(xbar::compiler::WriteModel(model_path, model).has_value());
+  ASSERT_TRUE(xbar::WriteFileAtomic(chip, "name: \"conv-small\"\ntiles { count: 12 rows: 16 columns: 16 spare_rows: 0 "
+                                          "spare_columns: 0 }\n").has_value());
+  const std::string compile = "compile " + model_path + " --chip " + chip + " -o " + plan + " --compensate-enable false";
+  auto two = Xbar(compile + " --conv-replicas 2 --json");
+  ASSERT_EQ(two.exit_code, 0) << two.err;
+  // Layer 0 reads 36 positions with 2 copies, layer 1 4 with 2, the dense layer once.
+  EXPECT_NE(two.err.find("5 of 12 tiles of 16x16"), std::string::npos) << two.err;
+  EXPECT_NE(two.err.find("129 of 16384 neurons; 21 read cycles per step (conv replicas 2)"), std::string::npos) << two.err;
+  auto json = xbar::ParseJson(two.out, "xbar compile --json");
+  ASSERT_TRUE(json.has_value()) << json.error().message;
+  auto record = xbar::runtime::CompileRecordFromJson(*json, "xbar compile --json");
+  ASSERT_TRUE(record.has_value()) << record.error().message;
+  EXPECT_EQ(record->conv_replicas, "2");
+  EXPECT_EQ(record->neurons, 129);
+  EXPECT_EQ(record->neurons_available, 16384);
+  EXPECT_EQ(record->read_cycles_per_step, 21);
+  ASSERT_EQ(record->layers.size(), 3u);
+  EXPECT_EQ(record->layers[0].replicas, 2);
+  EXPECT_EQ(record->layers[0].read_cycles, 18);
+  // 4 x 64 input loads; T = 100, P = 20: 3 + 100 x 3 x 7 + (5 x 18 + 100 x 2 + 100) x 11 + 100 x 5 x 9 + 6.
+  EXPECT_EQ(record->cycles_per_image, 256 + 3 + 2100 + 390 * 11 + 4500 + 6);
+  EXPECT_DOUBLE_EQ(record->latency_s, record->cycles_per_image / 100e6);
+  // The plan programs like any other.
+  auto p = Xbar("program " + plan + " -o " + (kTmp / "conv.xbpulse").string() + " -q");
+  EXPECT_EQ(p.exit_code, 0) << p.err;
+  // auto: layer 1 to 4 copies, then layer 0 to 6 in the 9 free tiles.
+  auto fill = Xbar(compile + " --conv-replicas auto");
+  ASSERT_EQ(fill.exit_code, 0) << fill.err;
+  EXPECT_NE(fill.out.find("11 of 12 tiles"), std::string::npos) << fill.out;
+  EXPECT_NE(fill.out.find("8 read cycles per step (conv replicas auto)"), std::string::npos) << fill.out;
+  ASSERT_TRUE(xbar::WriteFileAtomic(chip, "tiles { count: 12 rows: 16 columns: 16 spare_rows: 0 spare_columns: 0 }\n"
+                                          "neurons: 100\n").has_value());
+  auto full = Xbar(compile);
+  EXPECT_EQ(full.exit_code, 1);
+  EXPECT_EQ(full.err, "xbar compile: error: network needs 129 neurons but the chip has 100 (use a larger --chip)\n");
 }
 
 TEST(XbarCli, ProgramsACompiledPlanAndWritesPulsesCsvAndState) {

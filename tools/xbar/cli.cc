@@ -33,7 +33,10 @@ void AddModelOptions(po::options_description& desc, ModelOptions& options) {
       ("readout-scale", po::value(&e.readout_scale)->default_value(e.readout_scale, FormatNumber(e.readout_scale)),
        "logits = time-mean output voltage (mV) / this")
       ("membrane", po::value(&options.membrane)->default_value(options.membrane),
-       "membrane update: implicit or explicit");
+       "membrane update: implicit or explicit")
+      ("step-scale", po::value(&options.step_scale)->default_value(options.step_scale),
+       "one time step lasts this many steps of the published neuron (its tau, tau_a and C divided by "
+       "it): T = 20 with 5 spans the time of T = 100 (docs/mif.md)");
 }
 
 Expected<void> FinishModelOptions(ModelOptions& options) {
@@ -44,6 +47,9 @@ Expected<void> FinishModelOptions(ModelOptions& options) {
   } else {
     return Fail(ErrorCode::kInvalidArgument, "--membrane '" + options.membrane + "' must be implicit or explicit");
   }
+  auto scaled = options.import.neuron.WithStepScale(options.step_scale);
+  if (!scaled) return std::unexpected(scaled.error());
+  options.import.neuron = *scaled;
   return {};
 }
 
@@ -61,6 +67,11 @@ Expected<compiler::Model> LoadModel(const std::string& spec, const ModelOptions&
   if (given("inter-layer-scale")) model->encoding.inter_layer_scale = e.inter_layer_scale;
   if (given("readout-scale")) model->encoding.readout_scale = e.readout_scale;
   if (given("membrane")) model->neuron.membrane_update = options.import.neuron.membrane_update;
+  if (given("step-scale")) {
+    auto scaled = model->neuron.WithStepScale(options.step_scale);
+    if (!scaled) return std::unexpected(scaled.error());
+    model->neuron = *scaled;
+  }
   if (auto ok = model->encoding.Validate(); !ok) return std::unexpected(ok.error());
   return model;
 }

@@ -35,6 +35,7 @@ void AddCommonOptions(po::options_description& desc, CommonOptions& common);
 struct ModelOptions {
   compiler::ImportOptions import;
   std::string membrane = "implicit";
+  double step_scale = 1;  // one time step = this many steps of the published neuron
 };
 
 /// Adds the model options to `desc`, writing into `options`.

@@ -18,7 +18,7 @@ int RunEval(int argc, char** argv) {
   AddCommonOptions(desc, common);
   desc.add_options()
       ("model", po::value(&model_path)->required(),
-       "model: a .xbm file, a .onnx file (MatMul/Gemm layers) or .npy weight files (inputs x "
+       "model: a .xbm file, a .onnx file (Conv/MatMul/Gemm layers) or .npy weight files (inputs x "
        "outputs) separated by commas. ONNX and .npy weights get the neuron and encoding options "
        "below; a .xbm file keeps its own, except for those options given explicitly")
       ("dataset", po::value(&dataset), "mnist or fashion-mnist (default: the one it was trained on)")
