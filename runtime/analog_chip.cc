@@ -108,12 +108,11 @@ bool AnalogChip::ReadLayer(uint32_t layer, uint32_t cycle, std::span<const uint3
     return Refuse("layer " + std::to_string(layer) + " read, the network has " +
                   std::to_string(layers_.size()));
   }
-  const int read_cycles = view_->layers()[layer].read_cycles;
-  if (cycle >= static_cast<uint32_t>(read_cycles)) {
-    return Refuse("layer " + std::to_string(layer) + " read in cycle " + std::to_string(cycle) +
-                  ", the layer has " + std::to_string(read_cycles) + " read cycles per step");
-  }
   const ChipView::Layer& spec = view_->layers()[layer];
+  if (cycle >= static_cast<uint32_t>(spec.read_cycles)) {
+    return Refuse("layer " + std::to_string(layer) + " read in cycle " + std::to_string(cycle) +
+                  ", the layer has " + std::to_string(spec.read_cycles) + " read cycles per step");
+  }
   const bool conv = IsConv(spec);
   const Eigen::VectorXd& in = LayerInput(layer);
   const int positions = spec.shape.positions();
