@@ -76,12 +76,12 @@ extern "C" int dpi_set_input(unsigned int index, unsigned int code) {
   return analog != nullptr && analog->SetInput(index, code) ? 0 : 1;
 }
 
-extern "C" int dpi_layer_read(unsigned int layer, const svBitVecVal* enables) {
+extern "C" int dpi_layer_read(unsigned int layer, unsigned int cycle, const svBitVecVal* enables) {
   xbar::rtl::InferenceAnalog* analog = xbar::rtl::Inference();
   if (analog == nullptr) return 1;
   // The enable vector is NumTiles bits wide, packed in 32-bit words (IEEE 1800 svBitVecVal).
   constexpr std::size_t kWords = (Vxbar_sim_top_xbar_sim_top::NumTiles + 31) / 32;
-  return analog->ReadLayer(layer, std::span<const uint32_t>(enables, kWords)) ? 0 : 1;
+  return analog->ReadLayer(layer, cycle, std::span<const uint32_t>(enables, kWords)) ? 0 : 1;
 }
 
 extern "C" int dpi_neuron_step(unsigned int layer) {

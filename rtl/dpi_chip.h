@@ -37,8 +37,10 @@ class InferenceAnalog {
   /// Input DAC `index` (a word line of layer 0) := `code` (8 bit, full scale = read voltage).
   virtual bool SetInput(uint32_t index, uint32_t code) = 0;
   /// Reads every tile whose bit is set in `enables` (bit t of word t / 32 = physical tile t) with
-  /// the word lines of `layer` driven: their column currents wait at the layer's neuron nodes.
-  virtual bool ReadLayer(uint32_t layer, std::span<const uint32_t> enables) = 0;
+  /// the word lines of `layer` driven as in read cycle `cycle` of the layer's step (0 for a layer
+  /// read once per step; a convolution's tiles read the input patches of that cycle's output
+  /// positions): their column currents wait at the layer's neuron nodes.
+  virtual bool ReadLayer(uint32_t layer, uint32_t cycle, std::span<const uint32_t> enables) = 0;
   /// One step of the neuron arrays of `layer`, driven by the currents read since its last step
   /// (none: no drive).
   virtual bool StepNeurons(uint32_t layer) = 0;

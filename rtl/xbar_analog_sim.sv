@@ -39,6 +39,7 @@ module xbar_analog_sim
   input  logic [ValueWidth-1:0]  infer_index_i,
   input  logic [ArgWidth-1:0]    infer_code_i,
   input  logic [ValueWidth-1:0]  infer_layer_i,
+  input  logic [ValueWidth-1:0]  infer_cycle_i,
   input  logic [NumTiles-1:0]    infer_enables_i,
   output logic                   infer_ack_o,
   output logic                   infer_fail_o,
@@ -61,6 +62,7 @@ module xbar_analog_sim
   import "DPI-C" context function int dpi_set_input(input int unsigned index,
                                                      input int unsigned code);
   import "DPI-C" context function int dpi_layer_read(input int unsigned layer,
+                                                      input int unsigned cycle,
                                                       input bit [NumTiles-1:0] enables);
   import "DPI-C" context function int dpi_neuron_step(input int unsigned layer);
   import "DPI-C" context function longint dpi_sample_output(input int unsigned index);
@@ -126,7 +128,8 @@ module xbar_analog_sim
       infer_wait_q   <= latency_i;
       if (infer_begin_req_i) infer_rc_q <= dpi_infer_begin();
       if (infer_input_req_i) infer_rc_q <= dpi_set_input(infer_index_i, 32'(infer_code_i));
-      if (infer_sense_req_i) infer_rc_q <= dpi_layer_read(infer_layer_i, infer_enables_i);
+      if (infer_sense_req_i) infer_rc_q <= dpi_layer_read(infer_layer_i, infer_cycle_i,
+                                                                  infer_enables_i);
       if (infer_step_req_i) infer_rc_q <= dpi_neuron_step(infer_layer_i);
       if (infer_sample_req_i) sample_rc_q <= dpi_sample_output(infer_index_i);
     end else if (infer_busy_q) begin

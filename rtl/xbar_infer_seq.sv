@@ -1,11 +1,14 @@
 // Inference sequencer of the xbar controller: one inference of the configured network per OpInfer.
 //
-// For each of the T time steps and each layer in order, the sequencer enables every tile of the
-// layer at once (its row of the schedule table): the tiles integrate their column currents for
-// CfgSenseCycles cycles and the currents of tiles sharing a neuron add at its node; then the
-// layer's neuron arrays take one step (CfgNeuronCycles cycles) and their membrane voltages drive
-// the next layer's word lines. Layer 0 is read only at the input impulses (t % P == 0); on the
-// other steps its neurons step with no drive. After the last layer the output ADC converts every
+// For each of the T time steps and each layer in order, the sequencer reads the layer in its read
+// cycles (OpReadCycles; 1 for a dense layer, more when a convolution's output positions are read
+// one group after the other): in each read cycle it enables every tile of the layer at once (its
+// row of the schedule table), the tiles integrate their column currents for CfgSenseCycles cycles
+// and the front end is told which read cycle it is (it drives the word lines of that cycle's
+// input patches); the currents of tiles sharing a neuron add at its node. After the layer's last
+// read cycle its neuron arrays take one step (CfgNeuronCycles cycles) and their membrane voltages
+// drive the next layer's word lines. Layer 0 is read only at the input impulses (t % P == 0); on
+// the other steps its neurons step with no drive. After the last layer the output ADC converts every
 // output neuron's membrane voltage in turn (OutBits cycles each, SAR) and the code is added to
 // that output's accumulator. After T steps the decision is the first output with the largest
 // accumulator. Plain RTL: the analog front end (input DACs, tiles, neuron arrays, output ADC)
@@ -56,6 +59,7 @@ module xbar_infer_seq
   output logic [ValueWidth-1:0]  ana_index_o,       // input: DAC; sample: output neuron
   output logic [ArgWidth-1:0]    ana_code_o,        // input: DAC code (8 bit; more is refused)
   output logic [ValueWidth-1:0]  ana_layer_o,       // sense, step: the layer
+  output logic [ValueWidth-1:0]  ana_cycle_o,       // sense: the read cycle of the layer's step
   output logic [NumTiles-1:0]    ana_enables_o,     // sense: the layer's tiles
   input  logic                   ana_ack_i,         // the answer to the request is valid
   input  logic                   ana_fail_i,        // with ana_ack_i: the front end refused it
@@ -73,8 +77,8 @@ module xbar_infer_seq
     StCheck,        // wait for the input DAC's answer
     StBeginCheck,   // wait for the begin request's answer
     StDispatch,     // next layer of this step: read its tiles, or only step its neurons
-    StSense,        // tiles of the layer integrating, cnt_q cycles
-    StSenseCheck,   // wait for the tiles' answer
+    StSense,        // tiles of the layer integrating in read cycle rcycle_q, cnt_q cycles
+    StSenseCheck,   // wait for the tiles' answer; next read cycle or the neurons
     StNeuron,       // neuron arrays of the layer stepping, cnt_q cycles
     StNeuronCheck,  // wait for the neurons' answer; next layer or convert
     StConvert,      // output ADC converting output out_q, cnt_q cycles
@@ -93,6 +97,7 @@ module xbar_infer_seq
   logic [ValueWidth-1:0]  step_d, step_q;      // time step
   logic [ValueWidth-1:0]  phase_d, phase_q;    // step modulo the period
   logic [ValueWidth-1:0]  layer_d, layer_q;    // layer of the step
+  logic [ValueWidth-1:0]  rcycle_d, rcycle_q;  // read cycle of the layer
   logic [ValueWidth-1:0]  out_d, out_q;        // output being converted or compared
   logic [ValueWidth-1:0]  cnt_d, cnt_q;        // cycles left in this state
   logic [RowWidth-1:0]    index_d, index_q;    // OpInput: DAC
@@ -106,10 +111,12 @@ module xbar_infer_seq
   logic [DataWidth-1:0]   conversions_d, conversions_q;
   logic [DataWidth-1:0]   inferences_d, inferences_q;
 
-  // Schedule table (one enable bit per tile and layer) and accumulators: written with enables.
+  // Schedule table (one enable bit per tile and layer), read cycles per layer and accumulators:
+  // written with enables.
   logic [NumTiles-1:0]         sched_q [MaxLayers];
+  logic [ValueWidth-1:0]       rcycles_q [MaxLayers];
   logic signed [DataWidth-1:0] acc_q [MaxOutputs];
-  logic                        sched_we;
+  logic                        sched_we, rcycles_we;
   logic                        acc_clear, acc_we;
 
   // Requests to the analog front end; a request is pending until its answer.
@@ -117,10 +124,13 @@ module xbar_infer_seq
   logic   pending_q;
 
   logic   config_ok, schedule_ok;
-  logic   last_layer, last_output, last_step;
+  logic   last_layer, last_output, last_step, last_rcycle;
   logic [NumTiles-1:0] layer_enables;
+  logic [ValueWidth-1:0] layer_rcycles;
 
   assign layer_enables = sched_q[layer_q[LayerIdxWidth-1:0]];
+  assign layer_rcycles = rcycles_q[layer_q[LayerIdxWidth-1:0]];
+  assign last_rcycle   = rcycle_q + 1 == layer_rcycles;
   assign last_layer    = layer_q + 1 == layers_q;
   assign last_output   = out_q + 1 == outputs_q;
   assign last_step     = step_q + 1 == steps_q;
@@ -148,6 +158,7 @@ module xbar_infer_seq
     step_d      = step_q;
     phase_d     = phase_q;
     layer_d     = layer_q;
+    rcycle_d    = rcycle_q;
     out_d       = out_q;
     cnt_d       = cnt_q;
     index_d     = index_q;
@@ -157,6 +168,7 @@ module xbar_infer_seq
     status_d    = status_q;
     data_d      = data_q;
     sched_we    = 1'b0;
+    rcycles_we  = 1'b0;
     acc_clear   = 1'b0;
     acc_we      = 1'b0;
     input_fire  = 1'b0;
@@ -196,6 +208,13 @@ module xbar_infer_seq
                 status_d = StatusBadArg;
               end else begin
                 sched_we = 1'b1;
+              end
+            end
+            OpReadCycles: begin
+              if (32'(cmd_arg_i) >= MaxLayers || cmd_value_i == '0) begin
+                status_d = StatusBadArg;
+              end else begin
+                rcycles_we = 1'b1;
               end
             end
             OpInput: begin
@@ -271,8 +290,9 @@ module xbar_infer_seq
           cnt_d   = neuron_q;
           state_d = StNeuron;
         end else begin
-          cnt_d   = sense_q;
-          state_d = StSense;
+          rcycle_d = '0;
+          cnt_d    = sense_q;
+          state_d  = StSense;
         end
       end
       // The layer's tiles integrate; the front end samples their currents on the last cycle.
@@ -285,14 +305,18 @@ module xbar_infer_seq
         end
       end
       StSenseCheck: begin
-        if (ana_ack_i) begin
-          if (ana_fail_i) begin
-            status_d = StatusAnalogFail;
-            state_d  = StResp;
-          end else begin
-            cnt_d   = neuron_q;
-            state_d = StNeuron;
-          end
+        if (!ana_ack_i) begin
+          // wait
+        end else if (ana_fail_i) begin
+          status_d = StatusAnalogFail;
+          state_d  = StResp;
+        end else if (!last_rcycle) begin
+          rcycle_d = rcycle_q + 1'b1;
+          cnt_d    = sense_q;
+          state_d  = StSense;
+        end else begin
+          cnt_d   = neuron_q;
+          state_d = StNeuron;
         end
       end
       // The layer's neurons step; the front end advances them on the last cycle.
@@ -406,6 +430,7 @@ module xbar_infer_seq
   assign ana_index_o      = input_fire ? ValueWidth'(index_q) : out_q;
   assign ana_code_o       = code_q;
   assign ana_layer_o      = layer_q;
+  assign ana_cycle_o      = rcycle_q;
   assign ana_enables_o    = layer_enables;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
@@ -420,6 +445,7 @@ module xbar_infer_seq
       step_q         <= '0;
       phase_q        <= '0;
       layer_q        <= '0;
+      rcycle_q       <= '0;
       out_q          <= '0;
       cnt_q          <= '0;
       index_q        <= '0;
@@ -443,6 +469,7 @@ module xbar_infer_seq
       step_q         <= step_d;
       phase_q        <= phase_d;
       layer_q        <= layer_d;
+      rcycle_q       <= rcycle_d;
       out_q          <= out_d;
       cnt_q          <= cnt_d;
       index_q        <= index_d;
@@ -464,6 +491,15 @@ module xbar_infer_seq
       for (int unsigned l = 0; l < MaxLayers; l++) sched_q[l] <= '0;
     end else if (sched_we) begin
       sched_q[cmd_arg_i[LayerIdxWidth-1:0]][cmd_tile_i[TileIdxWidth-1:0]] <= cmd_polarity_i;
+    end
+  end
+
+  // Read cycles per layer: 1 after reset, one layer per OpReadCycles.
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      for (int unsigned l = 0; l < MaxLayers; l++) rcycles_q[l] <= ValueWidth'(1);
+    end else if (rcycles_we) begin
+      rcycles_q[cmd_arg_i[LayerIdxWidth-1:0]] <= cmd_value_i;
     end
   end
 
@@ -509,10 +545,15 @@ module xbar_infer_seq
   // Commands are accepted only when idle, and never while a response is pending.
   ReadyOnlyIdle: assert property (@(posedge clk_i) disable iff (!rst_ni)
       cmd_ready_o |-> !resp_valid_o);
-  // While an inference runs, its layer and output stay inside the configuration.
+  // While an inference runs, its layer, read cycle and output stay inside the configuration.
   IndicesInRange: assert property (@(posedge clk_i) disable iff (!rst_ni)
       state_q inside {StSense, StNeuron, StConvert} |->
       layer_q < layers_q && out_q < outputs_q && step_q < steps_q && phase_q < period_q);
+  ReadCycleInRange: assert property (@(posedge clk_i) disable iff (!rst_ni)
+      state_q inside {StSense, StSenseCheck} |-> rcycle_q < layer_rcycles);
+  // Every layer is read in at least one read cycle per step (OpReadCycles refuses 0).
+  ReadCyclesPositive: assert property (@(posedge clk_i) disable iff (!rst_ni)
+      layer_rcycles != '0);
   // One request at a time, answered once: a request only when none is waiting, an answer only
   // to a waiting request.
   OneRequest: assert property (@(posedge clk_i) disable iff (!rst_ni)

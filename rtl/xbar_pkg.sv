@@ -10,14 +10,14 @@ package xbar_pkg;
   localparam int unsigned TileWidth   /*verilator public*/ = 16;
   localparam int unsigned RowWidth    /*verilator public*/ = 16;
   localparam int unsigned ColWidth    /*verilator public*/ = 16;
-  // PULSE: ladder rung; COUNTER: counter index; CONFIG: register; SCHEDULE: layer;
+  // PULSE: ladder rung; COUNTER: counter index; CONFIG: register; SCHEDULE, READ_CYCLES: layer;
   // INPUT: DAC code; RESULT: output index.
   localparam int unsigned ArgWidth    /*verilator public*/ = 16;
   // PULSE: pulse width; READ: sense (integration) time; in clock cycles, >= 1.
   localparam int unsigned CyclesWidth /*verilator public*/ = 16;
   localparam int unsigned StatusWidth /*verilator public*/ = 3;
   localparam int unsigned DataWidth   /*verilator public*/ = 64;
-  // CONFIG: the register's new value.
+  // CONFIG: the register's new value; READ_CYCLES: the layer's read cycles.
   localparam int unsigned ValueWidth  /*verilator public*/ = 32;
 
   // Opcodes of the command stream.
@@ -31,7 +31,8 @@ package xbar_pkg;
     OpSchedule      = 4'd6,  // tile takes part (polarity 1) or not (0) in layer `arg`'s reads
     OpInput         = 4'd7,  // input DAC `row` := 8-bit code `arg`
     OpInfer         = 4'd8,  // one inference over the configured schedule; data = decision
-    OpResult        = 4'd9   // data = accumulator of output `arg` (sum of its ADC codes)
+    OpResult        = 4'd9,  // data = accumulator of output `arg` (sum of its ADC codes)
+    OpReadCycles    = 4'd10  // layer `arg` is read in `value` (>= 1) read cycles per step; 1 after reset
   } xbar_op_e /*verilator public*/;
 
   // Counters readable with OpCounter.

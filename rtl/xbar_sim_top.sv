@@ -56,7 +56,7 @@ module xbar_sim_top
   logic [AdcBits-1:0]     prog_code;
   logic                   infer_begin_req, infer_input_req, infer_sense_req, infer_step_req;
   logic                   infer_sample_req;
-  logic [ValueWidth-1:0]  infer_index, infer_layer;
+  logic [ValueWidth-1:0]  infer_index, infer_layer, infer_cycle;
   logic [ArgWidth-1:0]    infer_code;
   logic [NumTiles-1:0]    infer_enables;
   logic                   infer_ack, infer_fail;
@@ -112,6 +112,7 @@ module xbar_sim_top
     .infer_index_o      (infer_index),
     .infer_code_o       (infer_code),
     .infer_layer_o      (infer_layer),
+    .infer_cycle_o      (infer_cycle),
     .infer_enables_o    (infer_enables),
     .infer_ack_i        (infer_ack),
     .infer_fail_i       (infer_fail),
@@ -145,6 +146,7 @@ module xbar_sim_top
     .infer_index_i      (infer_index),
     .infer_code_i       (infer_code),
     .infer_layer_i      (infer_layer),
+    .infer_cycle_i      (infer_cycle),
     .infer_enables_i    (infer_enables),
     .infer_ack_o        (infer_ack),
     .infer_fail_o       (infer_fail),

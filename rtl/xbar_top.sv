@@ -70,6 +70,7 @@ module xbar_top
   output logic [ValueWidth-1:0]  infer_index_o,
   output logic [ArgWidth-1:0]    infer_code_o,
   output logic [ValueWidth-1:0]  infer_layer_o,
+  output logic [ValueWidth-1:0]  infer_cycle_o,
   output logic [NumTiles-1:0]    infer_enables_o,
   input  logic                   infer_ack_i,
   input  logic                   infer_fail_i,
@@ -84,7 +85,8 @@ module xbar_top
   logic                   clear_counters;
 
   // Inference opcodes, and the counters the inference sequencer keeps.
-  assign to_infer = cmd_opcode_i inside {OpConfig, OpSchedule, OpInput, OpInfer, OpResult} ||
+  assign to_infer = cmd_opcode_i inside {OpConfig, OpSchedule, OpReadCycles, OpInput, OpInfer,
+                                          OpResult} ||
                     (cmd_opcode_i == OpCounter &&
                      cmd_arg_i inside {CntLayerReads, CntNeuronSteps, CntConversions,
                                        CntInferences});
@@ -166,6 +168,7 @@ module xbar_top
     .ana_index_o      (infer_index_o),
     .ana_code_o       (infer_code_o),
     .ana_layer_o      (infer_layer_o),
+    .ana_cycle_o      (infer_cycle_o),
     .ana_enables_o    (infer_enables_o),
     .ana_ack_i        (infer_ack_i),
     .ana_fail_i       (infer_fail_i),

@@ -13,6 +13,32 @@ namespace {
 
 constexpr double kInputCodeMax = 255.0;   // 8-bit input DACs
 
+bool IsConv(const ChipView::Layer& layer) { return layer.shape.kind == compiler::LayerKind::kConv; }
+
+// Word-line voltages of `tile` of `layer` reading output position `position` (dense: 0) of the
+// layer's input `in` (word-line volts): the fan-in rows from the input (a convolution's patch, zero
+// volts in the padding), the bias row at the bias voltage.
+void WordLines(const ChipView::Layer& layer, const ChipView::Tile& tile, const Eigen::VectorXd& in, int position,
+               Eigen::VectorXd& v) {
+  const int fan_in = layer.shape.fan_in();
+  if (layer.patch.empty() && tile.row_offset + tile.rows <= fan_in) {
+    v = in.segment(tile.row_offset, tile.rows);
+    return;
+  }
+  const int* patch = layer.patch.empty() ? nullptr : &layer.patch[static_cast<std::size_t>(position) * fan_in];
+  v.resize(tile.rows);
+  for (int r = 0; r < tile.rows; ++r) {
+    const int j = tile.row_offset + r;
+    if (j >= fan_in) {
+      v(r) = layer.bias_v;
+    } else if (patch == nullptr) {
+      v(r) = in(j);
+    } else {
+      v(r) = patch[j] >= 0 ? in(patch[j]) : 0.0;
+    }
+  }
+}
+
 }  // namespace
 
 AnalogChip::AnalogChip(const ChipView& view) : view_(&view) {
@@ -24,7 +50,11 @@ AnalogChip::AnalogChip(const ChipView& view) : view_(&view) {
   for (const auto& layer : view.layers()) {
     layers_.emplace_back(view.neuron());
     drive_.push_back(device_models::Arr<double>::Zero(layer.outputs, 1));
+    ops_.emplace_back(layer.shape);
   }
+  layer_in_v_.resize(view.layers().size());
+  layer_in_stamp_.assign(view.layers().size(), 0);
+  stepped_.assign(view.layers().size(), 0);
 }
 
 bool AnalogChip::Refuse(std::string message) {
@@ -37,8 +67,24 @@ bool AnalogChip::Begin() {
     layers_[l].Reset(view_->layers()[l].outputs, 1, view_->steps(), false);
   }
   std::fill(pending_.begin(), pending_.end(), 0);
+  for (auto& u : drive_) u.setZero();
+  for (auto& s : stepped_) s = ++stamp_;
   samples_.clear();
   return true;
+}
+
+const Eigen::VectorXd& AnalogChip::LayerInput(uint32_t layer) {
+  if (layer == 0) return input_v_;
+  if (layer_in_stamp_[layer] != stepped_[layer - 1]) {
+    const auto& v = layers_[layer - 1].state().v;
+    if (view_->layers()[layer].shape.pool == compiler::PoolKind::kNone) {
+      layer_in_v_[layer] = v.col(0).matrix() * view_->membrane_to_row_v();
+    } else {
+      layer_in_v_[layer] = ops_[layer].Pool(v.matrix()).col(0) * view_->membrane_to_row_v();
+    }
+    layer_in_stamp_[layer] = stepped_[layer - 1];
+  }
+  return layer_in_v_[layer];
 }
 
 bool AnalogChip::SetInput(uint32_t index, uint32_t code) {
@@ -57,11 +103,19 @@ bool AnalogChip::SetInput(uint32_t index, uint32_t code) {
   return true;
 }
 
-bool AnalogChip::ReadLayer(uint32_t layer, std::span<const uint32_t> enables) {
+bool AnalogChip::ReadLayer(uint32_t layer, uint32_t cycle, std::span<const uint32_t> enables) {
   if (layer >= layers_.size()) {
     return Refuse("layer " + std::to_string(layer) + " read, the network has " +
                   std::to_string(layers_.size()));
   }
+  const ChipView::Layer& spec = view_->layers()[layer];
+  if (cycle >= static_cast<uint32_t>(spec.read_cycles)) {
+    return Refuse("layer " + std::to_string(layer) + " read in cycle " + std::to_string(cycle) +
+                  ", the layer has " + std::to_string(spec.read_cycles) + " read cycles per step");
+  }
+  const bool conv = IsConv(spec);
+  const Eigen::VectorXd& in = LayerInput(layer);
+  const int positions = spec.shape.positions();
   const double sense_s = view_->timing().sense_cycles / view_->clock_hz();
   const int physical_tiles = view_->physical_tiles();
   for (std::size_t w = 0; w < enables.size(); ++w) {
@@ -78,23 +132,35 @@ bool AnalogChip::ReadLayer(uint32_t layer, std::span<const uint32_t> enables) {
       }
       const auto q = static_cast<std::size_t>(p);
       const ChipView::Tile& tile = view_->tiles()[q];
+      // A convolution's replica r reads output position cycle * replicas + r; past the last
+      // position it is not read.
+      const int position = conv ? static_cast<int>(cycle) * spec.replicas + tile.replica : 0;
+      if (position >= positions) continue;
       pending_[q] = 1;
       ++energy_.tile_reads;
-      if (layer == 0 && read_version_[q] == input_version_) {
+      if (layer == 0 && !conv && read_version_[q] == input_version_) {
         energy_.read_j += read_energy_[q];
         continue;
       }
-      Eigen::VectorXd v;
-      if (layer == 0) {
-        v = input_v_.segment(tile.row_offset, tile.rows);
-        read_version_[q] = input_version_;
-      } else {
-        v = layers_[layer - 1].state().v.col(0).segment(tile.row_offset, tile.rows).matrix() *
-            view_->membrane_to_row_v();
-      }
-      currents_[q].noalias() = tile.transfer * v;
-      read_energy_[q] = v.array().square().matrix().dot(tile.row_conductance_s) * sense_s;
+      WordLines(spec, tile, in, position, word_lines_);
+      if (layer == 0) read_version_[q] = input_version_;
+      currents_[q].noalias() = tile.transfer * word_lines_;
+      read_energy_[q] = word_lines_.array().square().matrix().dot(tile.row_conductance_s) * sense_s;
       energy_.read_j += read_energy_[q];
+    }
+  }
+  if (!conv) return true;
+  // A convolution's currents go to the neurons of their output position, in plan order.
+  device_models::Arr<double>& u = drive_[layer];
+  for (int p : spec.tiles) {
+    if (!pending_[static_cast<std::size_t>(p)]) continue;
+    pending_[static_cast<std::size_t>(p)] = 0;
+    const ChipView::Tile& tile = view_->tiles()[static_cast<std::size_t>(p)];
+    const int position = static_cast<int>(cycle) * spec.replicas + tile.replica;
+    const Eigen::VectorXd& i = currents_[static_cast<std::size_t>(p)];
+    for (int k = 0; k < tile.outputs; ++k) {
+      u((tile.column_offset + k) * positions + position, 0) +=
+          i(tile.columns.plus_column(k)) - i(tile.columns.minus_column(k));
     }
   }
   return true;
@@ -107,18 +173,26 @@ bool AnalogChip::StepNeurons(uint32_t layer) {
   }
   const ChipView::Layer& spec = view_->layers()[layer];
   device_models::Arr<double>& u = drive_[layer];
-  u.setZero();
-  for (int p : spec.tiles) {
-    if (!pending_[static_cast<std::size_t>(p)]) continue;
-    pending_[static_cast<std::size_t>(p)] = 0;
-    const ChipView::Tile& tile = view_->tiles()[static_cast<std::size_t>(p)];
-    const Eigen::VectorXd& i = currents_[static_cast<std::size_t>(p)];
-    for (int k = 0; k < tile.outputs; ++k) {
-      u(tile.column_offset + k, 0) += i(tile.columns.plus_column(k)) - i(tile.columns.minus_column(k));
+  if (IsConv(spec)) {
+    // The currents of the step's reads are in place: channel c's neurons take its gain.
+    const int positions = spec.shape.positions();
+    for (Eigen::Index c = 0; c < spec.gain.size(); ++c) u.col(0).segment(c * positions, positions) *= spec.gain(c);
+  } else {
+    u.setZero();
+    for (int p : spec.tiles) {
+      if (!pending_[static_cast<std::size_t>(p)]) continue;
+      pending_[static_cast<std::size_t>(p)] = 0;
+      const ChipView::Tile& tile = view_->tiles()[static_cast<std::size_t>(p)];
+      const Eigen::VectorXd& i = currents_[static_cast<std::size_t>(p)];
+      for (int k = 0; k < tile.outputs; ++k) {
+        u(tile.column_offset + k, 0) += i(tile.columns.plus_column(k)) - i(tile.columns.minus_column(k));
+      }
     }
+    u.col(0) *= spec.gain.array();
   }
-  u.col(0) *= spec.gain.array();
   const auto& state = layers_[layer].Step(u);
+  stepped_[layer] = ++stamp_;
+  if (IsConv(spec)) u.setZero();
   // Memristor-branch power of the neuron arrays after the step (mV -> V).
   const auto& s = layers_[layer].state();
   const device_models::MifParams& p = view_->neuron();
@@ -207,8 +281,9 @@ Expected<ImageResult> RunImage(AnalogChip& chip, const ChipView& view, std::span
   const auto layers = static_cast<uint32_t>(view.layers().size());
   for (int t = 0; t < view.steps(); ++t) {
     for (uint32_t l = 0; l < layers; ++l) {
-      if (l > 0 || t % view.period() == 0) {
-        if (!chip.ReadLayer(l, view.layers()[l].enables)) return refused("layer read");
+      const ChipView::Layer& layer = view.layers()[l];
+      for (int c = 0; (l > 0 || t % view.period() == 0) && c < layer.read_cycles; ++c) {
+        if (!chip.ReadLayer(l, static_cast<uint32_t>(c), layer.enables)) return refused("layer read");
       }
       if (!chip.StepNeurons(l)) return refused("neuron step");
     }

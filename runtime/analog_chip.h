@@ -14,6 +14,7 @@
 #include "rtl/dpi_chip.h"
 #include "runtime/chip_view.h"
 #include "runtime/dataset.h"
+#include "runtime/layer_ops.h"
 #include "support/error.h"
 
 namespace xbar::runtime {
@@ -34,7 +35,7 @@ class AnalogChip final : public rtl::InferenceAnalog {
 
   bool Begin() override;
   bool SetInput(uint32_t index, uint32_t code) override;
-  bool ReadLayer(uint32_t layer, std::span<const uint32_t> enables) override;
+  bool ReadLayer(uint32_t layer, uint32_t cycle, std::span<const uint32_t> enables) override;
   bool StepNeurons(uint32_t layer) override;
   int64_t SampleOutput(uint32_t index) override;
   const std::string& last_error() const override { return error_; }
@@ -44,6 +45,8 @@ class AnalogChip final : public rtl::InferenceAnalog {
   const std::vector<int32_t>& samples() const { return samples_; }
   /// Membrane voltage (mV) of the output neurons now (before the ADC).
   const device_models::Arr<double>& output_v() const { return layers_.back().state().v; }
+  /// Membrane voltage (mV) of layer `layer`'s neurons now (a convolution's channel-major).
+  const device_models::Arr<double>& membrane_v(std::size_t layer) const { return layers_[layer].state().v; }
   /// Energy since construction or the last TakeEnergy; TakeEnergy returns it and starts afresh.
   const AnalogEnergy& energy() const { return energy_; }
   /// Largest |membrane voltage| (mV) the output ADC has been asked to convert.
@@ -52,18 +55,28 @@ class AnalogChip final : public rtl::InferenceAnalog {
 
  private:
   bool Refuse(std::string message);
+  // Word-line voltages of layer `layer`'s input (after pooling): the input DACs for layer 0, the
+  // pooled membrane voltages of the layer before, computed once per step of that layer.
+  const Eigen::VectorXd& LayerInput(uint32_t layer);
 
   const ChipView* view_;
   Eigen::VectorXd input_v_;                 // input DAC voltages
+  std::vector<Eigen::VectorXd> layer_in_v_; // per layer > 0: its input's word-line voltages
+  std::vector<uint64_t> layer_in_stamp_;    // per layer > 0: stamp of the step it was taken at
+  std::vector<uint64_t> stepped_;           // per layer: stamp of its last step (or Begin)
+  uint64_t stamp_ = 0;
+  std::vector<LayerOp<double>> ops_;        // per layer: its pooling
+  Eigen::VectorXd word_lines_;              // scratch: one tile's word-line voltages
   std::vector<Eigen::VectorXd> currents_;   // per plan tile: bit-line currents of its last read
   std::vector<char> pending_;               // per plan tile: read since its layer's last step
+                                            // (convolutions: in the read cycle in progress)
   // Layer 0's word lines only change with the inputs: a tile read again with the same inputs
   // gives the same currents (same arithmetic), so they are kept. Version of the inputs per read.
   uint64_t input_version_ = 1;
   std::vector<uint64_t> read_version_;
   std::vector<double> read_energy_;         // per plan tile: energy of its last read
   std::vector<device_models::MifLayer<double>> layers_;
-  std::vector<device_models::Arr<double>> drive_;
+  std::vector<device_models::Arr<double>> drive_;  // convolutions: I+ - I- summed over the step's reads
   std::vector<int32_t> samples_;
   bool record_ = false;
   double peak_output_mv_ = 0;

@@ -124,6 +124,13 @@ Expected<RtlWorker> MakeRtlWorker(const ChipView& view, const RtlOptions& option
     if (!r) return std::unexpected(r.error());
   }
   for (std::size_t l = 0; l < view.layers().size(); ++l) {
+    RtlCommand cycles;
+    cycles.opcode = static_cast<uint8_t>(RtlOpcode::kReadCycles);
+    cycles.arg = static_cast<uint32_t>(l);
+    cycles.value = static_cast<uint32_t>(view.layers()[l].read_cycles);
+    if (auto r = Command(*w.rtl, cycles, "rtl inference: read cycles of layer " + std::to_string(l), nullptr); !r) {
+      return std::unexpected(r.error());
+    }
     for (int p : view.layers()[l].tiles) {
       RtlCommand c;
       c.opcode = static_cast<uint8_t>(RtlOpcode::kSchedule);

@@ -11,6 +11,7 @@
 
 #include "device_models/tile_circuit.h"
 #include "device_models/nonidealities.h"
+#include "runtime/latency.h"
 #include "support/rng.h"
 #include "support/threads.h"
 
@@ -31,6 +32,29 @@ Eigen::VectorXd ReferenceCurrents(const compiler::PlanTile& tile, const Eigen::M
   auto solution = circuit->Solve(drive);
   XBAR_CHECK(solution.has_value());
   return solution->currents.col(0)(tile.column_map);
+}
+
+// Per output position of a convolution, per fan-in element (c, ky, kx): the index of the pooled
+// input it reads (channel-major), or -1 where the kernel overlaps the zero padding.
+std::vector<int> PatchIndex(const compiler::LayerShape& shape) {
+  const compiler::Shape3 in = shape.input(), out = shape.output();
+  const int k = shape.kernel, fan_in = shape.fan_in();
+  std::vector<int> index(static_cast<std::size_t>(out.h) * out.w * fan_in, -1);
+  for (int oy = 0; oy < out.h; ++oy) {
+    for (int ox = 0; ox < out.w; ++ox) {
+      int* row = &index[(static_cast<std::size_t>(oy) * out.w + ox) * fan_in];
+      for (int c = 0; c < in.c; ++c) {
+        for (int ky = 0; ky < k; ++ky) {
+          const int y = oy * shape.stride - shape.padding + ky;
+          for (int kx = 0; kx < k; ++kx) {
+            const int x = ox * shape.stride - shape.padding + kx;
+            if (y >= 0 && y < in.h && x >= 0 && x < in.w) row[(c * k + ky) * k + kx] = (c * in.h + y) * in.w + x;
+          }
+        }
+      }
+    }
+  }
+  return index;
 }
 
 }  // namespace
@@ -144,6 +168,7 @@ Expected<std::vector<ChipView>> ChipView::CreateModes(const compiler::Plan& plan
     const Eigen::MatrixXd& g = present[static_cast<std::size_t>(t)];
     Tile& tile = view.tiles_[static_cast<std::size_t>(t)];
     tile.layer = pt.layer;
+    tile.replica = pt.replica;
     tile.physical = pt.physical_index;
     tile.row_offset = pt.row_offset;
     tile.column_offset = pt.column_offset;
@@ -172,13 +197,19 @@ Expected<std::vector<ChipView>> ChipView::CreateModes(const compiler::Plan& plan
   for (std::size_t l = 0; l < plan.layers.size(); ++l) {
     const compiler::PlanLayer& pl = plan.layers[l];
     Layer layer;
-    layer.inputs = pl.inputs;
-    layer.outputs = pl.outputs;
+    layer.shape = pl.shape;
+    layer.inputs = pl.shape.source.size();
+    layer.outputs = pl.neurons();
     layer.tiles = pl.tiles;
+    layer.read_cycles = pl.read_cycles();
+    layer.replicas = pl.replicas;
+    if (pl.shape.kind == compiler::LayerKind::kConv) layer.patch = PatchIndex(pl.shape);
     // W = scale (G+ - G-): layer 0's drive is input_gain W x with word lines at x v_read; later
-    // layers' is W v / inter_layer_scale with word lines at v membrane_to_row_v.
+    // layers' is W v / inter_layer_scale with word lines at v membrane_to_row_v. The bias row is
+    // driven at the voltage of the input 1: v_read for layer 0, inter_layer_scale mV later.
     const double per_volt = l == 0 ? plan.encoding.input_gain / view.v_read_v_
                                    : 1.0 / (plan.encoding.inter_layer_scale * view.membrane_to_row_v_);
+    layer.bias_v = l == 0 ? view.v_read_v_ : plan.encoding.inter_layer_scale * view.membrane_to_row_v_;
     layer.gain.resize(pl.outputs);
     for (int o = 0; o < pl.outputs; ++o) layer.gain(o) = pl.scale[static_cast<std::size_t>(o)] * per_volt;
     layer.enables.assign(static_cast<std::size_t>((geometry.count + 31) / 32), 0u);
@@ -226,18 +257,9 @@ Expected<std::vector<ChipView>> ChipView::CreateModes(const compiler::Plan& plan
 }
 
 uint64_t ChipView::InferenceCycles() const {
-  // rtl/xbar_infer_seq.sv: accept, begin, begin check; per step and layer a dispatch, the sense
-  // and its check when the layer is read, the neuron step and its check; per step and output a
-  // conversion and its accumulate; an argmax cycle per output; the response.
-  const uint64_t steps = static_cast<uint64_t>(steps_);
-  const uint64_t impulses = (steps + static_cast<uint64_t>(period_) - 1) / static_cast<uint64_t>(period_);
-  const uint64_t layers = layers_.size();
-  const uint64_t sense = static_cast<uint64_t>(timing_.sense_cycles) + 1;
-  const uint64_t neuron = static_cast<uint64_t>(timing_.neuron_cycles) + 1;
-  const uint64_t outputs = static_cast<uint64_t>(this->outputs());
-  const uint64_t reads = impulses + steps * (layers - 1);
-  return 3 + steps * layers * (1 + neuron) + reads * sense +
-         steps * outputs * (static_cast<uint64_t>(output_bits_) + 1) + outputs + 1;
+  std::vector<int> read_cycles;
+  for (const Layer& layer : layers_) read_cycles.push_back(layer.read_cycles);
+  return runtime::InferenceCycles(steps_, period_, read_cycles, outputs(), output_bits_, timing_);
 }
 
 Expected<std::vector<DriftCompensation>> ParseDriftCompensations(const std::string& text) {

@@ -22,6 +22,7 @@
 
 #include <Eigen/Core>
 
+#include "compiler/layer_shape.h"
 #include "compiler/plan.h"
 #include "device_models/chip_instance.h"
 #include "device_models/mif_neuron.h"
@@ -77,6 +78,7 @@ class ChipView {
   /// One plan tile as the inference reads it.
   struct Tile {
     int layer = 0;
+    int replica = 0;  // which copy of a convolution's kernel matrix (0 for dense layers)
     int physical = 0;
     int row_offset = 0, column_offset = 0, rows = 0, outputs = 0, used_columns = 0;
     /// Which used bit lines carry which output (the plan's scheme, `outputs`).
@@ -88,10 +90,24 @@ class ChipView {
     Eigen::VectorXd row_conductance_s;
   };
   struct Layer {
+    /// What the layer takes from the layer before (or the image) before pooling, and its neurons
+    /// (a convolution's: out_channels x positions, channel-major).
     int inputs = 0, outputs = 0;
+    compiler::LayerShape shape;
     std::vector<int> tiles;        // plan tile indices, in plan order (the order currents add)
-    Eigen::VectorXd gain;          // per output: neuron drive per ampere of (I+ - I-)
+    Eigen::VectorXd gain;          // per output channel: neuron drive per ampere of (I+ - I-)
     std::vector<uint32_t> enables; // schedule row: bit t = physical tile t takes part
+    /// Read cycles per step (the controller's OpReadCycles): each enabled tile is read once per
+    /// cycle, the layer's neurons step after the last. 1 for a dense layer.
+    int read_cycles = 1;
+    /// Copies of a convolution's kernel matrix: in read cycle c the tiles of replica r read output
+    /// position c · replicas + r (row-major over the output's height and width).
+    int replicas = 1;
+    /// Word-line voltage of the bias row: the input value 1 in the layer's input units.
+    double bias_v = 0;
+    /// Convolution: per output position, per fan-in element (c, ky, kx), the index of the pooled
+    /// input it reads, or -1 for zero padding (positions x fan_in, position-major).
+    std::vector<int> patch;
   };
 
   /// Builds the view from the conductances reads see now (`present`, as ReadConductances) and, for

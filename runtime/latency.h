@@ -14,7 +14,7 @@ namespace xbar::runtime {
 /// it is read at (layer 0 at the ceil(T/P) impulse steps, every other layer at each of the T
 /// steps): 3 + T·L·(2 + N) + Σ_l steps_l · read_cycles_l · (S + 1) + T·O·(B + 1) + O + 1, with S
 /// sense and N neuron cycles, O outputs and B output ADC bits (rtl/xbar_infer_seq.sv, docs/rtl.md).
-/// With one read cycle per layer this is ChipView::InferenceCycles.
+/// ChipView::InferenceCycles is this for the view's layers.
 uint64_t InferenceCycles(int steps, int period, std::span<const int> read_cycles, int outputs, int output_bits,
                          const InferenceTiming& timing);
 

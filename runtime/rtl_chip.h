@@ -23,7 +23,7 @@ namespace xbar::runtime {
 /// Opcodes of the command set (rtl/xbar_pkg.sv xbar_op_e; checked against it at compile time).
 enum class RtlOpcode : uint8_t {
   kNop = 0, kPulse = 1, kRead = 2, kCounter = 3, kClearCounters = 4,
-  kConfig = 5, kSchedule = 6, kInput = 7, kInfer = 8, kResult = 9
+  kConfig = 5, kSchedule = 6, kInput = 7, kInfer = 8, kResult = 9, kReadCycles = 10
 };
 /// Response status (rtl/xbar_pkg.sv xbar_status_e).
 enum class RtlStatus : uint8_t { kOk = 0, kBadOpcode = 1, kBadAddress = 2, kBadArg = 3, kAnalogFail = 4 };
@@ -44,10 +44,10 @@ struct RtlCommand {
   uint8_t opcode = 0;
   uint32_t tile = 0, row = 0, column = 0;
   bool set = false;     // pulse polarity: SET (true) or RESET
-  uint32_t arg = 0;     // pulse: ladder rung; counter: RtlCounter; config: RtlConfig; schedule:
-                        // layer; input: DAC code; result: output
+  uint32_t arg = 0;     // pulse: ladder rung; counter: RtlCounter; config: RtlConfig; schedule,
+                        // read cycles: layer; input: DAC code; result: output
   uint32_t cycles = 0;  // pulse: width; read: sense time (clock cycles, >= 1)
-  uint32_t value = 0;   // config: the register's value
+  uint32_t value = 0;   // config: the register's value; read cycles: the layer's (>= 1)
 };
 
 struct RtlResponse {

@@ -3,7 +3,10 @@
 // decisions, accumulators, membrane samples, energy and cycle counts as the behavioural backend.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <bit>
 #include <cmath>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -17,7 +20,9 @@
 #include "runtime/finetune.h"
 #include "runtime/rtl_chip.h"
 #include "runtime/snn.h"
+#include "support/rng.h"
 #include "tests/testing/fixtures.h"
+#include "tests/testing/small_chip.h"
 
 namespace xbar::runtime {
 namespace {
@@ -32,22 +37,24 @@ struct Fixture {
   Dataset calibration;  // training images
 };
 
+// `plan` with the first `tests` MNIST test images and `calibration` training images.
+Fixture WithMnistImages(Expected<compiler::Plan> plan, int64_t tests, int64_t calibration) {
+  EXPECT_TRUE(plan.has_value()) << plan.error().message;
+  Fixture out;
+  out.plan = std::move(*plan);
+  auto data = LoadDataset("mnist", DataDir(""), Split::kTest, tests);
+  EXPECT_TRUE(data.has_value()) << data.error().message;
+  out.data = std::move(*data);
+  auto train = LoadDataset("mnist", DataDir(""), Split::kTrain, calibration);
+  EXPECT_TRUE(train.has_value()) << train.error().message;
+  out.calibration = std::move(*train);
+  return out;
+}
+
 // The shipped MNIST model on the default chip (no IR-drop compensation: the shared fixture's plain
 // plan, tests/testing/fixtures.h), and test images.
 const Fixture& Mnist() {
-  static const Fixture f = [] {
-    Fixture out;
-    auto plan = compiler::ReadPlan(::xbar::testing::MnistPlainPlan());
-    EXPECT_TRUE(plan.has_value()) << plan.error().message;
-    out.plan = std::move(*plan);
-    auto data = LoadDataset("mnist", DataDir(""), Split::kTest, 64);
-    EXPECT_TRUE(data.has_value()) << data.error().message;
-    out.data = std::move(*data);
-    auto calibration = LoadDataset("mnist", DataDir(""), Split::kTrain, 64);
-    EXPECT_TRUE(calibration.has_value()) << calibration.error().message;
-    out.calibration = std::move(*calibration);
-    return out;
-  }();
+  static const Fixture f = WithMnistImages(compiler::ReadPlan(::xbar::testing::MnistPlainPlan()), 64, 64);
   return f;
 }
 
@@ -115,6 +122,37 @@ TEST(ChipModel, ChipWeightsOfIdealTilesAreThePlansWeights) {
   }
 }
 
+// Runs the first `images` images of `data` on both backends and expects the contract: identical
+// decisions, accumulators, every output sample, energy and cycles. Returns the behavioural run.
+InferenceRun ExpectBackendsAgree(const ChipView& view, const Dataset& data, int images) {
+  const InferOptions infer{.limit = images, .record_samples = true, .threads = 2};
+  auto behavioural = MakeBackend("behavioural");
+  auto rtl = MakeBackend("rtl");
+  EXPECT_TRUE(behavioural.has_value() && rtl.has_value());
+  auto b = (*behavioural)->Infer(view, data, infer);
+  auto r = (*rtl)->Infer(view, data, infer);
+  EXPECT_TRUE(b.has_value()) << b.error().message;
+  EXPECT_TRUE(r.has_value()) << r.error().message;
+  if (!b || !r) return {};
+  EXPECT_EQ(b->images.size(), static_cast<std::size_t>(images));
+  EXPECT_EQ(r->images.size(), b->images.size());
+  for (std::size_t i = 0; i < b->images.size() && i < r->images.size(); ++i) {
+    EXPECT_EQ(r->images[i].decision, b->images[i].decision) << "image " << i;
+    EXPECT_EQ(r->images[i].accumulators, b->images[i].accumulators) << "image " << i;
+    EXPECT_EQ(b->images[i].samples.size(), static_cast<std::size_t>(view.steps() * view.outputs()));
+    EXPECT_EQ(r->images[i].samples, b->images[i].samples) << "image " << i;
+  }
+  EXPECT_EQ(r->correct, b->correct);
+  EXPECT_EQ(r->energy.read_j, b->energy.read_j);
+  EXPECT_EQ(r->energy.neuron_power_steps_w, b->energy.neuron_power_steps_w);
+  EXPECT_EQ(r->energy.tile_reads, b->energy.tile_reads);
+  EXPECT_EQ(r->energy.conversions, int64_t{images} * view.steps() * view.outputs());
+  // The controller's cycles are the timing model's.
+  EXPECT_EQ(r->cycles_per_image, b->cycles_per_image);
+  EXPECT_EQ(b->cycles_per_image, InputLoadCycles(view.inputs()) + view.InferenceCycles());
+  return std::move(*b);
+}
+
 // The contract of the two backends: same programmed chip, same read conditions, same images ->
 // identical decisions, accumulators, every membrane sample, energy and cycles.
 TEST(RtlInference, CoSimulationIsBitIdenticalWithBehavioural) {
@@ -133,42 +171,144 @@ TEST(RtlInference, CoSimulationIsBitIdenticalWithBehavioural) {
   EXPECT_LT(*gain, 1.0);  // the output membranes run beyond the ADC's +-1 V
   view->set_output_gain(*gain);
 
-  InferOptions infer{.limit = 12, .record_samples = true, .threads = 2};
-  auto behavioural = MakeBackend("behavioural");
-  auto rtl = MakeBackend("rtl");
-  ASSERT_TRUE(behavioural.has_value() && rtl.has_value());
-  auto b = (*behavioural)->Infer(*view, f.data, infer);
-  ASSERT_TRUE(b.has_value()) << b.error().message;
-  auto r = (*rtl)->Infer(*view, f.data, infer);
-  ASSERT_TRUE(r.has_value()) << r.error().message;
-
-  ASSERT_EQ(b->images.size(), 12u);
-  ASSERT_EQ(r->images.size(), 12u);
-  for (std::size_t i = 0; i < b->images.size(); ++i) {
-    EXPECT_EQ(r->images[i].decision, b->images[i].decision) << "image " << i;
-    EXPECT_EQ(r->images[i].accumulators, b->images[i].accumulators) << "image " << i;
-    ASSERT_EQ(b->images[i].samples.size(),
-              static_cast<std::size_t>(view->steps() * view->outputs()));
-    EXPECT_EQ(r->images[i].samples, b->images[i].samples) << "image " << i;
-  }
-  EXPECT_EQ(r->correct, b->correct);
-  EXPECT_GE(b->correct, 11);
-  EXPECT_EQ(r->energy.read_j, b->energy.read_j);
-  EXPECT_EQ(r->energy.neuron_power_steps_w, b->energy.neuron_power_steps_w);
-  EXPECT_EQ(r->energy.tile_reads, b->energy.tile_reads);
-  EXPECT_EQ(r->energy.conversions, 12 * view->steps() * view->outputs());
-  // The controller's cycles are the timing model's.
-  EXPECT_EQ(r->cycles_per_image, b->cycles_per_image);
-  EXPECT_EQ(b->cycles_per_image, InputLoadCycles(784) + view->InferenceCycles());
+  const InferenceRun b = ExpectBackendsAgree(*view, f.data, 12);
+  ASSERT_EQ(b.images.size(), 12u);
+  EXPECT_GE(b.correct, 11);
+  EXPECT_EQ(b.cycles_per_image, 14705u);  // docs/rtl.md: MNIST on the default chip, S = 10, N = 5
 
   // The comparison can fail: another read-noise realisation moves the samples.
   const auto g_other = ReadConductances(f.plan, chip, {.age_s = 86400, .seed = 13});
   auto other = ChipView::Create(f.plan, g_other, &g_ref, options);
   ASSERT_TRUE(other.has_value());
   other->set_output_gain(*gain);
+  auto behavioural = MakeBackend("behavioural");
+  ASSERT_TRUE(behavioural.has_value());
   auto o = (*behavioural)->Infer(*other, f.data, {.limit = 2, .record_samples = true});
   ASSERT_TRUE(o.has_value());
-  EXPECT_NE(o->images[0].samples, b->images[0].samples);
+  EXPECT_NE(o->images[0].samples, b.images[0].samples);
+}
+
+// A small convolutional network with random weights, compiled onto a chip of the controller's shape
+// (256 tiles of 128x128) with ideal wires and 3 copies of each convolution: conv 16x5x5 stride 2
+// with bias (196 positions, 66 read cycles, the last with one of three copies reading), average
+// pooling 2, conv 8x3x3 (144 fan-in rows: 2 tiles per copy; 49 positions, 17 cycles), sum pooling
+// 7, dense 10 with bias.
+const Fixture& SmallConv() {
+  static const Fixture f = [] {
+    compiler::Model model;
+    model.name = "small-conv";
+    model.encoding = {.steps = 8, .period = 3, .input_gain = 1.0, .inter_layer_scale = 1e3, .readout_scale = 100};
+    auto layers = compiler::ParseArchitecture("c16k5s2p2b-a2-c8k3p1-s7-10b", {1, 28, 28}, 10);
+    EXPECT_TRUE(layers.has_value()) << layers.error().message;
+    model.layers = *layers;
+    Rng rng(21);
+    for (const auto& layer : model.layers) {
+      Eigen::MatrixXf w(layer.matrix_rows(), layer.matrix_cols());
+      for (Eigen::Index i = 0; i < w.size(); ++i) w(i) = static_cast<float>(NormalDraw(rng) / std::sqrt(layer.fan_in()));
+      model.weights.push_back(std::move(w));
+    }
+    compiler::CompileOptions options;
+    options.conv.replicas = 3;
+    options.compensate.enabled = false;
+    return WithMnistImages(compiler::Compile(model, ::xbar::testing::SmallChip(256, 128, 128, 0, 0), options), 8, 16);
+  }();
+  return f;
+}
+
+// The chip reads a convolution position by position in its read cycles: with ideal tiles its
+// output membranes are the software network's (the plan's weights; padding, bias rows, average
+// and sum pooling, replicas), and so are its decisions.
+TEST(ChipModel, IdealChipComputesTheConvolutionalNetwork) {
+  const Fixture& f = SmallConv();
+  ASSERT_EQ(f.plan.layers[0].replicas, 3);
+  ASSERT_EQ(f.plan.layers[0].read_cycles(), 66);
+  ASSERT_EQ(f.plan.layers[1].read_cycles(), 17);
+  ASSERT_EQ(f.plan.layers[1].tiles_per_replica(), 2);
+  ChipView view = IdealView(f.plan);
+  ASSERT_EQ(view.layers()[0].read_cycles, 66);
+  auto gain = CalibrateOutputGain(view, f.calibration);
+  ASSERT_TRUE(gain.has_value()) << gain.error().message;
+  view.set_output_gain(*gain);
+  auto weights = compiler::WeightsFromPlan(f.plan, compiler::TargetConductances(f.plan), false);
+  ASSERT_TRUE(weights.has_value()) << weights.error().message;
+  std::vector<Mat<double>> w;
+  for (const auto& m : weights->weights) w.push_back(m.cast<double>());
+  SnnEngine<double> engine(f.plan.neuron, f.plan.encoding, weights->layers);
+  AnalogChip chip(view);
+  double worst = 0, scale = 0;
+  for (int i = 0; i < f.data.size(); ++i) {
+    auto result = RunImage(chip, view, InputCodes(f.data.images.col(i)), false);
+    ASSERT_TRUE(result.has_value()) << result.error().message;
+    const Mat<double> x = f.data.images.col(i).cast<double>();
+    const Mat<double> logits = engine.Forward(w, x, true);
+    const auto& v_sw = engine.recorded_v(2, f.plan.encoding.steps);
+    worst = std::max(worst, (v_sw - chip.output_v()).abs().maxCoeff());
+    scale = std::max(scale, v_sw.abs().maxCoeff());
+    Eigen::Index best = 0;
+    logits.col(0).maxCoeff(&best);
+    EXPECT_EQ(result->decision, static_cast<int>(best)) << "image " << i;
+  }
+  std::printf("ideal chip vs software conv network: max |dv| %.3g mV of %.3g mV\n", worst, scale);
+  EXPECT_LT(worst, 1e-5 * scale);
+  EXPECT_GT(scale, 1.0);
+}
+
+// Copy r of a convolution reads output positions p with p % R == r: with copy 1 of layer 0 dark
+// (every conductance 0), exactly the neurons of positions 1, 4, 7, ... get no drive.
+TEST(ChipModel, ConvolutionCopyRReadsPositionsCongruentToR) {
+  const Fixture& f = SmallConv();
+  auto g = compiler::TargetConductances(f.plan);
+  for (std::size_t t = 0; t < g.size(); ++t) {
+    if (f.plan.tiles[t].layer == 0 && f.plan.tiles[t].replica == 1) g[t].setZero();
+  }
+  ChipViewOptions options;
+  options.ir_drop = false;
+  auto view = ChipView::Create(f.plan, g, nullptr, options);
+  ASSERT_TRUE(view.has_value()) << view.error().message;
+  AnalogChip chip(*view);
+  ASSERT_TRUE(RunImage(chip, *view, InputCodes(f.data.images.col(0)), false).has_value());
+  const auto& v = chip.membrane_v(0);
+  const int positions = f.plan.layers[0].positions();
+  const double rest = v(1, 0);  // channel 0, position 1: no drive
+  int undriven_elsewhere = 0;
+  for (Eigen::Index n = 0; n < v.rows(); ++n) {
+    if (n % positions % 3 == 1) {
+      EXPECT_EQ(v(n, 0), rest) << "neuron " << n;
+    } else {
+      undriven_elsewhere += v(n, 0) == rest ? 1 : 0;
+    }
+  }
+  EXPECT_LT(undriven_elsewhere, v.rows() / 20);
+}
+
+// The co-simulation contract on the convolutional plan, programmed and read at 1 day with drift
+// and read noise (so the copies of a kernel differ): decisions, samples, energy and cycles equal.
+TEST(RtlInference, CoSimulationIsBitIdenticalOnAConvolutionalPlan) {
+  const Fixture& f = SmallConv();
+  dm::ChipInstance chip = Programmed(f.plan);
+  const auto g_now = ReadConductances(f.plan, chip, {.age_s = 86400, .seed = 12});
+  ChipViewOptions options;
+  options.ir_drop = false;
+  auto view = ChipView::Create(f.plan, g_now, nullptr, options);
+  ASSERT_TRUE(view.has_value()) << view.error().message;
+  auto gain = CalibrateOutputGain(*view, f.calibration);
+  ASSERT_TRUE(gain.has_value()) << gain.error().message;
+  view->set_output_gain(*gain);
+  // A replica's tiles differ from replica 0's: a position read by the wrong copy would show.
+  const auto& tiles = view->tiles();
+  const auto copy = std::find_if(tiles.begin(), tiles.end(), [](const auto& t) { return t.layer == 0 && t.replica == 1; });
+  ASSERT_NE(copy, tiles.end());
+  EXPECT_NE(copy->transfer, tiles[static_cast<std::size_t>(view->layers()[0].tiles[0])].transfer);
+
+  const InferenceRun b = ExpectBackendsAgree(*view, f.data, 4);
+  ASSERT_EQ(b.images.size(), 4u);
+  // Tile reads per image: layer 0 at 3 impulses, 196 positions x 1 tile; layer 1 at 8 steps, 49
+  // positions x 2 row tiles; layer 2 at 8 steps, 1 tile.
+  EXPECT_EQ(b.energy.tile_reads, 4 * (3 * 196 + 8 * 49 * 2 + 8 * 1));
+  EXPECT_NE(b.images[0].samples, std::vector<int32_t>(b.images[0].samples.size(), 0));
+  // 342 sense requests: 3 impulses x 66 read cycles of layer 0, 8 steps x 17 of layer 1, 8 of
+  // layer 2. 3 + 8 x 3 x (2 + 5) + 342 x (10 + 1) + 8 x 10 x (8 + 1) + 10 + 1.
+  EXPECT_EQ(view->InferenceCycles(), 3u + 168 + 3762 + 720 + 11);
 }
 
 // Sends one command to `c` and returns its response (kAnalogFail, with a test failure, when the
@@ -262,6 +402,84 @@ TEST(RtlInference, SlowAnalogAnswersCostOnlyCycles) {
   EXPECT_EQ(slow_cycles, fast_cycles + 2 * (1 + 10 + 14 + 70));
 }
 
+// A front end that records the requests the sequencer makes, as text, and answers every one.
+class RecordingAnalog final : public rtl::InferenceAnalog {
+ public:
+  bool Begin() override { return Log("begin"); }
+  bool SetInput(uint32_t index, uint32_t code) override {
+    return Log("input " + std::to_string(index) + " " + std::to_string(code));
+  }
+  bool ReadLayer(uint32_t layer, uint32_t cycle, std::span<const uint32_t> enables) override {
+    int tiles = 0;
+    for (uint32_t w : enables) tiles += std::popcount(w);
+    return Log("read " + std::to_string(layer) + " " + std::to_string(cycle) + " tiles " + std::to_string(tiles));
+  }
+  bool StepNeurons(uint32_t layer) override { return Log("step " + std::to_string(layer)); }
+  int64_t SampleOutput(uint32_t index) override {
+    Log("sample " + std::to_string(index));
+    return index == 1 ? 3 : -2;
+  }
+  const std::string& last_error() const override { return error_; }
+  const std::vector<std::string>& calls() const { return calls_; }
+
+ private:
+  bool Log(std::string call) {
+    calls_.push_back(std::move(call));
+    return true;
+  }
+  std::vector<std::string> calls_;
+  std::string error_;
+};
+
+// A layer set to C read cycles is read C times per step, cycle 0 .. C-1, before its neurons step;
+// layer 0 only at the impulses. The cycle count follows the timing model with C_l sense requests
+// per read of layer l.
+TEST(RtlInference, LayersAreReadInTheirReadCycles) {
+  RecordingAnalog analog;
+  auto rtl = RtlChip::Create(nullptr, {}, &analog);
+  ASSERT_TRUE(rtl.has_value()) << rtl.error().message;
+  RtlChip& c = **rtl;
+  constexpr uint32_t kSteps = 4, kPeriod = 2, kSense = 3, kNeuron = 2, kOutputs = 2;
+  for (auto [reg, value] : {std::pair{RtlConfig::kSteps, kSteps}, {RtlConfig::kPeriod, kPeriod},
+                            {RtlConfig::kLayers, 2u}, {RtlConfig::kOutputs, kOutputs},
+                            {RtlConfig::kSenseCycles, kSense}, {RtlConfig::kNeuronCycles, kNeuron}}) {
+    ASSERT_EQ(Send(c, RtlOpcode::kConfig, static_cast<uint32_t>(reg), value).status, RtlStatus::kOk);
+  }
+  for (uint32_t tile : {4u, 5u}) ASSERT_EQ(Send(c, RtlOpcode::kSchedule, 0, 0, tile, true).status, RtlStatus::kOk);
+  ASSERT_EQ(Send(c, RtlOpcode::kSchedule, 1, 0, 40, true).status, RtlStatus::kOk);
+  ASSERT_EQ(Send(c, RtlOpcode::kReadCycles, 0, 2).status, RtlStatus::kOk);
+  ASSERT_EQ(Send(c, RtlOpcode::kReadCycles, 1, 3).status, RtlStatus::kOk);
+  const uint64_t before = c.cycles();
+  const RtlResponse done = Send(c, RtlOpcode::kInfer, 0);
+  const uint64_t cycles = c.cycles() - before;
+  ASSERT_EQ(done.status, RtlStatus::kOk);
+  EXPECT_EQ(done.data, 1u);  // output 1 samples 3, output 0 -2
+
+  std::vector<std::string> expected{"begin"};
+  for (uint32_t t = 0; t < kSteps; ++t) {
+    if (t % kPeriod == 0) {
+      for (int cycle : {0, 1}) expected.push_back("read 0 " + std::to_string(cycle) + " tiles 2");
+    }
+    expected.push_back("step 0");
+    for (int cycle : {0, 1, 2}) expected.push_back("read 1 " + std::to_string(cycle) + " tiles 1");
+    expected.push_back("step 1");
+    for (uint32_t o = 0; o < kOutputs; ++o) expected.push_back("sample " + std::to_string(o));
+  }
+  EXPECT_EQ(analog.calls(), expected);
+  // 2 impulses x 2 cycles of layer 0 and 4 steps x 3 cycles of layer 1: 16 sense requests.
+  const uint64_t senses = 2 * 2 + kSteps * 3;
+  EXPECT_EQ(cycles, 3 + kSteps * 2 * (2 + kNeuron) + senses * (kSense + 1) + kSteps * kOutputs * (8 + 1) +
+                        kOutputs + 1);
+  EXPECT_EQ(Send(c, RtlOpcode::kCounter, static_cast<uint32_t>(RtlCounter::kLayerReads)).data, 2u * 2 * 2 + 4u * 3);
+  EXPECT_EQ(Send(c, RtlOpcode::kResult, 1).data, kSteps * 3);
+
+  // Back to one read cycle: the layer is read once per step again.
+  ASSERT_EQ(Send(c, RtlOpcode::kReadCycles, 1, 1).status, RtlStatus::kOk);
+  const std::size_t calls = analog.calls().size();
+  ASSERT_EQ(Send(c, RtlOpcode::kInfer, 0).status, RtlStatus::kOk);
+  EXPECT_EQ(analog.calls().size() - calls, expected.size() - kSteps * 2);
+}
+
 // Bad commands and bad schedules get error answers, never a hang.
 TEST(RtlInference, RejectsBadCommandsAndSchedules) {
   const Fixture& f = Mnist();
@@ -285,6 +503,9 @@ TEST(RtlInference, RejectsBadCommandsAndSchedules) {
   EXPECT_EQ(send({.opcode = op(RtlOpcode::kResult), .arg = static_cast<uint32_t>(shape.max_outputs)})->status,
             RtlStatus::kBadArg);
   EXPECT_EQ(send({.opcode = op(RtlOpcode::kConfig), .arg = 99})->status, RtlStatus::kBadArg);
+  EXPECT_EQ(send({.opcode = op(RtlOpcode::kReadCycles), .arg = static_cast<uint32_t>(shape.max_layers), .value = 1})->status,
+            RtlStatus::kBadArg);
+  EXPECT_EQ(send({.opcode = op(RtlOpcode::kReadCycles), .arg = 0, .value = 0})->status, RtlStatus::kBadArg);
   EXPECT_EQ(send({.opcode = op(RtlOpcode::kCounter), .arg = 99})->status, RtlStatus::kBadArg);
   EXPECT_EQ(send({.opcode = 15})->status, RtlStatus::kBadOpcode);
 
@@ -301,10 +522,16 @@ TEST(RtlInference, RejectsBadCommandsAndSchedules) {
   send({.opcode = op(RtlOpcode::kSchedule), .tile = tile_of(1), .set = true, .arg = 1});
   EXPECT_EQ(send({.opcode = op(RtlOpcode::kInfer)})->status, RtlStatus::kAnalogFail);
   EXPECT_NE(analog.last_error().find("holds no part of it"), std::string::npos) << analog.last_error();
+  send({.opcode = op(RtlOpcode::kSchedule), .tile = tile_of(1), .set = false, .arg = 0});
+
+  // A dense layer is read in one read cycle: the chip model refuses a second.
+  send({.opcode = op(RtlOpcode::kSchedule), .tile = tile_of(0), .set = true, .arg = 0});
+  ASSERT_EQ(send({.opcode = op(RtlOpcode::kReadCycles), .arg = 1, .value = 2})->status, RtlStatus::kOk);
+  EXPECT_EQ(send({.opcode = op(RtlOpcode::kInfer)})->status, RtlStatus::kAnalogFail);
+  EXPECT_EQ(analog.last_error(), "layer 1 read in cycle 1, the layer has 1 read cycles per step");
+  ASSERT_EQ(send({.opcode = op(RtlOpcode::kReadCycles), .arg = 1, .value = 1})->status, RtlStatus::kOk);
 
   // An inference longer than the cycle budget is an error naming the operation.
-  send({.opcode = op(RtlOpcode::kSchedule), .tile = tile_of(1), .set = false, .arg = 0});
-  send({.opcode = op(RtlOpcode::kSchedule), .tile = tile_of(0), .set = true, .arg = 0});
   ASSERT_EQ(send({.opcode = op(RtlOpcode::kConfig), .arg = static_cast<uint32_t>(RtlConfig::kSteps), .value = 100})->status,
             RtlStatus::kOk);
   auto timeout = send({.opcode = op(RtlOpcode::kInfer)});
