@@ -57,9 +57,12 @@ compiler::Model ChipWeights(const compiler::Plan& plan, const ChipView& view) {
   model.neuron = plan.neuron;
   model.encoding = plan.encoding;
   for (const auto& layer : plan.layers) model.weights.push_back(Eigen::MatrixXf::Zero(layer.outputs, layer.inputs));
-  // The view's tiles are the plan's, in order; the transfer matrix is bit lines x word lines.
+  if (!plan.IsPlainDense()) model.layers = plan.Shapes();
+  // The view's tiles are the plan's, in order; the transfer matrix is bit lines x word lines. A
+  // convolution's copies hold the same weights: the model takes replica 0's.
   for (std::size_t t = 0; t < view.tiles().size(); ++t) {
     const compiler::PlanTile& tile = plan.tiles[t];
+    if (tile.replica != 0) continue;
     compiler::AddTileWeights(plan, tile, view.tiles()[t].transfer.transpose(),
                              model.weights[static_cast<std::size_t>(tile.layer)]);
   }
