@@ -5,8 +5,11 @@
 #include <cmath>
 #include <utility>
 
+#include "compiler/chip_io.h"
+#include "compiler/compile.h"
 #include "compiler/pair_layout.h"
 #include "device_models/nonidealities.h"
+#include "support/duration.h"
 
 namespace xbar::runtime {
 
@@ -27,6 +30,28 @@ Expected<ChipWeightNoise> ChipWeightNoise::Create(const device_models::ChipSpec&
   ChipWeightNoise noise(std::move(*quantizer));
   noise.chip_ = chip;
   noise.age_s_ = age_s;
+  return noise;
+}
+
+Expected<ChipWeightNoise> ChipWeightNoise::FromFlags(const std::string& chip_path, const std::string& age,
+                                                     const std::vector<std::pair<std::string, std::string>>& quantize) {
+  // The compile's messages name its --quantize-* flags; here they are train's --hwa-* ones.
+  auto hwa_flags = [](Error error) {
+    for (std::size_t at = 0; (at = error.message.find("--quantize-", at)) != std::string::npos;) {
+      error.message.replace(at, std::string("--quantize-").size(), "--hwa-");
+    }
+    return std::unexpected(error);
+  };
+  auto chip = compiler::ReadChipText(chip_path);
+  if (!chip) return std::unexpected(chip.error());
+  auto age_s = ParseDuration(age);
+  if (!age_s) return std::unexpected(WithContext(age_s.error(), "--hwa-age"));
+  compiler::CompileOptions compile;
+  for (const auto& [option, value] : quantize) {
+    if (auto ok = compiler::SetPassOption(compile, "quantize", option, value); !ok) return hwa_flags(ok.error());
+  }
+  auto noise = Create(*chip, *age_s, compile.quantize);
+  if (!noise) return hwa_flags(WithContext(noise.error(), chip_path));
   return noise;
 }
 

@@ -5,6 +5,8 @@
 // that age, from the chip's device models.
 #pragma once
 
+#include <string>
+#include <utility>
 #include <vector>
 
 #include <Eigen/Core>
@@ -24,6 +26,12 @@ class ChipWeightNoise {
   /// single-column (offset) mapping, or a negative age.
   static Expected<ChipWeightNoise> Create(const device_models::ChipSpec& chip, double age_s,
                                           const compiler::QuantizeOptions& quantize);
+
+  /// The same from `xbar train`'s flags: the chip file (--hwa-chip), the age (--hwa-age, e.g.
+  /// "1d") and the quantize pass's options given (name, value), e.g. ("clip", "percentile"),
+  /// parsed as the compile parses them. Messages name the file and train's --hwa-* flags.
+  static Expected<ChipWeightNoise> FromFlags(const std::string& chip_path, const std::string& age,
+                                             const std::vector<std::pair<std::string, std::string>>& quantize);
 
   /// Replaces every layer of `weights` by one draw of what the chip would realise (the
   /// Trainer's `perturb` hook). Rows draw from their own streams of `rng`'s first draw. With every

@@ -264,6 +264,14 @@ std::string YieldSummary(const YieldRecord& r, double threshold) {
   return out;
 }
 
+std::string TrainBanner(const std::string& dataset, const std::string& network, int64_t images,
+                        const TrainOptions& options) {
+  return "train " + dataset + " " + network + ", " + std::to_string(images) + " images, T=" +
+         std::to_string(options.encoding.steps) + " P=" + std::to_string(options.encoding.period) + ", batch " +
+         std::to_string(options.batch_size) + ", " + std::to_string(options.epochs) + " epochs, seed " +
+         std::to_string(options.seed);
+}
+
 std::string EpochSummary(const EpochStats& s, int epochs) {
   std::string out;
   Append(out, "epoch %d/%d  loss %.4f  train %.2f%%", s.epoch, epochs, s.train_loss, 100 * s.train_accuracy);

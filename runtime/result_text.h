@@ -62,6 +62,10 @@ std::string YieldSummary(const YieldRecord& record, double threshold);
 
 /// xbar train's line for one epoch of `epochs`.
 std::string EpochSummary(const EpochStats& stats, int epochs);
+/// What `xbar train` is about to do: "train mnist 784-256-10, 60000 images, T=100 P=20, batch 128,
+/// 25 epochs, seed 1".
+std::string TrainBanner(const std::string& dataset, const std::string& network, int64_t images,
+                        const TrainOptions& options);
 
 /// xbar train's JSON of one epoch (test_accuracy null when not measured).
 Json ToJson(const EpochStats& stats);

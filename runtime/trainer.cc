@@ -89,6 +89,14 @@ Expected<void> TrainOptions::Validate() const {
   return encoding.Validate();
 }
 
+std::vector<compiler::LayerShape> TrainOptions::Network(int inputs, int classes) const {
+  if (!layers.empty()) return layers;
+  std::vector<int> sizes = {inputs};
+  sizes.insert(sizes.end(), hidden.begin(), hidden.end());
+  sizes.push_back(classes);
+  return compiler::DenseShapes(sizes);
+}
+
 Expected<compiler::Model> Train(const TrainOptions& options, const Dataset& train,
                                 const Dataset* test,
                                 const std::function<void(const EpochStats&)>& on_epoch) {
@@ -99,15 +107,9 @@ Expected<compiler::Model> Train(const TrainOptions& options, const Dataset& trai
   compiler::Model model;
   model.neuron = options.neuron;
   model.encoding = options.encoding;
-  std::vector<compiler::LayerShape> shapes = options.layers;
-  if (shapes.empty()) {
-    std::vector<int> sizes = {static_cast<int>(train.images.rows())};
-    sizes.insert(sizes.end(), options.hidden.begin(), options.hidden.end());
-    sizes.push_back(train.classes);
-    shapes = compiler::DenseShapes(sizes);
-  } else {
-    model.layers = shapes;  // plain dense networks keep the compact form of their files
-  }
+  const std::vector<compiler::LayerShape> shapes =
+      options.Network(static_cast<int>(train.images.rows()), train.classes);
+  model.layers = options.layers;  // empty for dense networks: the compact form of their files
   if (shapes.front().source.size() != train.images.rows() || shapes.back().neurons() != train.classes) {
     return Fail(ErrorCode::kInvalidArgument, "network " + compiler::DescribeArchitecture(shapes) + " takes " +
                                                  std::to_string(shapes.front().source.size()) + " inputs and gives " +

@@ -54,6 +54,10 @@ struct TrainOptions {
 
   /// Rejects nonsensical values (kInvalidArgument naming the option and its limit).
   Expected<void> Validate() const;
+
+  /// The network trained on `inputs`-element samples of `classes` classes: `layers`, or the dense
+  /// network inputs-hidden...-classes.
+  std::vector<compiler::LayerShape> Network(int inputs, int classes) const;
 };
 
 /// What one epoch achieved.

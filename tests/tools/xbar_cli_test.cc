@@ -75,7 +75,14 @@ TEST(XbarCli, NonsensicalTrainOptionsAreUsageErrorsOnOneLine) {
                         Case{"--lr -1", "--lr = -1.000000 must be positive"},
                         Case{"--hidden 12,x", "--hidden '12,x' must be positive sizes separated by commas"},
                         Case{"--epochs 0", "--epochs = 0 must be at least 1"},
-                        Case{"--membrane sideways", "--membrane 'sideways' must be implicit or explicit"}}) {
+                        Case{"--membrane sideways", "--membrane 'sideways' must be implicit or explicit"},
+                        Case{"--step-scale 0", "--step-scale 0.000000 must lie in [0.001, 1000]"},
+                        Case{"--arch c16k5-a5-10",
+                             "network description 'c16k5-a5-10': layer 1: pooling window 5 does not divide its "
+                             "input 16x24x24"},
+                        Case{"--arch c16k31-10",
+                             "network description 'c16k31-10': layer 0: a 31x31 kernel with padding 0 on input "
+                             "1x28x28 has no output position (output size must be positive)"}}) {
     auto r = Xbar("train --dataset mnist --out " + out + " " + c.args);
     EXPECT_EQ(r.exit_code, 2) << c.args;
     EXPECT_EQ(r.err, "xbar train: error: " + c.message + "\n") << c.args;

@@ -2,14 +2,12 @@
 #include <cstdio>
 #include <iostream>
 
-#include "compiler/chip_io.h"
 #include "compiler/compile.h"
 #include "compiler/model_io.h"
 #include "runtime/dataset.h"
 #include "runtime/hardware_aware_training.h"
 #include "runtime/result_text.h"
 #include "runtime/trainer.h"
-#include "support/duration.h"
 #include "tools/xbar/cli.h"
 
 namespace xbar::tools {
@@ -77,34 +75,18 @@ int RunTrain(int argc, char** argv) {
     return ReportError(name, Error{ErrorCode::kInvalidArgument, "--limit = " + std::to_string(limit) + " must be >= 0"});
   }
   if (!init_path.empty()) {
-    if (!arch.empty()) {
-      return ReportError(name, Error{ErrorCode::kInvalidArgument, "--arch and --init exclude each other"});
-    }
+    if (!arch.empty()) return ReportError(name, Error{ErrorCode::kInvalidArgument, "--arch and --init exclude each other"});
     auto init = LoadModel(init_path, model_options, vm);
     if (!init) return ReportError(name, init.error());
     opt.StartFrom(*init);
   }
   if (!hwa_chip.empty()) {
-    auto chip = compiler::ReadChipText(hwa_chip);
-    if (!chip) return ReportError(name, chip.error());
-    auto age = ParseDuration(hwa_age);
-    if (!age) return ReportError(name, WithContext(age.error(), "--hwa-age"));
-    // The quantiser options, parsed as the compile parses them; messages name train's flags.
-    auto hwa_flags = [](Error error) {
-      for (std::size_t at = 0; (at = error.message.find("--quantize-", at)) != std::string::npos;) {
-        error.message.replace(at, std::string("--quantize-").size(), "--hwa-");
-      }
-      return error;
-    };
-    compiler::CompileOptions compile;
-    for (const char* option : {"scale", "clip", "clip-value", "clip-percentile"}) {
-      const std::string flag = std::string("hwa-") + option;
-      if (!vm.count(flag)) continue;
-      auto ok = compiler::SetPassOption(compile, "quantize", option, vm[flag].as<std::string>());
-      if (!ok) return ReportError(name, hwa_flags(ok.error()));
+    std::vector<std::pair<std::string, std::string>> quantize;
+    for (std::string option : {"scale", "clip", "clip-value", "clip-percentile"}) {
+      if (vm.count("hwa-" + option)) quantize.emplace_back(option, vm["hwa-" + option].as<std::string>());
     }
-    auto noise = runtime::ChipWeightNoise::Create(*chip, *age, compile.quantize);
-    if (!noise) return ReportError(name, hwa_flags(WithContext(noise.error(), hwa_chip)));
+    auto noise = runtime::ChipWeightNoise::FromFlags(hwa_chip, hwa_age, quantize);
+    if (!noise) return ReportError(name, noise.error());
     opt.perturb = *noise;
   }
   if (auto ok = opt.Validate(); !ok) return ReportError(name, ok.error());
@@ -123,16 +105,9 @@ int RunTrain(int argc, char** argv) {
     if (!layers) return ReportError(name, layers.error());
     opt.layers = *layers;
   }
-  std::string sizes_text = std::to_string(train->images.rows());
-  for (int h : opt.hidden) sizes_text += "-" + std::to_string(h);
-  sizes_text += "-" + std::to_string(train->classes);
-  if (!opt.layers.empty()) sizes_text = compiler::DescribeArchitecture(opt.layers);
-  if (!common.quiet) {
-    std::fprintf(stderr, "train %s %s, %lld images, T=%d P=%d, batch %d, %d epochs, seed %llu\n",
-                 dataset.c_str(), sizes_text.c_str(), static_cast<long long>(train->size()),
-                 opt.encoding.steps, opt.encoding.period, opt.batch_size, opt.epochs,
-                 static_cast<unsigned long long>(opt.seed));
-  }
+  const std::string sizes_text =
+      compiler::DescribeArchitecture(opt.Network(static_cast<int>(train->images.rows()), train->classes));
+  if (!common.quiet) std::cerr << runtime::TrainBanner(dataset, sizes_text, train->size(), opt) << std::endl;
   Json epochs = Json::array();
   auto model = runtime::Train(opt, *train, test ? &*test : nullptr, [&](const runtime::EpochStats& s) {
     std::cerr << runtime::EpochSummary(s, opt.epochs) << std::endl;
