@@ -107,11 +107,9 @@ Expected<FinetuneResult> Finetune(const compiler::Plan& plan, const device_model
   train_options.seed = options.seed;
   train_options.threads = options.threads;
   train_options.quiet = options.quiet;
-  train_options.neuron = plan.neuron;
-  train_options.encoding = plan.encoding;
-  train_options.hidden.clear();
-  for (std::size_t l = 0; l + 1 < layers; ++l) train_options.hidden.push_back(plan.layers[l].outputs);
-  train_options.initial_weights = result.chip_weights.weights;
+  // The chip's network as it stands: its weights, neuron, encoding and geometry (a convolution
+  // trains as a convolution, on its kernel matrix).
+  train_options.StartFrom(result.chip_weights);
   train_options.trainable = trainable;
   // Read noise differs from one read to the next: on request every minibatch sees a fresh draw of
   // it around the read-back weights, in every layer, so the trained layer does not fit one
@@ -145,7 +143,8 @@ Expected<FinetuneResult> Finetune(const compiler::Plan& plan, const device_model
     };
   }
   // What the chip can realise: each weight moves only as far as its free devices can go inside the
-  // window (a pair with both devices stuck is frozen).
+  // window (a pair with both devices stuck is frozen); a convolution's weight, as far as every copy
+  // of it can go.
   const double lo = plan.chip.device.memristor.g_min_s, hi = plan.chip.device.memristor.g_max_s;
   for (std::size_t l = 0; l < layers; ++l) {
     const float inf = std::numeric_limits<float>::infinity();
@@ -162,8 +161,10 @@ Expected<FinetuneResult> Finetune(const compiler::Plan& plan, const device_model
         down -= hi - minus->g;
         up += minus->g - lo;
       }
-      train_options.lower_bound[l](o, in) = static_cast<float>(w0(o, in) + scale * down);
-      train_options.upper_bound[l](o, in) = static_cast<float>(w0(o, in) + scale * up);
+      float& lower = train_options.lower_bound[l](o, in);
+      float& upper = train_options.upper_bound[l](o, in);
+      lower = std::max(lower, static_cast<float>(w0(o, in) + scale * down));
+      upper = std::min(upper, static_cast<float>(w0(o, in) + scale * up));
     });
   }
   if (auto ok = train_options.Validate(); !ok) return std::unexpected(ok.error());
@@ -173,7 +174,8 @@ Expected<FinetuneResult> Finetune(const compiler::Plan& plan, const device_model
 
   // Weight changes -> conductance changes of the pair, relative to what each cell holds now: split
   // evenly, kept inside the window, all of it on the free device when its partner is stuck; cells
-  // moving by more than the verify tolerance change.
+  // moving by more than the verify tolerance change. Every copy of a convolution takes the same
+  // weight change on its own cells, so the copies keep computing the same (fine-tuned) kernel.
   const double tolerance = plan.chip.programming.verify_tolerance_s;
   result.plan = plan;
   for (std::size_t t = 0; t < plan.tiles.size(); ++t) {

@@ -1,4 +1,4 @@
-// The report's one HTML page: headline tables (accuracy, per image, programming, fine-tuning, RTL) and the figures.
+// The report's one HTML page: headline tables (accuracy, per image, network, programming, fine-tuning, RTL) and the figures.
 #include "runtime/report/html.h"
 
 #include <cmath>
@@ -61,6 +61,23 @@ void PerImageCard(const ChipEvalReport& r, std::ostringstream& h) {
     << Row("&nbsp;&nbsp;tile reads", SiHtml(r.read_energy_j, "J"))
     << Row("&nbsp;&nbsp;neurons", SiHtml(r.neuron_energy_j, "J"))
     << Row("&nbsp;&nbsp;output ADC", SiHtml(r.adc_energy_j, "J")) << "</table>\n</div>\n";
+}
+
+// Each layer as the plan maps it: geometry, tiles, copies of a convolution's kernel matrix and the
+// read cycles per time step they cost (the latency above follows from these).
+void NetworkCard(const compiler::Plan& plan, std::ostringstream& h) {
+  h << "<div>\n<h2>Network on the chip</h2>\n<table>\n<tr><th class=\"l\">layer</th><th class=\"l\">geometry</th>"
+       "<th>in &rarr; out</th><th>tiles</th><th>copies</th><th>read cycles per step</th></tr>\n";
+  for (std::size_t l = 0; l < plan.layers.size(); ++l) {
+    const compiler::PlanLayer& layer = plan.layers[l];
+    h << "<tr><td class=\"l\">" << l << "</td><td class=\"l\">"
+      << HtmlEscape(std::string(compiler::LayerKindName(layer.shape.kind)) + " " + layer.shape.ToString()) << "</td><td>"
+      << HtmlEscape(layer.shape.source.ToString()) << " &rarr; " << HtmlEscape(layer.shape.output().ToString())
+      << "</td><td>" << layer.tiles.size() << "</td><td>" << layer.replicas << "</td><td>" << layer.read_cycles()
+      << "</td></tr>\n";
+  }
+  h << "</table>\n<p class=\"note\">" << Count(plan.Neurons()) << " neurons; " << Count(plan.ReadCyclesPerStep())
+    << " read cycles per time step.</p>\n</div>\n";
 }
 
 void ProgrammingCard(const Report& report, std::ostringstream& h) {
@@ -192,6 +209,7 @@ std::string ReportHtml(const Report& report) {
   h << "<div class=\"cards\">\n";
   AccuracyCard(report, h);
   PerImageCard(in.infer.evaluation, h);
+  NetworkCard(plan, h);
   ProgrammingCard(report, h);
   if (in.finetune) FinetuneCard(*in.finetune, h);
   if (in.rtl) RtlCard(report, h);

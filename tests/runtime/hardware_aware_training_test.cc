@@ -10,6 +10,9 @@
 #include "compiler/compile.h"
 #include "compiler/plan.h"
 #include "device_models/chip_spec.h"
+#include "runtime/dataset.h"
+#include "runtime/trainer.h"
+#include "tests/testing/conv_model.h"
 
 namespace xbar::runtime {
 namespace {
@@ -135,6 +138,92 @@ TEST(ChipWeightNoise, WithoutNoiseEqualsTheCompiledPlanForEveryClipAndScaleMode)
         EXPECT_FALSE((weights[l].array() == model.weights[l].array()).all()) << "layer " << l;
       }
     }
+  }
+}
+
+// 1x8x8 images: c3k3b-a2-c4k2-5 (kernel matrices 3 x 10 with the bias column, 4 x 12; dense 5 x 16).
+compiler::Model ConvModel() {
+  return ::xbar::testing::RandomConvModel("c3k3b-a2-c4k2-5", {1, 8, 8}, 5, 17, 0.3f, "hwa-conv");
+}
+
+// A convolution's kernel matrix is a weight matrix to the chip model: without noise, what the conv
+// plan (both copies of its kernels) maps; with noise, a draw per seed that keeps every shape.
+TEST(ChipWeightNoise, ConvKernelMatricesAreWhatTheConvPlanMapsAndNoiseMovesThem) {
+  const compiler::Model model = ConvModel();
+  device_models::ChipSpec ideal;
+  ideal.device.nonidealities.programming.enabled = false;
+  ideal.device.nonidealities.read.enabled = false;
+  ideal.device.nonidealities.drift.enabled = false;
+  compiler::CompileOptions options;
+  options.compensate.enabled = false;
+  ASSERT_TRUE(compiler::SetPassOption(options, "conv", "replicas", "2").has_value());
+  auto plan = compiler::Compile(model, ideal, options);
+  ASSERT_TRUE(plan.has_value()) << plan.error().message;
+  ASSERT_EQ(plan->layers[0].replicas, 2);
+  auto exact = ChipWeightNoise::Create(ideal, 86400, options.quantize);
+  ASSERT_TRUE(exact.has_value()) << exact.error().message;
+  std::vector<Eigen::MatrixXf> quantised = model.weights;
+  Rng rng(3);
+  (*exact)(quantised, rng);
+  for (int r = 0; r < 2; ++r) {
+    auto mapped = compiler::WeightsFromPlan(*plan, compiler::TargetConductances(*plan), false, 0, r);
+    ASSERT_TRUE(mapped.has_value()) << mapped.error().message;
+    for (std::size_t l = 0; l < quantised.size(); ++l) {
+      EXPECT_TRUE((quantised[l].array() == mapped->weights[l].array()).all()) << "copy " << r << " layer " << l;
+    }
+  }
+  // Every nonideality of the default chip on.
+  auto noisy = ChipWeightNoise::Create(device_models::ChipSpec{}, 86400, {});
+  ASSERT_TRUE(noisy.has_value()) << noisy.error().message;
+  auto draw = [&](uint64_t seed) {
+    std::vector<Eigen::MatrixXf> w = model.weights;
+    Rng seeded(seed);
+    (*noisy)(w, seeded);
+    return w;
+  };
+  const std::vector<Eigen::MatrixXf> a = draw(5), again = draw(5), other = draw(6);
+  for (std::size_t l = 0; l < a.size(); ++l) {
+    ASSERT_EQ(a[l].rows(), model.weights[l].rows()) << l;
+    ASSERT_EQ(a[l].cols(), model.weights[l].cols()) << l;
+    EXPECT_TRUE((a[l].array() == again[l].array()).all()) << "layer " << l << ": the same seed, another draw";
+    EXPECT_FALSE((a[l].array() == other[l].array()).all()) << "layer " << l;
+    EXPECT_FALSE((a[l].array() == quantised[l].array()).all()) << "layer " << l << ": no noise";
+    EXPECT_GT((a[l] - model.weights[l]).cwiseAbs().maxCoeff(), 0) << l;
+  }
+}
+
+// Hardware-aware training of a convolutional network: the perturbation reaches the convolution's
+// training (another result than clean training from the same seed), deterministically.
+TEST(ChipWeightNoise, TrainsAConvolutionalNetworkThroughThePerturbation) {
+  const compiler::Model model = ConvModel();
+  Dataset data;
+  data.name = "random";
+  data.classes = 5;
+  data.width = data.height = 8;
+  data.images = (Eigen::MatrixXf::Random(64, 40).array() + 1.0f) / 2;
+  for (int s = 0; s < 40; ++s) data.labels.push_back(static_cast<uint8_t>(s % 5));
+  auto noise = ChipWeightNoise::Create(device_models::ChipSpec{}, 86400, {});
+  ASSERT_TRUE(noise.has_value());
+  TrainOptions options;
+  options.layers = model.layers;
+  options.encoding.steps = 10;
+  options.encoding.period = 2;
+  options.batch_size = 8;
+  options.threads = 1;
+  options.quiet = true;
+  options.learning_rate = 1e-2;
+  auto clean = Train(options, data, nullptr);
+  options.perturb = *noise;
+  auto aware = Train(options, data, nullptr);
+  auto aware_again = Train(options, data, nullptr);
+  ASSERT_TRUE(clean.has_value() && aware.has_value() && aware_again.has_value());
+  EXPECT_EQ(compiler::DescribeArchitecture(aware->layers), "1x8x8-c3k3b-a2-c4k2-5");
+  ASSERT_EQ(aware->weights.size(), 3u);
+  for (std::size_t l = 0; l < 3; ++l) {
+    ASSERT_EQ(aware->weights[l].rows(), model.weights[l].rows()) << l;
+    ASSERT_EQ(aware->weights[l].cols(), model.weights[l].cols()) << l;
+    EXPECT_TRUE((aware->weights[l].array() == aware_again->weights[l].array()).all()) << l;
+    EXPECT_FALSE((aware->weights[l].array() == clean->weights[l].array()).all()) << l;
   }
 }
 

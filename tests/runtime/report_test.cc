@@ -16,6 +16,7 @@
 #include "runtime/report/report_json.h"
 #include "runtime/results.h"
 #include "support/file_io.h"
+#include "tests/testing/conv_model.h"
 #include "tests/testing/small_chip.h"
 #include "tests/testing/temp.h"
 
@@ -318,6 +319,42 @@ TEST(ReportHtml, ShowsEveryTableAndFigure) {
   EXPECT_EQ(bare_html.find("fine-tuning"), std::string::npos);
   EXPECT_EQ(bare_html.find("RTL controller subset"), std::string::npos);
   EXPECT_EQ(bare_html.find("software"), std::string::npos);
+}
+
+// The network card: each layer's geometry, tiles, copies and read cycles per step, for a
+// convolutional plan with two copies of its kernel matrices (and a dense plan: one row, one copy).
+TEST(ReportHtml, ShowsEachLayersGeometryCopiesAndReadCycles) {
+  Fixture f = SmallChipReport(false);
+  const compiler::Model model = testing::RandomConvModel("c3k3b-a2-c4k2-5", {1, 8, 8}, 5, 11, 0.2f);
+  compiler::CompileOptions options;
+  options.compensate.enabled = false;
+  ASSERT_TRUE(compiler::SetPassOption(options, "conv", "replicas", "2").has_value());
+  auto plan = compiler::Compile(model, testing::SmallChip(40, 8, 8, 0, 0, 1.0), options);
+  ASSERT_TRUE(plan.has_value()) << plan.error().message;
+  f.inputs.plan = *plan;
+  f.inputs.state = ExactState(*plan);
+  auto report = BuildReport(f.options, f.inputs);
+  ASSERT_TRUE(report.has_value()) << report.error().message;
+  const std::string html = ReportHtml(*report);
+  EXPECT_NE(html.find("<h2>Network on the chip</h2>"), std::string::npos) << html;
+  // 36 output positions over 2 copies, 4 over 2, the dense layer once: 18 + 2 + 1 read cycles.
+  auto row = [&](int l, const std::string& geometry, const std::string& shapes, int copies, int cycles) {
+    return "<tr><td class=\"l\">" + std::to_string(l) + "</td><td class=\"l\">" + geometry + "</td><td>" + shapes +
+           "</td><td>" + std::to_string(plan->layers[static_cast<std::size_t>(l)].tiles.size()) + "</td><td>" +
+           std::to_string(copies) + "</td><td>" + std::to_string(cycles) + "</td></tr>\n";
+  };
+  EXPECT_NE(html.find(row(0, "conv c3k3b", "1x8x8 &rarr; 3x6x6", 2, 18)), std::string::npos) << html;
+  EXPECT_NE(html.find(row(1, "conv a2-c4k2", "3x6x6 &rarr; 4x2x2", 2, 2)), std::string::npos) << html;
+  EXPECT_NE(html.find(row(2, "dense 5", "4x2x2 &rarr; 5", 1, 1)), std::string::npos) << html;
+  EXPECT_EQ(plan->layers[0].tiles.size(), 2 * plan->layers[0].tiles_per_replica());
+  EXPECT_NE(html.find("129 neurons; 21 read cycles per time step."), std::string::npos) << html;
+  // A dense plan: its one layer (12 rows on tiles of 8: 2 tiles), read once per step.
+  const Fixture small = SmallChipReport(false);
+  auto dense = BuildReport(small.options, small.inputs);
+  ASSERT_TRUE(dense.has_value());
+  EXPECT_NE(ReportHtml(*dense).find("<tr><td class=\"l\">0</td><td class=\"l\">dense 4</td><td>12 &rarr; 4</td>"
+                                    "<td>2</td><td>1</td><td>1</td></tr>\n"),
+            std::string::npos) << ReportHtml(*dense);
 }
 
 TEST(ReportHtml, FormatsNumbersForPeople) {

@@ -6,9 +6,13 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
+#include "compiler/layer_shape.h"
 #include "compiler/model_io.h"
+#include "compiler/plan_io.h"
+#include "compiler/pulse_io.h"
 #include "runtime/results.h"
 #include "support/file_io.h"
 #include "support/json.h"
@@ -308,6 +312,9 @@ TEST(XbarCli, CompilesMnistOntoTheDefaultChipWithJson) {
   EXPECT_NE(json.find("\"tiles_used\":128"), std::string::npos) << json;
   EXPECT_NE(json.find("\"scheme\":\"differential\""), std::string::npos);
   EXPECT_NE(json.find("\"residual-after\":"), std::string::npos);
+}
+
+TEST(XbarCli, CompileListsItsPassesAndTheirOptions) {
   auto list = Xbar("compile --list-passes");
   EXPECT_EQ(list.exit_code, 0);
   for (const char* pass : {"quantize:", "tile:", "place:", "compensate:", "--quantize-scheme"}) {
@@ -458,13 +465,14 @@ TEST(XbarCli, ProgramsACompiledPlanAndWritesPulsesCsvAndState) {
 
 namespace {
 
-// The shipped MNIST model compiled (no IR-drop compensation: fast) and programmed, once per ctest
-// run (fixture mnist_chip, tests/testing/fixtures.h).
-struct MnistChip {
+// A plan programmed onto the default chip: the plan, its pulse program and the chip state.
+struct ChipFiles {
   std::string plan, program, state;
 };
-const MnistChip& ProgrammedMnist() {
-  static const MnistChip chip{xbar::testing::MnistPlainPlan(), xbar::testing::MnistPlainProgram(),
+// The shipped MNIST model compiled (no IR-drop compensation: fast) and programmed, once per ctest
+// run (fixture mnist_chip, tests/testing/fixtures.h).
+const ChipFiles& ProgrammedMnist() {
+  static const ChipFiles chip{xbar::testing::MnistPlainPlan(), xbar::testing::MnistPlainProgram(),
                               xbar::testing::MnistPlainState()};
   return chip;
 }
@@ -488,7 +496,7 @@ std::string FaultyChip() { return std::string(XBAR_SOURCE_DIR) + "/chips/faulty-
 }  // namespace
 
 TEST(XbarCli, InfersOnTheProgrammedChipAtSeveralAgesOnBothBackends) {
-  const MnistChip& m = ProgrammedMnist();
+  const ChipFiles& m = ProgrammedMnist();
   auto b = Xbar("infer " + m.plan + " --chip-state " + m.state +
                 " --limit 16 --calibration-images 16 --ages 1h,1y --compensation none,column --no-ir-drop --json -q");
   ASSERT_EQ(b.exit_code, 0) << b.err;
@@ -516,7 +524,8 @@ TEST(XbarCli, InfersOnTheProgrammedChipAtSeveralAgesOnBothBackends) {
 }
 
 TEST(XbarCli, InferRejectsBadAgesAndArtifactsOfAnotherPlan) {
-  const MnistChip& m = ProgrammedMnist();
+  // The programmed convolutional network of the conv_chip fixture.
+  const ChipFiles m{xbar::testing::ConvPlan(), xbar::testing::ConvProgram(), xbar::testing::ConvState()};
   auto age = Xbar("infer " + m.plan + " --chip-state " + m.state + " --age 5x");
   EXPECT_EQ(age.exit_code, 2);
   EXPECT_NE(age.err.find("--age: '5x' is not a duration"), std::string::npos) << age.err;
@@ -546,7 +555,7 @@ TEST(XbarCli, InferRejectsBadAgesAndArtifactsOfAnotherPlan) {
 }
 
 TEST(XbarCli, FinetunesAgainstTheChipAndReprogramsOnlyChangedCells) {
-  const MnistChip& m = ProgrammedMnist();
+  const ChipFiles& m = ProgrammedMnist();
   const std::string tuned = (kTmp / "t.xbp").string(), delta = (kTmp / "t.xbpulse").string();
   const std::string state = (kTmp / "t.xbcs").string();
   auto f = Xbar("finetune " + m.plan + " --chip-state " + m.state + " -o " + tuned + " --delta " + delta +
@@ -762,4 +771,185 @@ TEST(XbarCli, RemapsAroundTheStuckCellsWriteVerifyFound) {
   EXPECT_NE(activity.err.find("--activity mnist has 784 inputs, the model's first layer 100"), std::string::npos)
       << activity.err;
   EXPECT_FALSE(fs::exists(moved + ".x"));
+}
+
+namespace {
+
+// The programmed convolutional network of the conv_chip fixture (tests/fixtures/conv_chip.sh):
+// 1x28x28-c4k5s2p2-c8k5s2p2-10, two copies of each convolution on the default chip.
+ChipFiles ProgrammedConv() {
+  return {xbar::testing::ConvPlan(), xbar::testing::ConvProgram(), xbar::testing::ConvState()};
+}
+
+const std::string kConvNetwork = "1x28x28-c4k5s2p2-c8k5s2p2-10";
+
+xbar::compiler::Plan ReadPlanOrDie(const std::string& path) {
+  auto plan = xbar::compiler::ReadPlan(path);
+  EXPECT_TRUE(plan.has_value()) << plan.error().message;
+  return plan ? std::move(*plan) : xbar::compiler::Plan{};
+}
+
+// The plan keeps the fixture's network and its two copies of each convolution, and is consistent.
+void ExpectConvGeometry(const xbar::compiler::Plan& plan) {
+  EXPECT_TRUE(plan.Validate().has_value());
+  EXPECT_EQ(xbar::compiler::DescribeArchitecture(plan.Shapes()), kConvNetwork);
+  EXPECT_EQ(plan.conv_replicas, 2);
+  ASSERT_EQ(plan.layers.size(), 3u);
+  EXPECT_EQ(plan.layers[0].replicas, 2);
+  EXPECT_EQ(plan.layers[1].replicas, 2);
+  EXPECT_EQ(plan.layers[2].replicas, 1);
+}
+
+}  // namespace
+
+// xbar train --hwa-chip on a convolutional network: the fixture's model trained with the chip in
+// its forward pass is another network than the same training without it, of the same geometry.
+TEST(XbarCli, ConvHardwareAwareTrainingPerturbsTheConvolutions) {
+  const std::string clean = (kTmp / "conv_clean.xbm").string();
+  // tests/fixtures/conv_chip.sh's training without --hwa-chip.
+  auto t = Xbar("train --dataset mnist --arch c4k5s2p2-c8k5s2p2-10 --limit 1024 --test-limit -1 --epochs 2 "
+                "--steps 10 --period 2 --step-scale 10 --inter-layer-scale 1e4 --readout-scale 1000 --lr 1e-2 -q "
+                "--out " + clean);
+  ASSERT_EQ(t.exit_code, 0) << t.err;
+  auto aware = xbar::compiler::ReadModel(xbar::testing::ConvModel());
+  auto plain = xbar::compiler::ReadModel(clean);
+  ASSERT_TRUE(aware.has_value() && plain.has_value());
+  EXPECT_EQ(xbar::compiler::DescribeArchitecture(aware->layers), kConvNetwork);
+  EXPECT_EQ(xbar::compiler::DescribeArchitecture(plain->layers), kConvNetwork);
+  ASSERT_EQ(aware->weights.size(), 3u);
+  for (std::size_t l = 0; l < 3; ++l) {
+    ASSERT_EQ(aware->weights[l].rows(), plain->weights[l].rows()) << l;
+    ASSERT_EQ(aware->weights[l].cols(), plain->weights[l].cols()) << l;
+    EXPECT_FALSE(aware->weights[l].isApprox(plain->weights[l], 1e-6f)) << "layer " << l;
+  }
+}
+
+// xbar infer on the convolutional plan: behavioural from the pulse program and RTL from the chip
+// state give the same answers, cycles and energy.
+TEST(XbarCli, ConvPlanInfersAlikeOnBothBackends) {
+  const ChipFiles c = ProgrammedConv();
+  const std::string args = " --limit 6 --calibration-images 8 --age 1d --compensation column --json -q";
+  auto b = Xbar("infer " + c.plan + " --program " + c.program + args);
+  auto r = Xbar("infer " + c.plan + " --chip-state " + c.state + args + " --backend rtl");
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* key : {"correct", "cycles_per_image", "read_energy_per_image_j"}) {
+    EXPECT_EQ(JsonNumber(r.out, key), JsonNumber(b.out, key)) << key;
+  }
+  EXPECT_GT(JsonNumber(b.out, "cycles_per_image"), 0);
+  EXPECT_NE(r.out.find("\"backend\":\"rtl\""), std::string::npos) << r.out;
+}
+
+// xbar finetune on the convolutional plan, every layer: the fine-tuned plan keeps the geometry and
+// the copies, each copy of a convolution is reprogrammed where the other is, and the result infers.
+TEST(XbarCli, ConvFinetuneReprogramsEveryCopyAndKeepsTheGeometry) {
+  const ChipFiles c = ProgrammedConv();
+  const std::string tuned = (kTmp / "ct.xbp").string(), delta = (kTmp / "ct.xbpulse").string();
+  const std::string state = (kTmp / "ct.xbcs").string();
+  auto f = Xbar("finetune " + c.plan + " --chip-state " + c.state + " -o " + tuned + " --delta " + delta +
+                " --state " + state + " --layers all --train-limit 1024 --limit 64 --lr 2e-2 --no-ir-drop --json -q");
+  ASSERT_EQ(f.exit_code, 0) << f.err;
+  auto json = xbar::ParseJson(f.out, "xbar finetune --json");
+  ASSERT_TRUE(json.has_value()) << json.error().message;
+  auto record = xbar::runtime::FinetuneRecordFromJson(*json, "xbar finetune --json");
+  ASSERT_TRUE(record.has_value()) << record.error().message;
+  EXPECT_EQ(record->images, 64);
+  EXPECT_GT(record->accuracy_before, 0.3) << f.out;  // a trained network, 10 classes
+  EXPECT_GE(record->accuracy_after, record->accuracy_before - 2.0 / 64) << f.out;
+  EXPECT_GT(record->cells_reprogrammed, 0);
+  const xbar::compiler::Plan before = ReadPlanOrDie(c.plan), after = ReadPlanOrDie(tuned);
+  ExpectConvGeometry(after);
+  ASSERT_EQ(after.tiles.size(), before.tiles.size());
+  // Cells reprogrammed per (layer, copy): a convolution's two copies about alike, and not none.
+  auto program = xbar::compiler::ReadPulseProgram(delta);
+  ASSERT_TRUE(program.has_value()) << program.error().message;
+  std::map<int, std::pair<int, int>> tile_of;  // physical tile -> (layer, copy)
+  for (const auto& tile : after.tiles) tile_of[tile.physical_index] = {tile.layer, tile.replica};
+  std::map<std::pair<int, int>, int64_t> cells;
+  for (const auto& tile : program->tiles) cells[tile_of.at(tile.tile)] += static_cast<int64_t>(tile.cells.size());
+  for (int layer : {0, 1}) {
+    const int64_t first = cells[std::make_pair(layer, 0)], second = cells[std::make_pair(layer, 1)];
+    EXPECT_GT(first, 0) << "layer " << layer;
+    EXPECT_NEAR(second, first, 5 + first / 10) << "layer " << layer;
+  }
+  EXPECT_GT(cells[std::make_pair(2, 0)], 0);
+  auto i = Xbar("infer " + tuned + " --chip-state " + state + " --limit 8 --calibration-images 8 --no-ir-drop -q");
+  EXPECT_EQ(i.exit_code, 0) << i.err;
+  // Bad input: one line, nothing written.
+  const std::string never = (kTmp / "ct_never.xbp").string();
+  auto age = Xbar("finetune " + c.plan + " --chip-state " + c.state + " -o " + never + " --delta " + never +
+                  ".xbpulse --age soon");
+  EXPECT_EQ(age.exit_code, 2);
+  EXPECT_NE(age.err.find("--age: 'soon' is not a duration"), std::string::npos) << age.err;
+  auto layers = Xbar("finetune " + c.plan + " --chip-state " + c.state + " -o " + never + " --delta " + never +
+                     ".xbpulse --layers 0,3");
+  EXPECT_EQ(layers.exit_code, 2);
+  EXPECT_NE(layers.err.find("--layers: '3' is not last, all or a layer index in [0, 2]"), std::string::npos)
+      << layers.err;
+  EXPECT_EQ(Lines(layers.err), 1) << layers.err;
+  EXPECT_FALSE(fs::exists(never));
+}
+
+// xbar repair on the convolutional network compiled onto a chip with 2 % stuck cells: partners in
+// every copy are re-targeted, and the repaired plan keeps its copies consistent and infers.
+TEST(XbarCli, ConvRepairOnAFaultyChipKeepsEveryCopyValid) {
+  const std::string plan = (kTmp / "cr.xbp").string(), prog = (kTmp / "cr.xbpulse").string();
+  auto c = Xbar("compile " + xbar::testing::ConvModel() + " --chip " + FaultyChip() +
+                " --conv-replicas 2 --compensate-enable false -q -o " + plan);
+  ASSERT_EQ(c.exit_code, 0) << c.err;
+  ASSERT_EQ(Xbar("program " + plan + " -o " + prog + " -q").exit_code, 0);
+  const std::string fixed = (kTmp / "cr2.xbp").string(), delta = (kTmp / "cr2.xbpulse").string();
+  const std::string state = (kTmp / "cr2.xbcs").string();
+  auto r = Xbar("repair " + plan + " --program " + prog + " -o " + fixed + " --delta " + delta + " --state " + state +
+                " --age 1d --json -q");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // 25 x 8 x 2 + 100 x 16 x 2 + 392 x 20 = 11,440 used cells, 2 % of them stuck: about 230.
+  EXPECT_GT(JsonNumber(r.out, "stuck_cells"), 120) << r.out;
+  EXPECT_LT(JsonNumber(r.out, "stuck_cells"), 360) << r.out;
+  EXPECT_GT(JsonNumber(r.out, "partners_retargeted"), JsonNumber(r.out, "stuck_cells") / 3) << r.out;
+  EXPECT_GE(JsonNumber(r.out, "failed_cells"), JsonNumber(r.out, "stuck_cells"));
+  const xbar::compiler::Plan original = ReadPlanOrDie(plan), repaired = ReadPlanOrDie(fixed);
+  ExpectConvGeometry(repaired);
+  // Only targets change: every tile keeps its layer, copy and place.
+  ASSERT_EQ(repaired.tiles.size(), original.tiles.size());
+  for (std::size_t t = 0; t < original.tiles.size(); ++t) {
+    EXPECT_EQ(repaired.tiles[t].physical_index, original.tiles[t].physical_index) << t;
+    EXPECT_EQ(repaired.tiles[t].replica, original.tiles[t].replica) << t;
+    EXPECT_EQ(repaired.tiles[t].layer, original.tiles[t].layer) << t;
+  }
+  auto i = Xbar("infer " + fixed + " --chip-state " + state + " --limit 8 --calibration-images 8 --no-ir-drop -q");
+  EXPECT_EQ(i.exit_code, 0) << i.err;
+}
+
+// xbar report from what xbar infer wrote on the convolutional plan: the network card shows each
+// layer's geometry, copies and read cycles per step.
+TEST(XbarCli, ReportShowsTheConvolutionsCopiesAndReadCycles) {
+  const ChipFiles c = ProgrammedConv();
+  auto i = Xbar("infer " + c.plan + " --chip-state " + c.state +
+                " --limit 16 --calibration-images 8 --ages 1h,1d --compensation none,column --no-ir-drop --json -q");
+  ASSERT_EQ(i.exit_code, 0) << i.err;
+  const std::string infer = (kTmp / "conv_infer.json").string();
+  ASSERT_TRUE(xbar::WriteFileAtomic(infer, i.out).has_value());
+  const fs::path dir = kTmp / "conv_report";
+  auto r = Xbar("report " + c.plan + " --state " + c.state + " --program " + c.program + " --infer " + infer +
+                " -o " + dir.string() + " -q");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto html = xbar::ReadFile((dir / "report.html").string());
+  ASSERT_TRUE(html.has_value());
+  const xbar::compiler::Plan plan = ReadPlanOrDie(c.plan);
+  // 196 output positions over 2 copies, 49 over 2, the dense layer once.
+  auto row = [&](int l, const std::string& geometry, const std::string& shapes, int copies, int cycles) {
+    return "<td class=\"l\">" + geometry + "</td><td>" + shapes + "</td><td>" +
+           std::to_string(plan.layers[static_cast<std::size_t>(l)].tiles.size()) + "</td><td>" +
+           std::to_string(copies) + "</td><td>" + std::to_string(cycles) + "</td></tr>";
+  };
+  EXPECT_NE(html->find(row(0, "conv c4k5s2p2", "1x28x28 &rarr; 4x14x14", 2, 98)), std::string::npos) << *html;
+  EXPECT_NE(html->find(row(1, "conv c8k5s2p2", "4x14x14 &rarr; 8x7x7", 2, 25)), std::string::npos) << *html;
+  EXPECT_NE(html->find(row(2, "dense 10", "8x7x7 &rarr; 10", 1, 1)), std::string::npos) << *html;
+  EXPECT_NE(html->find("1&#8239;186 neurons; 124 read cycles per time step."), std::string::npos) << *html;
+  EXPECT_NE(html->find("<th>chip, none</th><th>chip, column</th>"), std::string::npos);
+  EXPECT_NE(html->find("16 test images per point"), std::string::npos);
+  for (const char* figure : {"accuracy_age.svg", "conductance.svg", "pulses.svg", "irdrop.svg"}) {
+    EXPECT_TRUE(fs::exists(dir / figure)) << figure;
+  }
 }

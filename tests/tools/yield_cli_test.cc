@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -211,4 +212,38 @@ TEST(YieldCli, BadInputIsOneLineAndWritesNothing) {
   for (const char* opt : {"--chips", "--program", "--threshold", "--json", "--seed", "--data-dir", "--threads"}) {
     EXPECT_NE(help.out.find(opt), std::string::npos) << opt;
   }
+}
+
+// The convolutional plan of the conv_chip fixture (two copies of each convolution), two chips on
+// one rank and on two under mpirun: one accuracy per chip, each a fraction of the test images, the
+// same on both, and two distinct chips. The MPI path at a size the sanitizer build runs.
+TEST(YieldCli, ConvPlanOnOneRankAndOnTwoGivesTheSameChips) {
+  ASSERT_STRNE(XBAR_MPIEXEC, "") << "xbar was configured without MPI: run scripts/setup (it installs Open MPI) "
+                                    "and configure again";
+  const std::string args = "yield " + xbar::testing::ConvPlan() + " --program " + xbar::testing::ConvProgram() +
+                           " --chips 2 --limit 20 --calibration-images 8 --ages 1d --compensation global "
+                           "--threshold 0.3 --json -q";
+  auto one = Xbar(args + " --threads 2");
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  auto two = XbarMpi(2, args + " --threads 1");
+  ASSERT_EQ(two.exit_code, 0) << two.err;
+  const xbar::Json r1 = ParseResult(one.out), r2 = ParseResult(two.out);
+  ASSERT_TRUE(r1.contains("ranks") && r2.contains("ranks"));
+  EXPECT_EQ(r1.at("ranks").get<double>(), 1);
+  EXPECT_EQ(r2.at("ranks").get<double>(), 2);
+  EXPECT_EQ(r1.at("chips").get<double>(), 2);
+  const xbar::Json& p1 = r1.at("points");
+  const xbar::Json& p2 = r2.at("points");
+  ASSERT_EQ(p1.size(), 1u);
+  ASSERT_EQ(p2.size(), 1u);
+  const std::vector<double> a1 = Numbers(p1[0].at("accuracies")), a2 = Numbers(p2[0].at("accuracies"));
+  ASSERT_EQ(a1.size(), 2u);
+  EXPECT_EQ(a1, a2);
+  for (double a : a1) {
+    EXPECT_GE(a, 0.0);
+    EXPECT_LE(a, 1.0);
+    EXPECT_DOUBLE_EQ(a * 20, std::round(a * 20));  // a count of 20 test images
+  }
+  ASSERT_EQ(r1.at("seeds").size(), 2u);
+  EXPECT_NE((r1.at("seeds"))[0].at("chip").get<std::string>(), (r1.at("seeds"))[1].at("chip").get<std::string>());
 }
