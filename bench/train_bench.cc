@@ -129,7 +129,7 @@ int main(int argc, char** argv) {
   std::vector<double> rates;
   for (int r = 0; r < repeats; ++r) {
     double rate = 0;
-    auto model = xbar::runtime::Train(opt, *data, nullptr, [&](const xbar::runtime::EpochStats& s) { rate = s.samples_per_s; });
+    auto model = xbar::runtime::Train(opt, *data, nullptr, [&](const xbar::runtime::EpochStats& s, const xbar::compiler::Model&) { rate = s.samples_per_s; });
     if (!model) {
       std::fprintf(stderr, "train_bench: %s\n", model.error().message.c_str());
       return 1;

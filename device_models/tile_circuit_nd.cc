@@ -28,6 +28,16 @@ struct Domain {
   Eigen::MatrixXd s;                // conductance matrix over `nodes`: injected currents = s * v
 };
 
+// An n x n matrix in memory this thread reuses (one buffer per `slot`). The assembled and permuted
+// matrices of the Schur complements are large and short-lived: fresh pages for each cost more than
+// their arithmetic (measured: 40 % of an effective matrix's time, in page faults).
+Eigen::Map<Eigen::MatrixXd> Scratch(int slot, Eigen::Index n) {
+  thread_local std::vector<double> buffers[2];
+  std::vector<double>& b = buffers[slot];
+  if (b.size() < static_cast<std::size_t>(n * n)) b.resize(static_cast<std::size_t>(n * n));
+  return {b.data(), n, n};
+}
+
 class Dissection {
  public:
   Dissection(const Eigen::MatrixXd& g, double gr, double gc) : g_(g), gr_(gr), gc_(gc), rows_(g.rows()), cols_(g.cols()) {}
@@ -45,32 +55,40 @@ class Dissection {
     return (i == r.i0 && r.i0 > 0) || (i == r.i1 - 1);                         // i == R-1: the sense
   }
 
-  // Keeps the boundary nodes of `r` and eliminates the others (Schur complement).
-  void Reduce(Domain& d) const {
-    std::vector<Eigen::Index> keep, drop;
+  // d.s = the Schur complement of `s` (the conductance matrix over d.nodes) onto the boundary
+  // nodes of d.rect, which become d.nodes. `s` is gathered once in the order [kept, eliminated];
+  // the factorisation, the triangular solve and the rank update work in place on its blocks.
+  void Reduce(Domain& d, const Eigen::Map<Eigen::MatrixXd>& s) const {
+    std::vector<Eigen::Index> order, drop;
+    order.reserve(d.nodes.size());
     for (std::size_t k = 0; k < d.nodes.size(); ++k) {
-      (OnBoundary(d.nodes[k], d.rect) ? keep : drop).push_back(static_cast<Eigen::Index>(k));
+      (OnBoundary(d.nodes[k], d.rect) ? order : drop).push_back(static_cast<Eigen::Index>(k));
     }
-    if (drop.empty()) return;
-    const auto ne = static_cast<Eigen::Index>(keep.size()), ni = static_cast<Eigen::Index>(drop.size());
-    Eigen::MatrixXd see(ne, ne), sei(ne, ni), sii(ni, ni);
-    for (Eigen::Index a = 0; a < ne; ++a) {
-      for (Eigen::Index b = 0; b < ne; ++b) see(a, b) = d.s(keep[a], keep[b]);
-      for (Eigen::Index b = 0; b < ni; ++b) sei(a, b) = d.s(keep[a], drop[b]);
+    if (drop.empty()) {
+      d.s = s;
+      return;
     }
-    for (Eigen::Index a = 0; a < ni; ++a) {
-      for (Eigen::Index b = 0; b < ni; ++b) sii(a, b) = d.s(drop[a], drop[b]);
+    const auto ne = static_cast<Eigen::Index>(order.size()), ni = static_cast<Eigen::Index>(drop.size());
+    std::vector<Eigen::Index> nodes;
+    nodes.reserve(order.size());
+    for (Eigen::Index k : order) nodes.push_back(d.nodes[static_cast<std::size_t>(k)]);
+    order.insert(order.end(), drop.begin(), drop.end());
+    const Eigen::Index n = ne + ni;
+    auto p = Scratch(1, n);
+    for (Eigen::Index b = 0; b < n; ++b) {
+      const double* src = s.col(order[static_cast<std::size_t>(b)]).data();
+      double* dst = p.col(b).data();
+      for (Eigen::Index a = 0; a < n; ++a) dst[a] = src[order[static_cast<std::size_t>(a)]];
     }
-    Eigen::LLT<Eigen::MatrixXd> llt(sii);
+    // see - sei sii^{-1} sie, with sii = L L^T: t = L^{-1} sie, see -= t^T t.
+    Eigen::Ref<Eigen::MatrixXd> sii = p.bottomRightCorner(ni, ni);
+    Eigen::LLT<Eigen::Ref<Eigen::MatrixXd>> llt(sii);
     XBAR_CHECK(llt.info() == Eigen::Success);
-    // see - sei sii^{-1} sie, with sii^{-1} = L^{-T} L^{-1}: t = L^{-1} sie.
-    Eigen::MatrixXd t = sei.transpose();
+    auto t = p.bottomLeftCorner(ni, ne);
     llt.matrixL().solveInPlace(t);
+    auto see = p.topLeftCorner(ne, ne);
     see.selfadjointView<Eigen::Lower>().rankUpdate(t.transpose(), -1.0);
     d.s = see.selfadjointView<Eigen::Lower>();
-    std::vector<Eigen::Index> nodes;
-    nodes.reserve(keep.size());
-    for (Eigen::Index k : keep) nodes.push_back(d.nodes[static_cast<std::size_t>(k)]);
     d.nodes = std::move(nodes);
   }
 
@@ -79,12 +97,13 @@ class Dissection {
     const Eigen::Index h = r.i1 - r.i0, w = r.j1 - r.j0, n = 2 * h * w;
     auto local = [&](Eigen::Index i, Eigen::Index j, int layer) { return 2 * ((i - r.i0) + h * (j - r.j0)) + layer; };
     d.nodes.resize(static_cast<std::size_t>(n));
-    d.s.setZero(n, n);
+    auto s = Scratch(0, n);
+    s.setZero();
     auto stamp = [&](Eigen::Index a, Eigen::Index b, double g) {
-      d.s(a, a) += g;
-      d.s(b, b) += g;
-      d.s(a, b) -= g;
-      d.s(b, a) -= g;
+      s(a, a) += g;
+      s(b, b) += g;
+      s(a, b) -= g;
+      s(b, a) -= g;
     };
     for (Eigen::Index j = r.j0; j < r.j1; ++j) {
       for (Eigen::Index i = r.i0; i < r.i1; ++i) {
@@ -95,7 +114,7 @@ class Dissection {
         if (i + 1 < r.i1) stamp(local(i, j, 1), local(i + 1, j, 1), gc_);
       }
     }
-    Reduce(d);
+    Reduce(d, s);
     return d;
   }
 
@@ -103,18 +122,19 @@ class Dissection {
     Domain d{r, std::move(a.nodes), {}};
     const auto na = static_cast<Eigen::Index>(d.nodes.size()), nb = static_cast<Eigen::Index>(b.nodes.size());
     d.nodes.insert(d.nodes.end(), b.nodes.begin(), b.nodes.end());
-    d.s.setZero(na + nb, na + nb);
-    d.s.topLeftCorner(na, na) = a.s;
-    d.s.bottomRightCorner(nb, nb) = b.s;
+    auto s = Scratch(0, na + nb);
+    s.setZero();
+    s.topLeftCorner(na, na) = a.s;
+    s.bottomRightCorner(nb, nb) = b.s;
     std::unordered_map<Eigen::Index, Eigen::Index> pos;
     pos.reserve(d.nodes.size());
     for (std::size_t k = 0; k < d.nodes.size(); ++k) pos.emplace(d.nodes[k], static_cast<Eigen::Index>(k));
     auto stamp = [&](Eigen::Index p, Eigen::Index q, double g) {
       const Eigen::Index x = pos.at(p), y = pos.at(q);
-      d.s(x, x) += g;
-      d.s(y, y) += g;
-      d.s(x, y) -= g;
-      d.s(y, x) -= g;
+      s(x, x) += g;
+      s(y, y) += g;
+      s(x, y) -= g;
+      s(y, x) -= g;
     };
     if (split_cols) {  // a is left of b: row wires join them
       const Eigen::Index jm = b.rect.j0;
@@ -123,7 +143,7 @@ class Dissection {
       const Eigen::Index im = b.rect.i0;
       for (Eigen::Index j = r.j0; j < r.j1; ++j) stamp(ColNode(im - 1, j), ColNode(im, j), gc_);
     }
-    Reduce(d);
+    Reduce(d, s);
     return d;
   }
 

@@ -47,6 +47,8 @@ AnalogChip::AnalogChip(const ChipView& view) : view_(&view) {
   pending_.assign(view.tiles().size(), 0);
   read_version_.assign(view.tiles().size(), 0);
   read_energy_.assign(view.tiles().size(), 0);
+  position_currents_.resize(view.tiles().size());
+  position_energy_.resize(view.tiles().size());
   for (const auto& layer : view.layers()) {
     layers_.emplace_back(view.neuron());
     drive_.push_back(device_models::Arr<double>::Zero(layer.outputs, 1));
@@ -138,7 +140,18 @@ bool AnalogChip::ReadLayer(uint32_t layer, uint32_t cycle, std::span<const uint3
       if (position >= positions) continue;
       pending_[q] = 1;
       ++energy_.tile_reads;
-      if (layer == 0 && !conv && read_version_[q] == input_version_) {
+      if (conv) {
+        // All of the step's positions of this tile at once, at its first read with this input
+        // (layer 0: with these inputs, so for every impulse of the image).
+        const uint64_t version = layer == 0 ? input_version_ : layer_in_stamp_[layer];
+        if (read_version_[q] != version) {
+          ReadPositions(spec, tile, in, q);
+          read_version_[q] = version;
+        }
+        energy_.read_j += position_energy_[q](cycle);
+        continue;
+      }
+      if (layer == 0 && read_version_[q] == input_version_) {
         energy_.read_j += read_energy_[q];
         continue;
       }
@@ -157,13 +170,28 @@ bool AnalogChip::ReadLayer(uint32_t layer, uint32_t cycle, std::span<const uint3
     pending_[static_cast<std::size_t>(p)] = 0;
     const ChipView::Tile& tile = view_->tiles()[static_cast<std::size_t>(p)];
     const int position = static_cast<int>(cycle) * spec.replicas + tile.replica;
-    const Eigen::VectorXd& i = currents_[static_cast<std::size_t>(p)];
+    const auto i = position_currents_[static_cast<std::size_t>(p)].col(cycle);
     for (int k = 0; k < tile.outputs; ++k) {
       u((tile.column_offset + k) * positions + position, 0) +=
           i(tile.columns.plus_column(k)) - i(tile.columns.minus_column(k));
     }
   }
   return true;
+}
+
+void AnalogChip::ReadPositions(const ChipView::Layer& layer, const ChipView::Tile& tile, const Eigen::VectorXd& in,
+                               std::size_t q) {
+  // Replica r reads positions r, r + R, ... in read cycles 0, 1, ...: one column each.
+  const int count = (layer.shape.positions() - tile.replica + layer.replicas - 1) / layer.replicas;
+  word_batch_.resize(tile.rows, count);
+  for (int c = 0; c < count; ++c) {
+    WordLines(layer, tile, in, c * layer.replicas + tile.replica, word_lines_);
+    word_batch_.col(c) = word_lines_;
+  }
+  position_currents_[q].noalias() = tile.transfer * word_batch_;
+  const double sense_s = view_->timing().sense_cycles / view_->clock_hz();
+  position_energy_[q].noalias() = word_batch_.array().square().matrix().transpose() * tile.row_conductance_s;
+  position_energy_[q] *= sense_s;
 }
 
 bool AnalogChip::StepNeurons(uint32_t layer) {

@@ -58,6 +58,10 @@ class AnalogChip final : public rtl::InferenceAnalog {
   // Word-line voltages of layer `layer`'s input (after pooling): the input DACs for layer 0, the
   // pooled membrane voltages of the layer before, computed once per step of that layer.
   const Eigen::VectorXd& LayerInput(uint32_t layer);
+  // A convolution tile's reads of all its positions of a step at once (plan tile q, input `in`):
+  // one matrix product instead of one per position, at its first read with this input.
+  void ReadPositions(const ChipView::Layer& layer, const ChipView::Tile& tile, const Eigen::VectorXd& in,
+                     std::size_t q);
 
   const ChipView* view_;
   Eigen::VectorXd input_v_;                 // input DAC voltages
@@ -71,10 +75,16 @@ class AnalogChip final : public rtl::InferenceAnalog {
   std::vector<char> pending_;               // per plan tile: read since its layer's last step
                                             // (convolutions: in the read cycle in progress)
   // Layer 0's word lines only change with the inputs: a tile read again with the same inputs
-  // gives the same currents (same arithmetic), so they are kept. Version of the inputs per read.
+  // gives the same currents (same arithmetic), so they are kept. Version of the input per tile's
+  // last read (layer 0: input_version_; a later convolution: its input's stamp).
   uint64_t input_version_ = 1;
   std::vector<uint64_t> read_version_;
   std::vector<double> read_energy_;         // per plan tile: energy of its last read
+  // Convolutions: per plan tile, its currents (used bit lines x its positions of a step, one column
+  // per read cycle) and read energies. Valid while read_version_ is the input's.
+  std::vector<Eigen::MatrixXd> position_currents_;
+  std::vector<Eigen::VectorXd> position_energy_;
+  Eigen::MatrixXd word_batch_;              // scratch: a tile's word lines, one column per position
   std::vector<device_models::MifLayer<double>> layers_;
   std::vector<device_models::Arr<double>> drive_;  // convolutions: I+ - I- summed over the step's reads
   std::vector<int32_t> samples_;

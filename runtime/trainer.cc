@@ -98,8 +98,7 @@ std::vector<compiler::LayerShape> TrainOptions::Network(int inputs, int classes)
 }
 
 Expected<compiler::Model> Train(const TrainOptions& options, const Dataset& train,
-                                const Dataset* test,
-                                const std::function<void(const EpochStats&)>& on_epoch) {
+                                const Dataset* test, const EpochCallback& on_epoch) {
   if (auto ok = options.Validate(); !ok) return std::unexpected(ok.error());
   if (train.size() == 0) return Fail(ErrorCode::kInvalidArgument, "training set is empty");
   const int threads = ThreadCount(options.threads);
@@ -303,16 +302,16 @@ Expected<compiler::Model> Train(const TrainOptions& options, const Dataset& trai
       model.training.test_accuracy = eval->accuracy();
       model.training.test_samples = eval->samples;
     }
-    if (on_epoch) on_epoch(stats);
+    auto& info = model.training;
+    info.dataset = train.name;
+    info.seed = options.seed;
+    info.epochs = epoch;
+    info.batch_size = batch;
+    info.learning_rate = options.learning_rate;
+    info.train_samples = static_cast<uint64_t>(n);
+    info.wall_time_s = std::chrono::duration<double>(Clock::now() - t_start).count();
+    if (on_epoch) on_epoch(stats, model);
   }
-  auto& info = model.training;
-  info.dataset = train.name;
-  info.seed = options.seed;
-  info.epochs = options.epochs;
-  info.batch_size = batch;
-  info.learning_rate = options.learning_rate;
-  info.train_samples = static_cast<uint64_t>(n);
-  info.wall_time_s = std::chrono::duration<double>(Clock::now() - t_start).count();
   return model;
 }
 

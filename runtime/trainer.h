@@ -79,11 +79,13 @@ struct EvalResult {
   double accuracy() const { return samples ? static_cast<double>(correct) / samples : 0.0; }
 };
 
-/// Trains a new model on `train`; evaluates on `test` after each epoch when given. `on_epoch` is
-/// called after every epoch.
+/// Called after every epoch with its figures and the model as it stands (weights and training
+/// record of the epochs so far), e.g. to write a checkpoint.
+using EpochCallback = std::function<void(const EpochStats&, const compiler::Model&)>;
+
+/// Trains a new model on `train`; evaluates on `test` after each epoch when given.
 Expected<compiler::Model> Train(const TrainOptions& options, const Dataset& train,
-                                const Dataset* test,
-                                const std::function<void(const EpochStats&)>& on_epoch = {});
+                                const Dataset* test, const EpochCallback& on_epoch = {});
 
 /// Test accuracy and mean loss of a model on a data set (float arithmetic, all cores).
 Expected<EvalResult> Evaluate(const compiler::Model& model, const Dataset& data, int threads = 0,

@@ -172,6 +172,25 @@ TEST(Trainer, LearnsASeparableProblem) {
   EXPECT_GE(model->training.test_accuracy, 0.97);
 }
 
+// After every epoch the callback sees the model as it stands (what xbar train writes as its
+// checkpoint): the epochs so far in its record, the weights of that epoch, the last one returned.
+TEST(Trainer, EpochCallbackSeesTheModelOfEachEpoch) {
+  TrainOptions opt = BlobOptions(3);
+  Dataset train = TwoBlobs(256, 1), test = TwoBlobs(128, 2);
+  std::vector<compiler::Model> seen;
+  auto model = Train(opt, train, &test, [&](const EpochStats& s, const compiler::Model& m) {
+    EXPECT_EQ(m.training.epochs, s.epoch);
+    EXPECT_EQ(m.training.test_accuracy, s.test_accuracy);
+    seen.push_back(m);
+  });
+  ASSERT_TRUE(model.has_value()) << model.error().message;
+  ASSERT_EQ(seen.size(), 3u);
+  EXPECT_NE(seen[0].weights[0], seen[1].weights[0]);
+  EXPECT_EQ(seen[2].weights, model->weights);
+  EXPECT_EQ(model->training.epochs, 3);
+  EXPECT_GE(seen[2].training.wall_time_s, seen[0].training.wall_time_s);
+}
+
 TEST(Trainer, SameSeedSameWeightsForAnyThreadCount) {
   TrainOptions opt;
   opt.hidden = {6};

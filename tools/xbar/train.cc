@@ -48,7 +48,7 @@ int RunTrain(int argc, char** argv) {
       ("hwa-age", po::value(&hwa_age)->default_value(hwa_age), "age of the chip in hardware-aware training")
       ("hwa-scale", po::value(&hwa_scale)->default_value(hwa_scale),
        "quantiser scale in hardware-aware training: layer or column (compile with the same --quantize-scale)")
-      ("out,o", po::value(&out)->required(), "model file to write (.xbm)");
+      ("out,o", po::value(&out)->required(), "model file to write (.xbm), after every epoch");
   // --hwa-clip, --hwa-clip-value, --hwa-clip-percentile: the compile's --quantize-clip* options.
   for (const auto& option : compiler::Passes().front().options) {
     if (!option.name.starts_with("clip")) continue;
@@ -59,9 +59,7 @@ int RunTrain(int argc, char** argv) {
   }
   AddModelOptions(desc, model_options);
   po::variables_map vm;
-  if (auto code = Parse(name, "--dataset D --out MODEL.xbm [options]", argc, argv, desc, nullptr, vm)) {
-    return *code;
-  }
+  if (auto code = Parse(name, "--dataset D --out MODEL.xbm [options]", argc, argv, desc, nullptr, vm)) return *code;
   auto sizes = runtime::ParseLayerSizes(hidden, "hidden");
   if (!sizes) return ReportError(name, sizes.error());
   opt.hidden = *sizes;
@@ -109,15 +107,17 @@ int RunTrain(int argc, char** argv) {
       compiler::DescribeArchitecture(opt.Network(static_cast<int>(train->images.rows()), train->classes));
   if (!common.quiet) std::cerr << runtime::TrainBanner(dataset, sizes_text, train->size(), opt) << std::endl;
   Json epochs = Json::array();
-  auto model = runtime::Train(opt, *train, test ? &*test : nullptr, [&](const runtime::EpochStats& s) {
+  Expected<void> written;  // the model file is written after every epoch: a stopped run keeps its last
+  auto model = runtime::Train(opt, *train, test ? &*test : nullptr, [&](const runtime::EpochStats& s, auto m) {
     std::cerr << runtime::EpochSummary(s, opt.epochs) << std::endl;
     epochs.push_back(runtime::ToJson(s));
+    m.name = dataset + "-mif-" + sizes_text;
+    m.training.command = CommandLine(argc + 1, argv - 1);
+    if (written) written = compiler::WriteModel(out, m);
   });
   if (!model) return ReportError(name, model.error());
-  model->name = dataset + "-mif-" + sizes_text;
-  model->training.command = CommandLine(argc + 1, argv - 1);
-  if (auto ok = compiler::WriteModel(out, *model); !ok) return ReportError(name, ok.error());
-  std::fprintf(stderr, "wrote %s (%s, %.1f s)\n", out.c_str(), model->name.c_str(),
+  if (!written) return ReportError(name, written.error());
+  std::fprintf(stderr, "wrote %s (%s-mif-%s, %.1f s)\n", out.c_str(), dataset.c_str(), sizes_text.c_str(),
                model->training.wall_time_s);
   EmitJson(common, Json::object({{"model", out},
                                  {"dataset", dataset},
