@@ -21,6 +21,9 @@ Expected<void> Encoding::Validate() const {
       return bad(std::string(name) + " = " + std::to_string(v) + " must be positive and finite");
     }
   }
+  if (!(drive_limit_mv > 0)) {
+    return bad("drive limit = " + std::to_string(drive_limit_mv) + " mV must be positive (or absent)");
+  }
   return {};
 }
 

@@ -2,7 +2,9 @@
 #pragma once
 
 #include <Eigen/Core>
+#include <cmath>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -19,8 +21,14 @@ struct Encoding {
   double input_gain = 0.1;          // pixel [0, 1] to first-layer drive
   double inter_layer_scale = 1e4;   // next layer's input = membrane voltage (mV) / this
   double readout_scale = 100.0;     // logits = time-mean output voltage (mV) / this
+  // Hidden layers' word-line drivers clip at this membrane voltage magnitude, mV (infinite: no
+  // clipping, the published network and models written before drivers were bounded).
+  double drive_limit_mv = std::numeric_limits<double>::infinity();
 
-  /// Rejects zero steps, a period outside [1, steps], non-positive scales (kInvalidArgument).
+  bool clips_drive() const { return std::isfinite(drive_limit_mv); }
+
+  /// Rejects zero steps, a period outside [1, steps], non-positive scales and drive limits
+  /// (kInvalidArgument).
   Expected<void> Validate() const;
 };
 

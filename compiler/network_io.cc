@@ -2,6 +2,7 @@
 #include "compiler/network_io.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace xbar::compiler {
 
@@ -20,6 +21,10 @@ void NeuronToProto(const device_models::MifParams& p, v1::MifNeuron* n) {
   n->set_membrane_update(p.membrane_update == device_models::MembraneUpdate::kExplicit
                              ? v1::MEMBRANE_UPDATE_EXPLICIT
                              : v1::MEMBRANE_UPDATE_IMPLICIT);
+  if (p.bounded()) {
+    n->set_rail_low_mv(p.rail_low_mv);
+    n->set_rail_high_mv(p.rail_high_mv);
+  }
 }
 
 void LayerShapeToProto(const LayerShape& s, v1::Layer* layer) {
@@ -85,6 +90,12 @@ device_models::MifParams NeuronFromProto(const v1::MifNeuron& n) {
   p.membrane_update = n.membrane_update() == v1::MEMBRANE_UPDATE_EXPLICIT
                           ? device_models::MembraneUpdate::kExplicit
                           : device_models::MembraneUpdate::kImplicit;
+  if (n.has_rail_low_mv() != n.has_rail_high_mv()) {  // one rail without the other: Validate names it
+    p.rail_low_mv = p.rail_high_mv = std::nan("");
+  } else if (n.has_rail_low_mv()) {
+    p.rail_low_mv = n.rail_low_mv();
+    p.rail_high_mv = n.rail_high_mv();
+  }
   return p;
 }
 
@@ -95,6 +106,7 @@ void EncodingToProto(const Encoding& e, v1::Encoding* p) {
   p->set_input_gain(e.input_gain);
   p->set_inter_layer_scale(e.inter_layer_scale);
   p->set_readout_scale(e.readout_scale);
+  if (e.clips_drive()) p->set_drive_limit_mv(e.drive_limit_mv);
 }
 
 Expected<Encoding> EncodingFromProto(const v1::Encoding& p, const std::string& file) {
@@ -107,6 +119,7 @@ Expected<Encoding> EncodingFromProto(const v1::Encoding& p, const std::string& f
   e.input_gain = p.input_gain();
   e.inter_layer_scale = p.inter_layer_scale();
   e.readout_scale = p.readout_scale();
+  if (p.has_drive_limit_mv()) e.drive_limit_mv = p.drive_limit_mv();
   return e;
 }
 

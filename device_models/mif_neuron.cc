@@ -1,7 +1,9 @@
 // MIF neuron layer: forward steps and exact BPTT adjoints (derivation in docs/mif.md).
 #include "device_models/mif_neuron.h"
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 #include <string>
 
 #include "support/format.h"
@@ -43,6 +45,19 @@ Expected<void> MifParams::Validate() const {
   }
   for (double v : {v_on_mv, v_off_mv, e1_mv, e2_mv}) {
     if (!std::isfinite(v)) return Fail(ErrorCode::kInvalidArgument, "neuron voltages must be finite");
+  }
+  const bool absent = rail_low_mv == -std::numeric_limits<double>::infinity() &&
+                      rail_high_mv == std::numeric_limits<double>::infinity();
+  if (!absent && !(std::isfinite(rail_low_mv) && std::isfinite(rail_high_mv))) {
+    return Fail(ErrorCode::kInvalidArgument, "neuron rails " + FormatNumber(rail_low_mv) + ", " +
+                                                 FormatNumber(rail_high_mv) + " mV must both be finite or both absent");
+  }
+  if (bounded() && !(rail_low_mv <= std::min(e1_mv, e2_mv) && rail_high_mv >= std::max(e1_mv, e2_mv) &&
+                     rail_low_mv < rail_high_mv)) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "neuron rails [" + FormatNumber(rail_low_mv) + ", " + FormatNumber(rail_high_mv) +
+                    "] mV must contain the branch sources e1_mv = " + FormatNumber(e1_mv) +
+                    " and e2_mv = " + FormatNumber(e2_mv));
   }
   return {};
 }
@@ -88,7 +103,10 @@ MifLayer<S>::MifLayer(const MifParams& params) : params_(params) {
               static_cast<S>(1.0 / params.k_mv),
               static_cast<S>(params.v_on_mv),
               static_cast<S>(params.v_off_mv),
-              params.membrane_update == MembraneUpdate::kImplicit};
+              static_cast<S>(params.rail_low_mv),
+              static_cast<S>(params.rail_high_mv),
+              params.membrane_update == MembraneUpdate::kImplicit,
+              params.bounded()};
 }
 
 template <typename S>
@@ -146,6 +164,7 @@ void MifLayer<S>::Advance(const Arr<S>* u) {
     s.v = s.v + (s.i - (k_.g_off + k_.dg * s.x1) * (s.v - k_.e1) -
                  (k_.g_off + k_.dg * s.x2) * (s.v - k_.e2)) * k_.inv_c;
   }
+  if (k_.bounded) s.v = s.v.max(k_.rail_low).min(k_.rail_high);
   ++t_;
   if (record_) {
     const auto t = static_cast<std::size_t>(t_);
@@ -189,6 +208,8 @@ void MifLayer<S>::BackwardStep(int t, MifState<S>& adj, Arr<S>& u_bar) const {
            adj.x2 * rate * ((S(1) - x2_old) * son2 * (S(1) - son2) + x2_old * soff2 * (S(1) - soff2));
   adj.x1 *= S(1) - k_.inv_tau * (son1 + soff1);
   adj.x2 *= S(1) - k_.inv_tau * (son2 + soff2);
+  // At a rail the membrane no longer follows its equation: v' = clamp(v_eq), dv'/dv_eq = 0 there.
+  if (k_.bounded) adj.v = (v_new > k_.rail_low && v_new < k_.rail_high).select(adj.v, S(0));
   // Membrane equation; G_i = g_off + dg x_i (old states).
   if (k_.implicit) {
     // v' = N / D: dv'/dv = C/D, dv'/dI' = 1/D, dv'/dG_i = (E_i - v')/D.

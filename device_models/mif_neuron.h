@@ -11,6 +11,8 @@
 #pragma once
 
 #include <Eigen/Core>
+#include <cmath>
+#include <limits>
 #include <vector>
 
 #include "support/error.h"
@@ -35,6 +37,13 @@ struct MifParams {
   double k_mv = 15.0;
   double x0 = 0.0238;
   MembraneUpdate membrane_update = MembraneUpdate::kImplicit;
+  // Supply rails of the membrane node, mV: the membrane cannot leave [rail_low_mv, rail_high_mv]
+  // (the input stage saturates there). Infinite for the published model and for models trained
+  // before rails existed; both finite or both infinite, and they contain E1 and E2.
+  double rail_low_mv = -std::numeric_limits<double>::infinity();
+  double rail_high_mv = std::numeric_limits<double>::infinity();
+
+  bool bounded() const { return std::isfinite(rail_low_mv); }
 
   /// Rejects non-physical values (kInvalidArgument naming the field and the limit).
   Expected<void> Validate() const;
@@ -87,8 +96,8 @@ class MifLayer {
 
  private:
   struct Coeffs {
-    S decay, inv_tau_a, inv_tau, g_off, dg, e1, e2, c, inv_c, inv_k, v_on, v_off;
-    bool implicit;
+    S decay, inv_tau_a, inv_tau, g_off, dg, e1, e2, c, inv_c, inv_k, v_on, v_off, rail_low, rail_high;
+    bool implicit, bounded;
   };
   void Advance(const Arr<S>* u);
 

@@ -78,11 +78,19 @@ bool AnalogChip::Begin() {
 const Eigen::VectorXd& AnalogChip::LayerInput(uint32_t layer) {
   if (layer == 0) return input_v_;
   if (layer_in_stamp_[layer] != stepped_[layer - 1]) {
+    // Each neuron drives its word lines through a driver that clips at the drive limit; pooling
+    // acts on the driven voltages (docs/conv.md).
     const auto& v = layers_[layer - 1].state().v;
+    const double limit = view_->drive_limit_mv();
+    const device_models::Arr<double>* driven = &v;
+    if (std::isfinite(limit)) {
+      clipped_ = v.max(-limit).min(limit);
+      driven = &clipped_;
+    }
     if (view_->layers()[layer].shape.pool == compiler::PoolKind::kNone) {
-      layer_in_v_[layer] = v.col(0).matrix() * view_->membrane_to_row_v();
+      layer_in_v_[layer] = driven->col(0).matrix() * view_->membrane_to_row_v();
     } else {
-      layer_in_v_[layer] = ops_[layer].Pool(v.matrix()).col(0) * view_->membrane_to_row_v();
+      layer_in_v_[layer] = ops_[layer].Pool(driven->matrix()).col(0) * view_->membrane_to_row_v();
     }
     layer_in_stamp_[layer] = stepped_[layer - 1];
   }
@@ -220,6 +228,7 @@ bool AnalogChip::StepNeurons(uint32_t layer) {
   }
   const auto& state = layers_[layer].Step(u);
   stepped_[layer] = ++stamp_;
+  energy_.range.Tally(state, layer + 1 < layers_.size(), view_->neuron(), view_->drive_limit_mv());
   if (IsConv(spec)) u.setZero();
   // Memristor-branch power of the neuron arrays after the step (mV -> V).
   const auto& s = layers_[layer].state();
@@ -254,6 +263,7 @@ void Accumulate(AnalogEnergy& a, const AnalogEnergy& b) {
   a.tile_reads += b.tile_reads;
   a.neuron_steps += b.neuron_steps;
   a.conversions += b.conversions;
+  a.range.Add(b.range);
 }
 
 Expected<double> CalibrateOutputGain(const ChipView& view, const Dataset& images, int threads) {

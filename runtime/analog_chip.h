@@ -14,6 +14,7 @@
 #include "rtl/dpi_chip.h"
 #include "runtime/chip_view.h"
 #include "runtime/dataset.h"
+#include "runtime/voltage_range.h"
 #include "runtime/layer_ops.h"
 #include "support/error.h"
 
@@ -26,6 +27,7 @@ struct AnalogEnergy {
   int64_t tile_reads = 0;
   int64_t neuron_steps = 0;         // neuron-array steps (layers x time steps)
   int64_t conversions = 0;          // output ADC conversions
+  VoltageRange range = {};          // membranes at the rails, drives clipped, peak membrane
 };
 
 /// One inference in flight on a ChipView. Not thread-safe; one per thread.
@@ -65,6 +67,7 @@ class AnalogChip final : public rtl::InferenceAnalog {
 
   const ChipView* view_;
   Eigen::VectorXd input_v_;                 // input DAC voltages
+  device_models::Arr<double> clipped_;  // the drive-limited membranes of the layer being read
   std::vector<Eigen::VectorXd> layer_in_v_; // per layer > 0: its input's word-line voltages
   std::vector<uint64_t> layer_in_stamp_;    // per layer > 0: stamp of the step it was taken at
   std::vector<uint64_t> stepped_;           // per layer: stamp of its last step (or Begin)

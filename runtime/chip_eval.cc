@@ -82,6 +82,9 @@ Expected<ChipEvalReport> EvaluateChip(const compiler::Plan& plan, const device_m
         report.adc_energy_j = static_cast<double>(run->energy.conversions) * options.adc_fom_j *
                               std::ldexp(1.0, plan.chip.adc.output_bits) / n;
         report.tile_reads_per_image = static_cast<double>(run->energy.tile_reads) / n;
+        report.peak_membrane_v = run->energy.range.peak_membrane_mv * 1e-3;
+        report.membrane_at_rail_fraction = run->energy.range.at_rail_fraction();
+        report.drive_clipped_fraction = run->energy.range.clipped_fraction();
       }
     }
   }

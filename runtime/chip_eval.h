@@ -47,6 +47,11 @@ struct ChipEvalReport {
   double neuron_energy_j = 0;         // per image: neuron memristor branches
   double adc_energy_j = 0;            // per image: output conversions
   double tile_reads_per_image = 0;
+  // The voltage ranges over the first point's run (runtime/voltage_range.h): largest |membrane|,
+  // V; fraction of neuron-steps at a rail; of hidden neuron-steps, fraction with a clipped drive.
+  double peak_membrane_v = 0;
+  double membrane_at_rail_fraction = 0;
+  double drive_clipped_fraction = 0;
   double seconds = 0;
 
   double energy_j() const { return read_energy_j + neuron_energy_j + adc_energy_j; }

@@ -155,6 +155,7 @@ Expected<std::vector<ChipView>> ChipView::CreateModes(const compiler::Plan& plan
   view.v_read_v_ = plan.chip.v_read_v;
   view.membrane_to_row_v_ = plan.chip.v_read_v / plan.chip.adc.output_full_scale_mv;
   view.readout_scale_ = plan.encoding.readout_scale;
+  view.drive_limit_mv_ = plan.encoding.drive_limit_mv;
   view.timing_ = options.timing;
   view.clock_hz_ = plan.chip.clock_hz;
   view.physical_to_plan_.assign(static_cast<std::size_t>(geometry.count), -1);

@@ -146,6 +146,9 @@ class ChipView {
   double v_read_v() const { return v_read_v_; }
   /// Word-line volts per mV of the previous layer's membrane voltage.
   double membrane_to_row_v() const { return membrane_to_row_v_; }
+  /// Hidden layers' word-line drivers clip at this membrane voltage magnitude, mV (the model's
+  /// drive limit; infinite: they do not clip).
+  double drive_limit_mv() const { return drive_limit_mv_; }
   double readout_scale() const { return readout_scale_; }
   const InferenceTiming& timing() const { return timing_; }
   double clock_hz() const { return clock_hz_; }
@@ -167,6 +170,7 @@ class ChipView {
   double output_gain_ = 1;
   double v_read_v_ = 0;
   double membrane_to_row_v_ = 0;
+  double drive_limit_mv_ = 0;
   double readout_scale_ = 0;
   InferenceTiming timing_;
   double clock_hz_ = 0;

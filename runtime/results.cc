@@ -47,6 +47,9 @@ void Fields(R& r, F& f) {
   f("accuracy", r.accuracy);
   f("loss", r.loss);
   f("seconds", r.seconds);
+  f("peak_membrane_v", r.peak_membrane_v);
+  f("membrane_at_rail_fraction", r.membrane_at_rail_fraction);
+  f("drive_clipped_fraction", r.drive_clipped_fraction);
 }
 
 template <class R, class F>
@@ -87,6 +90,9 @@ void Fields(R& r, F& f) {
   f("neuron_energy_per_image_j", report.neuron_energy_j);
   f("adc_energy_per_image_j", report.adc_energy_j);
   f("tile_reads_per_image", report.tile_reads_per_image);
+  f("peak_membrane_v", report.peak_membrane_v);
+  f("membrane_at_rail_fraction", report.membrane_at_rail_fraction);
+  f("drive_clipped_fraction", report.drive_clipped_fraction);
   f("seconds", report.seconds);
   f("programming_energy_j", Omittable{r.programming_energy_j});
   f("programming_pulses", Omittable{r.programming_pulses});
@@ -468,7 +474,10 @@ Json ToJson(const CompileRecord& record) { return Write(record); }
 Expected<EvalRecord> EvalRecordFromJson(const Json& json, const std::string& where) {
   auto r = ReadRecord<EvalRecord>(json, where);
   if (r) {
-    if (auto ok = CheckFraction(r->accuracy, where + ": \"accuracy\""); !ok) return std::unexpected(ok.error());
+    for (auto [v, key] : {std::pair{r->accuracy, "accuracy"}, {r->membrane_at_rail_fraction, "membrane_at_rail_fraction"},
+                          {r->drive_clipped_fraction, "drive_clipped_fraction"}}) {
+      if (auto ok = CheckFraction(v, where + ": \"" + key + "\""); !ok) return std::unexpected(ok.error());
+    }
   }
   return r;
 }

@@ -25,6 +25,12 @@ struct EvalRecord {
   double accuracy = 0;  // correct / samples, in [0, 1]
   double loss = 0;
   double seconds = 0;
+  // How the run used the voltage ranges (runtime/voltage_range.h): the largest |membrane| of any
+  // neuron, V; the fraction of neuron-steps at a supply rail; of hidden neuron-steps, the fraction
+  // whose word-line drive was clipped. 0 for a model without rails or drive limit.
+  double peak_membrane_v = 0;
+  double membrane_at_rail_fraction = 0;
+  double drive_clipped_fraction = 0;
 };
 
 /// xbar infer: a chip evaluation (EvaluateChip's report) and the run that produced it.

@@ -33,6 +33,14 @@ void SnnEngine<S>::Shape(const std::vector<Mat<S>>& weights) {
 }
 
 template <typename S>
+const Arr<S>& SnnEngine<S>::Drive(const Arr<S>& v) {
+  if (!encoding_.clips_drive()) return v;
+  const auto limit = static_cast<S>(encoding_.drive_limit_mv);
+  clipped_ = v.max(-limit).min(limit);
+  return clipped_;
+}
+
+template <typename S>
 const Mat<S>& SnnEngine<S>::Forward(const std::vector<Mat<S>>& weights,
                                     const Eigen::Ref<const Mat<S>>& x, bool record) {
   const std::size_t depth = weights.size();
@@ -61,13 +69,16 @@ const Mat<S>& SnnEngine<S>::Forward(const std::vector<Mat<S>>& weights,
         (t % period == 0) ? &layers_[0].Step(drive_) : &layers_[0].StepZero();
     for (std::size_t l = 1; l < depth; ++l) {
       auto& op = ops_[l];
+      if (range_ != nullptr) range_->Tally(*v, true, neuron_, encoding_.drive_limit_mv);
+      const Arr<S>& in = Drive(*v);
       if (op.shape().pool == compiler::PoolKind::kNone) {
-        op.Forward(scaled_[l], v->matrix(), u_[l].matrix());
+        op.Forward(scaled_[l], in.matrix(), u_[l].matrix());
       } else {
-        op.Forward(scaled_[l], op.Pool(v->matrix()), u_[l].matrix());
+        op.Forward(scaled_[l], op.Pool(in.matrix()), u_[l].matrix());
       }
       v = &layers_[l].Step(u_[l]);
     }
+    if (range_ != nullptr) range_->Tally(*v, false, neuron_, encoding_.drive_limit_mv);
     vsum_.array() += *v;
   }
   logits_ = vsum_ * static_cast<S>(1.0 / (steps * encoding_.readout_scale));
@@ -91,22 +102,30 @@ void SnnEngine<S>::Backward(const Mat<S>& dlogits, std::vector<Mat<S>>& grads) {
   std::vector<Arr<S>> u_bar(depth);
   Mat<S> impulse_bar = Mat<S>::Zero(ops_[0].shape().neurons(), batch);
   Mat<S> pooled_bar;
+  Arr<S> drive_bar;
   for (int t = steps; t >= 1; --t) {
     adj[depth - 1].v += g_out;
     for (std::size_t l = depth; l-- > 0;) {
       layers_[l].BackwardStep(t, adj[l], u_bar[l]);
       if (l > 0) {
         // u_l = (W_l / s) (*) pool(v_{l-1}) + b_l: the weight gradient and dL/dv_{l-1}.
+        // With a drive limit the input is clip(v_{l-1}), whose derivative is 0 beyond the limit.
         auto& op = ops_[l];
-        const auto& v_in = layers_[l - 1].recorded_v(t);
+        const Arr<S>& v_prev = layers_[l - 1].recorded_v(t);
+        const Arr<S>& v_in = Drive(v_prev);
+        Arr<S>& v_bar = encoding_.clips_drive() ? drive_bar.setZero(v_prev.rows(), batch) : adj[l - 1].v;
         if (op.shape().pool == compiler::PoolKind::kNone) {
           op.Backward(scaled_[l], v_in.matrix(), u_bar[l].matrix(), inv_scale, S(1), grads[l], true,
-                      adj[l - 1].v.matrix());
+                      v_bar.matrix());
         } else {
           pooled_bar.setZero(op.shape().input().size(), batch);
           op.Backward(scaled_[l], op.Pool(v_in.matrix()), u_bar[l].matrix(), inv_scale, S(1), grads[l], true,
                       pooled_bar);
-          op.PoolBackward(pooled_bar, adj[l - 1].v.matrix());
+          op.PoolBackward(pooled_bar, v_bar.matrix());
+        }
+        if (encoding_.clips_drive()) {
+          const auto limit = static_cast<S>(encoding_.drive_limit_mv);
+          adj[l - 1].v += (v_prev.abs() < limit).select(drive_bar, S(0));
         }
       } else if ((t - 1) % period == 0) {
         impulse_bar += u_bar[0].matrix();

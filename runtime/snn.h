@@ -7,6 +7,7 @@
 #include "compiler/model.h"
 #include "device_models/mif_neuron.h"
 #include "runtime/layer_ops.h"
+#include "runtime/voltage_range.h"
 
 namespace xbar::runtime {
 
@@ -14,7 +15,9 @@ namespace xbar::runtime {
 /// Encoding (docs/mif.md): layer 1 receives input_gain * (W1 (*) x + b1) as impulses at steps
 /// 0, P, 2P, ...; layer l > 1 receives W_l (*) pool(v_{l-1}) / inter_layer_scale + b_l at every
 /// step, in the same step ((*): a matrix product or a convolution, runtime/layer_ops.h);
-/// logits = time-mean of the output layer's membrane voltage / readout_scale.
+/// logits = time-mean of the output layer's membrane voltage / readout_scale. With a drive limit
+/// (compiler::Encoding::drive_limit_mv), layer l > 1 sees v_{l-1} clipped to it, as the word-line
+/// drivers apply it; the membranes themselves stay within the neuron's rails (MifParams).
 template <typename S>
 class SnnEngine {
  public:
@@ -32,6 +35,9 @@ class SnnEngine {
   /// `grads` (same shapes as the weights).
   void Backward(const Mat<S>& dlogits, std::vector<Mat<S>>& grads);
 
+  /// Forward passes from now on add their voltage figures to `range` (nullptr: none).
+  void set_voltage_range(VoltageRange* range) { range_ = range; }
+
   /// Membrane voltage of layer `l` after step t (1 <= t <= T) of the last recorded Forward.
   const device_models::Arr<S>& recorded_v(std::size_t layer, int t) const {
     return layers_[layer].recorded_v(t);
@@ -39,6 +45,8 @@ class SnnEngine {
 
  private:
   void Shape(const std::vector<Mat<S>>& weights);
+  // What layer l > 0 reads of v_{l-1}: v itself, or v clipped to the drive limit (into clipped_).
+  const device_models::Arr<S>& Drive(const device_models::Arr<S>& v);
 
   device_models::MifParams neuron_;
   compiler::Encoding encoding_;
@@ -52,6 +60,8 @@ class SnnEngine {
   std::vector<device_models::Arr<S>> u_;      // per-layer drive of the current step
   Mat<S> vsum_;                               // sum over steps of the output voltage
   Mat<S> logits_;
+  device_models::Arr<S> clipped_;             // the drive-limited v of the layer being fed
+  VoltageRange* range_ = nullptr;
 };
 
 /// Softmax cross-entropy: returns the mean loss over the columns and writes dL/dlogits (already

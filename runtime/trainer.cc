@@ -337,6 +337,8 @@ Expected<EvalResult> Evaluate(const compiler::Model& model, const Dataset& data,
                                         SnnEngine<float>(model.neuron, model.encoding, model.Shapes()));
   std::vector<int> correct(static_cast<std::size_t>(chunks));
   std::vector<double> loss(static_cast<std::size_t>(chunks));
+  std::vector<VoltageRange> ranges(engines.size());
+  for (std::size_t e = 0; e < engines.size(); ++e) engines[e].set_voltage_range(&ranges[e]);
   Progress progress("eval", static_cast<uint64_t>(chunks), quiet);
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
   for (int c = 0; c < chunks; ++c) {
@@ -357,6 +359,7 @@ Expected<EvalResult> Evaluate(const compiler::Model& model, const Dataset& data,
   result.correct = static_cast<uint64_t>(std::accumulate(correct.begin(), correct.end(), 0));
   result.loss = std::accumulate(loss.begin(), loss.end(), 0.0) / static_cast<double>(n);
   result.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  for (const VoltageRange& r : ranges) result.range.Add(r);
   return result;
 }
 

@@ -10,6 +10,7 @@
 
 #include "compiler/model.h"
 #include "runtime/dataset.h"
+#include "runtime/voltage_range.h"
 #include "support/error.h"
 #include "support/rng.h"
 
@@ -76,6 +77,7 @@ struct EvalResult {
   uint64_t correct = 0;
   double loss = 0;
   double seconds = 0;
+  VoltageRange range = {};  // membranes at the rails, drives clipped, peak membrane
   double accuracy() const { return samples ? static_cast<double>(correct) / samples : 0.0; }
 };
 

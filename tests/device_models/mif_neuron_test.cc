@@ -115,6 +115,14 @@ TEST(MifNeuron, ValidateNamesTheBadField) {
   p = MifParams{};
   p.c = -1;
   EXPECT_NE(p.Validate().error().message.find("c = -1"), std::string::npos);
+  p = MifParams{};
+  p.rail_low_mv = 10;  // above e1_mv = 0
+  p.rail_high_mv = 500;
+  EXPECT_NE(p.Validate().error().message.find("must contain the branch sources e1_mv = 0"), std::string::npos);
+  p.rail_low_mv = -500;
+  EXPECT_TRUE(p.Validate().has_value());
+  p.rail_high_mv = std::numeric_limits<double>::infinity();
+  EXPECT_NE(p.Validate().error().message.find("both be finite or both absent"), std::string::npos);
 }
 
 // Finite-difference checks of the whole-layer backward pass over T steps, on random states,
@@ -126,8 +134,12 @@ struct Problem {
   std::vector<ArrD> u, w;  // drive and loss weights per step
   double drive = 0;        // scale of the drive
 
-  explicit Problem(uint64_t seed, MembraneUpdate update) {
+  Problem(uint64_t seed, MembraneUpdate update, bool rails) {
     params.membrane_update = update;
+    if (rails) {  // rails the random states and drives reach (the test counts the clamped steps)
+      params.rail_low_mv = -10;
+      params.rail_high_mv = 90;
+    }
     if (update == MembraneUpdate::kExplicit) params.c = 1e-2;  // keep the explicit scheme stable
     std::mt19937_64 rng(seed);
     std::uniform_real_distribution<double> unit(0, 1), sym(-1, 1);
@@ -140,6 +152,7 @@ struct Problem {
       init.x2(k) = 0.05 + 0.9 * unit(rng);
     }
     drive = update == MembraneUpdate::kExplicit ? 0.3 : 3e-3;
+    if (rails) drive *= 10;
     for (int t = 0; t < steps; ++t) {
       u.push_back(drive * ArrD::NullaryExpr(neurons, batch, [&] { return sym(rng); }));
       w.push_back(ArrD::NullaryExpr(neurons, batch, [&] { return sym(rng); }));
@@ -156,15 +169,25 @@ struct Problem {
   }
 };
 
-class MifGradient : public ::testing::TestWithParam<MembraneUpdate> {};
+class MifGradient : public ::testing::TestWithParam<std::tuple<MembraneUpdate, bool>> {};
 
 TEST_P(MifGradient, MatchesFiniteDifferencesOverTime) {
+  const auto [update, rails] = GetParam();
+  int at_rail = 0, inside = 0;
   for (uint64_t seed : {1u, 2u, 3u}) {
-    Problem pr(seed, GetParam());
+    Problem pr(seed, update, rails);
     MifLayer<double> layer(pr.params);
     layer.Reset(pr.neurons, pr.batch, pr.steps, true);
     layer.SetState(pr.init);
-    for (int t = 0; t < pr.steps; ++t) layer.Step(pr.u[t]);
+    for (int t = 0; t < pr.steps; ++t) {
+      const ArrD& v = layer.Step(pr.u[t]);
+      const auto clamped = (v == pr.params.rail_low_mv || v == pr.params.rail_high_mv).count();
+      at_rail += static_cast<int>(clamped);
+      inside += static_cast<int>(v.size() - clamped);
+      if (rails) {
+        EXPECT_TRUE((v >= pr.params.rail_low_mv).all() && (v <= pr.params.rail_high_mv).all());
+      }
+    }
     MifState<double> adj;
     adj.Zero(pr.neurons, pr.batch);
     std::vector<ArrD> u_bar(pr.steps);
@@ -202,12 +225,20 @@ TEST_P(MifGradient, MatchesFiniteDifferencesOverTime) {
       }
     }
   }
+  // With rails, both regimes occur: the check covers the clamp's zero derivative and the free one.
+  EXPECT_GT(inside, 0);
+  if (rails) {
+    EXPECT_GT(at_rail, 0);
+  }
 }
 
-INSTANTIATE_TEST_SUITE_P(BothUpdates, MifGradient,
-                         ::testing::Values(MembraneUpdate::kImplicit, MembraneUpdate::kExplicit),
-                         [](const auto& param_info) {
-                           return param_info.param == MembraneUpdate::kImplicit ? "Implicit" : "Explicit";
+INSTANTIATE_TEST_SUITE_P(UpdatesAndRails, MifGradient,
+                         ::testing::Combine(::testing::Values(MembraneUpdate::kImplicit, MembraneUpdate::kExplicit),
+                                            ::testing::Bool()),
+                         [](const auto& p) {
+                           return std::string(std::get<0>(p.param) == MembraneUpdate::kImplicit ? "Implicit"
+                                                                                              : "Explicit") +
+                                  (std::get<1>(p.param) ? "WithRails" : "Unbounded");
                          });
 
 }  // namespace

@@ -107,6 +107,63 @@ TEST(ChipModel, IdealChipComputesThePlansNetwork) {
   EXPECT_GT(scale, 10.0);
 }
 
+// With supply rails on the membranes and drivers that clip the hidden layers' word-line drives,
+// the ideal chip still computes the software network (which holds and clips the same way), and
+// both count the same membrane samples at the rails and the same clipped drives. The limits are
+// set from an unbounded run so that both bind for part of the samples.
+TEST(ChipModel, IdealChipHoldsTheRailsAndClipsTheDrivesAsTheSoftwareNetwork) {
+  compiler::Plan plan = Mnist().plan;
+  const Dataset& data = Mnist().data;
+  auto weights = compiler::WeightsFromPlan(plan, compiler::TargetConductances(plan), false);
+  ASSERT_TRUE(weights.has_value());
+  std::vector<Mat<double>> w;
+  for (const auto& m : weights->weights) w.push_back(m.cast<double>());
+  const int images = 6;
+  const Mat<double> x = data.images.leftCols(images).cast<double>();
+  VoltageRange free;
+  SnnEngine<double> probe(plan.neuron, plan.encoding);
+  probe.set_voltage_range(&free);
+  probe.Forward(w, x, false);
+  plan.neuron.rail_low_mv = -0.4 * free.peak_membrane_mv;
+  plan.neuron.rail_high_mv = 0.4 * free.peak_membrane_mv;
+  plan.encoding.drive_limit_mv = 0.2 * free.peak_membrane_mv;
+  ASSERT_TRUE(plan.neuron.Validate().has_value());
+
+  VoltageRange software;
+  SnnEngine<double> engine(plan.neuron, plan.encoding);
+  engine.set_voltage_range(&software);
+  engine.Forward(w, x, true);
+  const ChipView view = IdealView(plan);
+  AnalogChip chip(view);
+  AnalogEnergy energy;
+  double worst = 0, scale = 0;
+  for (int i = 0; i < images; ++i) {
+    auto result = RunImage(chip, view, InputCodes(data.images.col(i)), false);
+    ASSERT_TRUE(result.has_value()) << result.error().message;
+    Accumulate(energy, result->energy);
+    const auto& v_sw = engine.recorded_v(1, plan.encoding.steps).col(i);
+    worst = std::max(worst, (v_sw - chip.output_v().col(0)).abs().maxCoeff());
+    scale = std::max(scale, v_sw.abs().maxCoeff());
+  }
+  const VoltageRange& hw = energy.range;
+  std::printf("rails +-%.0f mV, drive limit %.0f mV: at rail %.3f %% (software %.3f %%), drives clipped %.3f %% "
+              "(software %.3f %%), peak %.0f mV; max |dv| %.3g mV of %.3g mV\n",
+              plan.neuron.rail_high_mv, plan.encoding.drive_limit_mv, 100 * hw.at_rail_fraction(),
+              100 * software.at_rail_fraction(), 100 * hw.clipped_fraction(), 100 * software.clipped_fraction(),
+              hw.peak_membrane_mv, worst, scale);
+  EXPECT_LT(worst, 1e-5 * scale);
+  EXPECT_LE(hw.peak_membrane_mv, plan.neuron.rail_high_mv);
+  EXPECT_EQ(hw.membrane_samples, software.membrane_samples);
+  EXPECT_EQ(hw.drive_samples, software.drive_samples);
+  EXPECT_GT(hw.at_rail, 0u);
+  EXPECT_GT(hw.drive_clipped, 0u);
+  EXPECT_LT(hw.drive_clipped, hw.drive_samples);
+  // Float weights: a sample within rounding of a limit may fall either side.
+  EXPECT_NEAR(static_cast<double>(hw.at_rail), static_cast<double>(software.at_rail), 1e-3 * hw.membrane_samples);
+  EXPECT_NEAR(static_cast<double>(hw.drive_clipped), static_cast<double>(software.drive_clipped),
+              1e-3 * hw.drive_samples);
+}
+
 // The weights fine-tuning reads back from a view are the plan's dequantisation of what the view
 // sees: with ideal tiles, exactly WeightsFromPlan of the same conductances.
 TEST(ChipModel, ChipWeightsOfIdealTilesAreThePlansWeights) {

@@ -124,6 +124,37 @@ TEST(SnnEngine, WeightGradientsMatchFiniteDifferencesStridedConvolution) {
   CheckWeightGradients(pr);
 }
 
+// Membranes held at the supply rails and word-line drives clipped by their drivers: the exact
+// gradient has zero derivative beyond each limit. The limits are set from an unbounded run so
+// that both bind for part of the samples (counted), and the check covers both regimes.
+TEST(SnnEngine, WeightGradientsMatchFiniteDifferencesWithRailsAndDriveLimit) {
+  NetProblem pr({2, 7, 7}, "c3k3s2p1-c2k3-a2-3", 3, 2, 17);
+  pr.encoding.inter_layer_scale = 3e3;
+  VoltageRange free;
+  SnnEngine<double> probe(pr.neuron, pr.encoding, pr.shapes);
+  probe.set_voltage_range(&free);
+  probe.Forward(pr.weights, pr.x, true);
+  ASSERT_GT(free.peak_membrane_mv, 100);
+  double hidden_peak = 0;
+  for (std::size_t l = 0; l + 1 < pr.shapes.size(); ++l) {
+    for (int t = 1; t <= pr.encoding.steps; ++t) hidden_peak = std::max(hidden_peak, probe.recorded_v(l, t).abs().maxCoeff());
+  }
+  pr.neuron.rail_low_mv = -0.5 * free.peak_membrane_mv;
+  pr.neuron.rail_high_mv = 0.5 * free.peak_membrane_mv;
+  pr.encoding.drive_limit_mv = 0.5 * hidden_peak;
+  ASSERT_TRUE(pr.neuron.Validate().has_value());
+  VoltageRange bounded;
+  SnnEngine<double> engine(pr.neuron, pr.encoding, pr.shapes);
+  engine.set_voltage_range(&bounded);
+  engine.Forward(pr.weights, pr.x, false);
+  EXPECT_GT(bounded.at_rail, 0u);
+  EXPECT_LT(bounded.at_rail, bounded.membrane_samples);
+  EXPECT_GT(bounded.drive_clipped, 0u);
+  EXPECT_LT(bounded.drive_clipped, bounded.drive_samples);
+  EXPECT_LE(bounded.peak_membrane_mv, pr.neuron.rail_high_mv + 1e-9);
+  CheckWeightGradients(pr);
+}
+
 TEST(SnnEngine, FloatForwardTracksDouble) {
   NetProblem pr({20, 16, 5}, 4, 3);
   SnnEngine<double> ed(pr.neuron, pr.encoding);

@@ -296,6 +296,44 @@ TEST(XbarCli, XbmKeepsItsOwnEncodingExceptForOptionsGivenExplicitly) {
   EXPECT_EQ(bad.err, "xbar eval: error: period = 20 must lie in [1, steps = 10]\n");
 }
 
+// Rails hold the membranes and drivers clip the hidden drives in training and evaluation; the
+// model keeps them, eval reports how often they bind; a model without them (the shipped MLP)
+// reports its peak membrane, beyond any supply. Rails that leave out a branch source: one line.
+TEST(XbarCli, RailsAndDriveLimitAreTrainedKeptAndReported) {
+  const std::string model = (kTmp / "rails.xbm").string();
+  fs::remove(model);
+  auto t = Xbar("train --dataset mnist --limit 300 --test-limit -1 --hidden 16 --steps 20 --period 5 "
+                "--rails-mv -300,300 --drive-limit-mv 200 -q --out " + model);
+  ASSERT_EQ(t.exit_code, 0) << t.err;
+  auto e = Xbar("eval " + model + " --limit 50 --json -q");
+  ASSERT_EQ(e.exit_code, 0) << e.err;
+  EXPECT_LE(JsonNumber(e.out, "peak_membrane_v"), 0.3);
+  EXPECT_GT(JsonNumber(e.out, "peak_membrane_v"), 0.0);
+  for (const char* key : {"membrane_at_rail_fraction", "drive_clipped_fraction"}) {
+    EXPECT_GE(JsonNumber(e.out, key), 0.0) << key;
+    EXPECT_LE(JsonNumber(e.out, key), 1.0) << key;
+  }
+  // Tighter limits on the command line bind more often.
+  auto tight = Xbar("eval " + model + " --limit 50 --rails-mv -60,60 --drive-limit-mv 20 --json -q");
+  ASSERT_EQ(tight.exit_code, 0) << tight.err;
+  EXPECT_LE(JsonNumber(tight.out, "peak_membrane_v"), 0.06);
+  EXPECT_GT(JsonNumber(tight.out, "membrane_at_rail_fraction"), JsonNumber(e.out, "membrane_at_rail_fraction"));
+  EXPECT_GT(JsonNumber(tight.out, "drive_clipped_fraction"), JsonNumber(e.out, "drive_clipped_fraction"));
+  auto old = Xbar("eval " + std::string(XBAR_SOURCE_DIR) + "/models/mnist.xbm --limit 20 --json -q");
+  ASSERT_EQ(old.exit_code, 0) << old.err;
+  EXPECT_EQ(JsonNumber(old.out, "membrane_at_rail_fraction"), 0.0);
+  EXPECT_GT(JsonNumber(old.out, "peak_membrane_v"), 1.0);
+  const std::string never = (kTmp / "never-rails.xbm").string();
+  auto bad = Xbar("train --dataset mnist --limit 10 --rails-mv 10,500 --out " + never);
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_EQ(bad.err, "xbar train: error: --rails-mv: neuron rails [10, 500] mV must contain the branch sources "
+                     "e1_mv = 0 and e2_mv = 50\n");
+  auto junk = Xbar("train --dataset mnist --limit 10 --rails-mv 300 --out " + never);
+  EXPECT_EQ(junk.exit_code, 2);
+  EXPECT_EQ(junk.err, "xbar train: error: --rails-mv '300' must be LO,HI in mV\n");
+  EXPECT_FALSE(fs::exists(never));
+}
+
 TEST(XbarCli, CompilesMnistOntoTheDefaultChipWithJson) {
   const std::string src = XBAR_SOURCE_DIR;
   const std::string plan = (kTmp / "mnist.xbp").string();

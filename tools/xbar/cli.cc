@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "compiler/pass_options.h"
 #include "support/format.h"
 
 namespace xbar::tools {
@@ -36,7 +37,11 @@ void AddModelOptions(po::options_description& desc, ModelOptions& options) {
        "membrane update: implicit or explicit")
       ("step-scale", po::value(&options.step_scale)->default_value(options.step_scale),
        "one time step lasts this many steps of the published neuron (its tau, tau_a and C divided by "
-       "it): T = 20 with 5 spans the time of T = 100 (docs/mif.md)");
+       "it): T = 20 with 5 spans the time of T = 100 (docs/mif.md)")
+      ("rails-mv", po::value(&options.rails_mv),
+       "LO,HI: the membranes' supply rails, mV (they hold the membrane; default none)")
+      ("drive-limit-mv", po::value(&e.drive_limit_mv),
+       "hidden layers' word-line drivers clip at this membrane voltage, mV (default none)");
 }
 
 Expected<void> FinishModelOptions(ModelOptions& options) {
@@ -50,6 +55,20 @@ Expected<void> FinishModelOptions(ModelOptions& options) {
   auto scaled = options.import.neuron.WithStepScale(options.step_scale);
   if (!scaled) return std::unexpected(scaled.error());
   options.import.neuron = *scaled;
+  if (!options.rails_mv.empty()) {
+    const std::string& text = options.rails_mv;
+    const auto comma = text.find(',');
+    if (comma == std::string::npos) {
+      return Fail(ErrorCode::kInvalidArgument, "--rails-mv '" + text + "' must be LO,HI in mV");
+    }
+    auto lo = compiler::ParseOptionNumber("--rails-mv", std::string_view(text).substr(0, comma));
+    if (!lo) return std::unexpected(lo.error());
+    auto hi = compiler::ParseOptionNumber("--rails-mv", std::string_view(text).substr(comma + 1));
+    if (!hi) return std::unexpected(hi.error());
+    options.import.neuron.rail_low_mv = *lo;
+    options.import.neuron.rail_high_mv = *hi;
+    if (auto ok = options.import.neuron.Validate(); !ok) return std::unexpected(WithContext(ok.error(), "--rails-mv"));
+  }
   return {};
 }
 
@@ -72,6 +91,12 @@ Expected<compiler::Model> LoadModel(const std::string& spec, const ModelOptions&
     if (!scaled) return std::unexpected(scaled.error());
     model->neuron = *scaled;
   }
+  if (given("rails-mv")) {
+    model->neuron.rail_low_mv = options.import.neuron.rail_low_mv;
+    model->neuron.rail_high_mv = options.import.neuron.rail_high_mv;
+    if (auto ok = model->neuron.Validate(); !ok) return std::unexpected(WithContext(ok.error(), "--rails-mv"));
+  }
+  if (given("drive-limit-mv")) model->encoding.drive_limit_mv = e.drive_limit_mv;
   if (auto ok = model->encoding.Validate(); !ok) return std::unexpected(ok.error());
   return model;
 }

@@ -36,12 +36,14 @@ struct ModelOptions {
   compiler::ImportOptions import;
   std::string membrane = "implicit";
   double step_scale = 1;  // one time step = this many steps of the published neuron
+  std::string rails_mv;   // "LO,HI": the membrane's supply rails (empty: none)
 };
 
 /// Adds the model options to `desc`, writing into `options`.
 void AddModelOptions(po::options_description& desc, ModelOptions& options);
 
-/// Turns --membrane into the neuron's update rule (usage error naming the value). The other values
+/// Turns --membrane into the neuron's update rule and --rails-mv into its rails (usage error
+/// naming the value). The other values
 /// are checked where the model is made (Encoding::Validate), after any .xbm file's own are merged.
 Expected<void> FinishModelOptions(ModelOptions& options);
 

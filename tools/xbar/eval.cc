@@ -58,7 +58,10 @@ int RunEval(int argc, char** argv) {
                                                        .correct = static_cast<int64_t>(result->correct),
                                                        .accuracy = result->accuracy(),
                                                        .loss = result->loss,
-                                                       .seconds = result->seconds}));
+                                                       .seconds = result->seconds,
+                                                       .peak_membrane_v = result->range.peak_membrane_mv * 1e-3,
+                                                       .membrane_at_rail_fraction = result->range.at_rail_fraction(),
+                                                       .drive_clipped_fraction = result->range.clipped_fraction()}));
   return 0;
 }
 

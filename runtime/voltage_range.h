@@ -1,0 +1,55 @@
+// How a run used the analog voltage ranges: membrane samples at the supply rails, hidden-layer
+// word-line drives clipped by their drivers, and the peak membrane voltage. One tally for the
+// software network (xbar eval) and the chip model (xbar infer), so both report the same figures.
+#pragma once
+
+#include <Eigen/Core>
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+
+#include "device_models/mif_neuron.h"
+
+namespace xbar::runtime {
+
+struct VoltageRange {
+  double peak_membrane_mv = 0;   // largest |v| of any neuron at any step
+  uint64_t membrane_samples = 0;  // neuron-steps
+  uint64_t at_rail = 0;           // neuron-steps with the membrane at a rail
+  uint64_t drive_samples = 0;     // neuron-steps of hidden layers (each drives word lines)
+  uint64_t drive_clipped = 0;     // of those, beyond the drive limit
+
+  void Add(const VoltageRange& o) {
+    peak_membrane_mv = std::max(peak_membrane_mv, o.peak_membrane_mv);
+    membrane_samples += o.membrane_samples;
+    at_rail += o.at_rail;
+    drive_samples += o.drive_samples;
+    drive_clipped += o.drive_clipped;
+  }
+  double at_rail_fraction() const { return membrane_samples ? static_cast<double>(at_rail) / membrane_samples : 0; }
+  double clipped_fraction() const { return drive_samples ? static_cast<double>(drive_clipped) / drive_samples : 0; }
+
+  /// Counts one step of a layer's membrane voltages `v` (mV); `hidden`: the layer drives the
+  /// next layer's word lines, whose drivers clip beyond `drive_limit_mv` (infinite: never).
+  template <typename Derived>
+  void Tally(const Eigen::ArrayBase<Derived>& v, bool hidden, const device_models::MifParams& neuron,
+             double drive_limit_mv) {
+    const auto n = static_cast<uint64_t>(v.size());
+    if (n == 0) return;
+    peak_membrane_mv = std::max(peak_membrane_mv, static_cast<double>(v.abs().maxCoeff()));
+    membrane_samples += n;
+    if (neuron.bounded()) {
+      at_rail += static_cast<uint64_t>(
+          (v <= static_cast<typename Derived::Scalar>(neuron.rail_low_mv) ||
+           v >= static_cast<typename Derived::Scalar>(neuron.rail_high_mv)).count());
+    }
+    if (!hidden) return;
+    drive_samples += n;
+    if (std::isfinite(drive_limit_mv)) {
+      drive_clipped += static_cast<uint64_t>(
+          (v.abs() > static_cast<typename Derived::Scalar>(drive_limit_mv)).count());
+    }
+  }
+};
+
+}  // namespace xbar::runtime
