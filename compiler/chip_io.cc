@@ -288,6 +288,14 @@ Expected<dm::ChipSpec> FromProto(const v1::Chip& c, const ParseInfoTree& tree,
   Take(c.has_clock_hz(), c.clock_hz(), spec.clock_hz);
   Take(c.has_columns_per_neuron(), Saturate(c.columns_per_neuron()), spec.columns_per_neuron);
   Take(c.has_neurons(), Saturate(c.neurons()), spec.neurons);
+  const auto& an = c.analog();
+  Take(an.has_membrane_capacitance_f(), an.membrane_capacitance_f(), spec.analog.membrane_capacitance_f);
+  Take(an.has_time_step_s(), an.time_step_s(), spec.analog.time_step_s);
+  Take(an.has_rail_low_v(), an.rail_low_v(), spec.analog.rail_low_v);
+  Take(an.has_rail_high_v(), an.rail_high_v(), spec.analog.rail_high_v);
+  Take(an.has_driver_gain(), an.driver_gain(), spec.analog.driver_gain);
+  Take(an.has_driver_range_v(), an.driver_range_v(), spec.analog.driver_range_v);
+  Take(an.has_read_disturb_fraction(), an.read_disturb_fraction(), spec.analog.read_disturb_fraction);
 
   const auto& n = c.neuron();
   if (n.has_membrane_update() && n.membrane_update() != v1::MEMBRANE_UPDATE_IMPLICIT &&
@@ -426,6 +434,14 @@ v1::Chip ToProto(const dm::ChipSpec& spec) {
   c.set_clock_hz(spec.clock_hz);
   c.set_columns_per_neuron(Unsigned(spec.columns_per_neuron));
   c.set_neurons(Unsigned(spec.neurons));
+  auto* an = c.mutable_analog();
+  an->set_membrane_capacitance_f(spec.analog.membrane_capacitance_f);
+  an->set_time_step_s(spec.analog.time_step_s);
+  an->set_rail_low_v(spec.analog.rail_low_v);
+  an->set_rail_high_v(spec.analog.rail_high_v);
+  an->set_driver_gain(spec.analog.driver_gain);
+  an->set_driver_range_v(spec.analog.driver_range_v);
+  an->set_read_disturb_fraction(spec.analog.read_disturb_fraction);
   const dm::MifParams& n = spec.neuron;
   auto* np = c.mutable_neuron();
   np->set_r_on_ohm(n.r_on_ohm);

@@ -33,6 +33,8 @@ Expected<void> WritePlan(const std::string& path, const Plan& plan) {
   // The neuron budget is left out at the default chip's value (as a chip file may leave it out),
   // so plans of chips described before the budget existed keep their bytes.
   if (plan.chip.neurons == dm::ChipSpec{}.neurons) p.mutable_chip()->clear_neurons();
+  // So is the analog chain at the default chip's (the chip's neuron in SI units, issue 15).
+  if (plan.chip.analog == dm::AnalogSpec{}) p.mutable_chip()->clear_analog();
   const bool geometry = !plan.IsPlainDense();
   p.set_scheme(plan.scheme == MappingScheme::kDifferential ? v1::MAPPING_SCHEME_DIFFERENTIAL
                                                            : v1::MAPPING_SCHEME_OFFSET);

@@ -1,6 +1,7 @@
 // Chip description: validation and derived quantities (fields and limits in docs/chip.md).
 #include "device_models/chip_spec.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -68,6 +69,24 @@ Expected<void> ValidateAdc(const AdcSpec& a) {
   return Positive("adc.output_full_scale_mv", a.output_full_scale_mv, "mV");
 }
 
+Expected<void> ValidateAnalog(const AnalogSpec& a, const MifParams& neuron) {
+  if (auto ok = Positive("analog.membrane_capacitance_f", a.membrane_capacitance_f, "F"); !ok) return ok;
+  if (auto ok = Positive("analog.time_step_s", a.time_step_s, "s"); !ok) return ok;
+  if (auto ok = Positive("analog.driver_gain", a.driver_gain, "V/V"); !ok) return ok;
+  if (auto ok = Positive("analog.driver_range_v", a.driver_range_v, "V"); !ok) return ok;
+  if (!(a.read_disturb_fraction > 0 && a.read_disturb_fraction <= 1)) {
+    return Invalid("analog.read_disturb_fraction = " + FormatNumber(a.read_disturb_fraction) + " must lie in (0, 1]");
+  }
+  const double e_low = std::min(neuron.e1_mv, neuron.e2_mv) / 1e3, e_high = std::max(neuron.e1_mv, neuron.e2_mv) / 1e3;
+  if (!std::isfinite(a.rail_low_v) || !std::isfinite(a.rail_high_v) || !(a.rail_low_v <= e_low) ||
+      !(a.rail_high_v >= e_high) || !(a.rail_low_v < a.rail_high_v)) {
+    return Invalid("analog rails [" + FormatNumber(a.rail_low_v) + ", " + FormatNumber(a.rail_high_v) +
+                   "] V must contain the neuron's branch sources E1 = " + FormatNumber(neuron.e1_mv / 1e3) +
+                   " V and E2 = " + FormatNumber(neuron.e2_mv / 1e3) + " V");
+  }
+  return {};
+}
+
 Expected<void> ValidateProgramming(const ProgrammingSpec& p) {
   if (auto ok = Positive("programming.v_min_v", p.v_min_v, "V"); !ok) return ok;
   if (auto ok = Positive("programming.v_max_v", p.v_max_v, "V"); !ok) return ok;
@@ -113,6 +132,25 @@ int64_t ChipSpec::UsableCells() const {
   return int64_t{tiles.count} * tiles.usable_rows() * tiles.usable_columns();
 }
 
+double ChipSpec::ReadDisturbLimitV() const {
+  const MemristorParams& m = device.memristor;
+  return analog.read_disturb_fraction * std::min(m.set.v_threshold_v, m.reset.v_threshold_v);
+}
+
+PhysicalNeuron ChipSpec::Physical(const MifParams& model) const {
+  PhysicalNeuron p;
+  p.step_s = analog.time_step_s * neuron.tau_steps / model.tau_steps;
+  p.alpha = analog.membrane_capacitance_f / (p.step_s * model.c);
+  p.r_on_ohm = model.r_on_ohm / p.alpha;
+  p.r_off_ohm = model.r_off_ohm / p.alpha;
+  p.tau_s = model.tau_steps * p.step_s;
+  p.tau_alpha_s = model.tau_alpha_steps * p.step_s;
+  p.amps_per_unit = p.alpha * 1e-3;
+  p.rail_low_mv = 1e3 * analog.rail_low_v;
+  p.rail_high_mv = 1e3 * analog.rail_high_v;
+  return p;
+}
+
 Expected<void> ChipSpec::Validate() const {
   if (auto ok = ValidateTiles(tiles); !ok) return ok;
   if (auto ok = IntInRange("conductance_levels", conductance_levels, 2, kMaxConductanceLevels);
@@ -143,6 +181,7 @@ Expected<void> ChipSpec::Validate() const {
   }
   if (auto ok = ValidateProgramming(programming); !ok) return ok;
   if (auto ok = ValidateAdc(adc); !ok) return ok;
+  if (auto ok = ValidateAnalog(analog, neuron); !ok) return ok;
 
   // Couplings between the parts.
   const MemristorParams& m = device.memristor;
@@ -179,6 +218,13 @@ Expected<void> ChipSpec::Validate() const {
     return Invalid("adc.verify_full_scale_a = " + FormatNumber(adc.verify_full_scale_a) +
                    " A must be at least g_max_s x v_read_v = " + FormatNumber(top_a) +
                    " A (the top of the window would clip)");
+  }
+  if (!(analog.driver_range_v <= ReadDisturbLimitV())) {
+    return Invalid("analog.driver_range_v = " + FormatNumber(analog.driver_range_v) +
+                   " V exceeds the read-disturb limit " + FormatNumber(ReadDisturbLimitV()) + " V (" +
+                   FormatNumber(analog.read_disturb_fraction) + " of the device's lower switching threshold " +
+                   FormatNumber(std::min(m.set.v_threshold_v, m.reset.v_threshold_v)) +
+                   " V): hidden-layer reads would disturb the cells");
   }
   const double lsb_s = adc.VerifyLsbS(v_read_v);
   if (lsb_s > programming.verify_tolerance_s) {

@@ -71,6 +71,47 @@ struct AdcSpec {
   double VerifyLsbS(double v_read_v) const;
 };
 
+/// The analog chain in SI units (docs/chip.md "The analog chain in SI units"): the MIF neuron as
+/// a circuit (its membrane capacitor, the duration of one step of the published neuron, its supply
+/// rails) and the hidden layers' word-line drivers. The published neuron (ChipSpec::neuron) is
+/// dimensionless; with these it is a circuit (PhysicalNeuron).
+struct AnalogSpec {
+  double membrane_capacitance_f = 1e-12;  // F, > 0: an on-chip MIM capacitor
+  double time_step_s = 1e-6;              // s, > 0: one step of ChipSpec::neuron
+  double rail_low_v = -1.0;               // V: the membrane's supply rails, containing E1 and E2
+  double rail_high_v = 1.0;               // V
+  double driver_gain = 0.2;               // V/V, > 0: word-line volts per membrane volt (hidden layers)
+  double driver_range_v = 0.2;            // V, > 0: the drivers clip at +- this
+  /// Word lines stay below this fraction of the devices' lower switching threshold (the
+  /// read-disturb limit with its margin), (0, 1].
+  double read_disturb_fraction = 0.5;
+
+  /// The membrane voltage (mV) at which a hidden layer's drivers clip: driver_range_v / driver_gain.
+  double DriveLimitMv() const { return 1e3 * driver_range_v / driver_gain; }
+  bool operator==(const AnalogSpec&) const = default;
+};
+
+/// A model neuron (MifParams, dimensionless) as the chip's circuit. The membrane update
+/// C (v' - v) = I + G1 (E1 - v') + G2 (E2 - v') is the backward-Euler step of
+/// C_m dv/dt = I + sum G_i (E_i - v) with C = C_m / dt, and it is homogeneous in (C, G, I): scaling
+/// all three by alpha leaves v(t) and the memristor states unchanged. So a model neuron is the
+/// circuit with capacitance C_m, memristors r_on / alpha and r_off / alpha, and input current
+/// alpha * 1e-3 A per model current unit (1e-3: mV to V), alpha = C_m / (dt c). The model's step is
+/// the chip's time step times the chip neuron's tau_steps over the model's (a model trained at
+/// step scale s, docs/mif.md, has tau / s and c / s, so its step lasts s time steps: alpha is the
+/// same for every step scale).
+struct PhysicalNeuron {
+  double alpha = 0;           // circuit conductances, capacitance per step and currents over the model's
+  double step_s = 0;          // duration of one model step, s
+  double r_on_ohm = 0;        // the neuron's memristors, ohm
+  double r_off_ohm = 0;
+  double tau_s = 0;           // memristor state time constant, s
+  double tau_alpha_s = 0;     // synapse time constant, s
+  double amps_per_unit = 0;   // neuron input current per model current unit, A
+  double rail_low_mv = 0;     // the chip's rails in the model's mV
+  double rail_high_mv = 0;
+};
+
 /// The memristor technology of every cell: the preset it started from and the resulting values.
 struct DeviceSpec {
   /// Name of the preset the values started from (presets.h); "" if none. Provenance only: the
@@ -103,6 +144,8 @@ struct ChipSpec {
   int neurons = 16384;
   /// The MIF neuron circuit on every output column group (published SPICEprop defaults).
   MifParams neuron;
+  /// The analog chain in SI units: what the neuron and the hidden word-line drivers are physically.
+  AnalogSpec analog;
   DeviceSpec device = DeviceSpec::FromPreset(PcmNandakumar2019());
 
   /// Rejects non-physical or inconsistent values: kInvalidArgument naming the field (as in the
@@ -118,6 +161,12 @@ struct ChipSpec {
   double LevelS(int k) const;
   /// Cells a mapping may use on the whole chip (spares excluded).
   int64_t UsableCells() const;
+  /// The read-disturb limit of a word line, V: analog.read_disturb_fraction of the lower of the
+  /// device's SET and RESET thresholds.
+  double ReadDisturbLimitV() const;
+  /// The model neuron `model` as this chip's circuit (PhysicalNeuron). `model` must be the chip's
+  /// neuron at some step scale (compile checks; the mapping itself only needs c and tau_steps).
+  PhysicalNeuron Physical(const MifParams& model) const;
 };
 
 }  // namespace xbar::device_models

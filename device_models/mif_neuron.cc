@@ -114,6 +114,7 @@ void MifLayer<S>::Reset(Eigen::Index neurons, Eigen::Index batch, int steps, boo
   state_.Reset(params_, neurons, batch);
   record_ = record;
   t_ = 0;
+  penalty_sum_ = 0;
   if (record_) {
     const auto n = static_cast<std::size_t>(steps) + 1;
     for (auto* tape : {&v_, &x1_, &x2_, &son1_, &soff1_, &son2_, &soff2_}) {
@@ -134,6 +135,15 @@ void MifLayer<S>::SetState(const MifState<S>& state) {
     x1_[0] = state_.x1;
     x2_[0] = state_.x2;
   }
+}
+
+template <typename S>
+void MifLayer<S>::SetMarginPenalty(S weight, S low, S high) {
+  XBAR_CHECK(weight >= 0);
+  XBAR_CHECK(weight == 0 || (k_.bounded && low > k_.rail_low && high < k_.rail_high && low < high));
+  penalty_weight_ = weight;
+  penalty_low_ = low;
+  penalty_high_ = high;
 }
 
 template <typename S>
@@ -163,6 +173,10 @@ void MifLayer<S>::Advance(const Arr<S>* u) {
   } else {
     s.v = s.v + (s.i - (k_.g_off + k_.dg * s.x1) * (s.v - k_.e1) -
                  (k_.g_off + k_.dg * s.x2) * (s.v - k_.e2)) * k_.inv_c;
+  }
+  if (record_ && penalty_weight_ != 0) {
+    penalty_sum_ += static_cast<double>(penalty_weight_) *
+                    static_cast<double>(((s.v - penalty_high_).max(S(0)) + (penalty_low_ - s.v).max(S(0))).sum());
   }
   if (k_.bounded) s.v = s.v.max(k_.rail_low).min(k_.rail_high);
   ++t_;
@@ -210,6 +224,10 @@ void MifLayer<S>::BackwardStep(int t, MifState<S>& adj, Arr<S>& u_bar) const {
   adj.x2 *= S(1) - k_.inv_tau * (son2 + soff2);
   // At a rail the membrane no longer follows its equation: v' = clamp(v_eq), dv'/dv_eq = 0 there.
   if (k_.bounded) adj.v = (v_new > k_.rail_low && v_new < k_.rail_high).select(adj.v, S(0));
+  // The margin penalty acts on v_eq itself; v_eq > high exactly when the clamped v_new > high.
+  if (penalty_weight_ != 0) {
+    adj.v += penalty_weight_ * ((v_new > penalty_high_).template cast<S>() - (v_new < penalty_low_).template cast<S>());
+  }
   // Membrane equation; G_i = g_off + dg x_i (old states).
   if (k_.implicit) {
     // v' = N / D: dv'/dv = C/D, dv'/dI' = 1/D, dv'/dG_i = (E_i - v')/D.

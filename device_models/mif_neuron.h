@@ -78,6 +78,14 @@ class MifLayer {
   void Reset(Eigen::Index neurons, Eigen::Index batch, int steps, bool record);
   /// Replaces the current state (before any step) — for tests on random states.
   void SetState(const MifState<S>& state);
+  /// Training objective that keeps the membrane off its rails (recorded runs only): every step
+  /// adds weight * (max(0, v_eq - high) + max(0, low - v_eq)) per neuron and sample, v_eq being
+  /// the membrane before the rails clamp it (mV), and BackwardStep adds its exact derivative.
+  /// Needs low > rail_low and high < rail_high (then v_eq > high exactly when the clamped v is,
+  /// so the tape suffices). weight 0: off. Kept across Reset.
+  void SetMarginPenalty(S weight, S low, S high);
+  /// The penalty summed over the steps since Reset (0 when off or not recording).
+  double margin_penalty() const { return penalty_sum_; }
 
   /// Advances one step with drive `u` (N x B); returns the new membrane voltage.
   const Arr<S>& Step(const Arr<S>& u);
@@ -106,6 +114,8 @@ class MifLayer {
   MifState<S> state_;
   bool record_ = false;
   int t_ = 0;
+  S penalty_weight_ = 0, penalty_low_ = 0, penalty_high_ = 0;
+  double penalty_sum_ = 0;
   // Tape: states after each step (index 0 = initial) and switching rates of each step.
   std::vector<Arr<S>> v_, x1_, x2_, son1_, soff1_, son2_, soff2_;
 };

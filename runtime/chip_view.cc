@@ -153,7 +153,7 @@ Expected<std::vector<ChipView>> ChipView::CreateModes(const compiler::Plan& plan
   view.output_bits_ = plan.chip.adc.output_bits;
   view.output_lsb_mv_ = 2.0 * plan.chip.adc.output_full_scale_mv / std::ldexp(1.0, view.output_bits_);
   view.v_read_v_ = plan.chip.v_read_v;
-  view.membrane_to_row_v_ = plan.chip.v_read_v / plan.chip.adc.output_full_scale_mv;
+  view.membrane_to_row_v_ = plan.chip.analog.driver_gain / 1e3;  // V per mV
   view.readout_scale_ = plan.encoding.readout_scale;
   view.drive_limit_mv_ = plan.encoding.drive_limit_mv;
   view.timing_ = options.timing;

@@ -33,6 +33,21 @@ void SnnEngine<S>::Shape(const std::vector<Mat<S>>& weights) {
 }
 
 template <typename S>
+void SnnEngine<S>::set_margin_penalty(double weight, double margin) {
+  XBAR_CHECK(weight >= 0);
+  XBAR_CHECK(weight == 0 || (neuron_.bounded() && margin > 0 && margin < 1));
+  penalty_weight_ = weight;
+  penalty_margin_ = margin;
+}
+
+template <typename S>
+double SnnEngine<S>::margin_penalty() const {
+  double sum = 0;
+  for (const auto& layer : layers_) sum += layer.margin_penalty();
+  return sum;
+}
+
+template <typename S>
 const Arr<S>& SnnEngine<S>::Drive(const Arr<S>& v) {
   if (!encoding_.clips_drive()) return v;
   const auto limit = static_cast<S>(encoding_.drive_limit_mv);
@@ -58,8 +73,16 @@ const Mat<S>& SnnEngine<S>::Forward(const std::vector<Mat<S>>& weights,
   drive_.resize(ops_[0].shape().neurons(), batch);
   ops_[0].Forward(scaled_[0], x, drive_.matrix());
   if (record) x_ = x;
+  // The penalty in volts, time-mean: per neuron-step weight / (1000 mV/V * T).
+  const auto penalty = static_cast<S>(penalty_weight_ / (1000.0 * steps));
   for (std::size_t l = 0; l < depth; ++l) {
     const int neurons = ops_[l].shape().neurons();
+    if (penalty_weight_ > 0) {
+      layers_[l].SetMarginPenalty(penalty, static_cast<S>(penalty_margin_ * neuron_.rail_low_mv),
+                                  static_cast<S>(penalty_margin_ * neuron_.rail_high_mv));
+    } else {
+      layers_[l].SetMarginPenalty(S(0), S(0), S(0));
+    }
     layers_[l].Reset(neurons, batch, steps, record);
     u_[l].resize(neurons, batch);
   }

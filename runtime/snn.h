@@ -35,6 +35,16 @@ class SnnEngine {
   /// `grads` (same shapes as the weights).
   void Backward(const Mat<S>& dlogits, std::vector<Mat<S>>& grads);
 
+  /// Recorded forward passes from now on add the rail margin penalty to the loss: `weight` times,
+  /// per sample, the sum over every neuron of every layer of the time-mean of
+  /// max(0, v_eq - margin * rail_high) + max(0, margin * rail_low - v_eq) in volts (v_eq: the
+  /// membrane before the rails clamp it), and Backward its exact gradient. It keeps a trained
+  /// network's membranes inside the rails instead of resting on them (docs/mif.md). Needs rails;
+  /// margin in (0, 1); weight 0: off.
+  void set_margin_penalty(double weight, double margin);
+  /// The penalty of the last recorded Forward, summed over its samples.
+  double margin_penalty() const;
+
   /// Forward passes from now on add their voltage figures to `range` (nullptr: none).
   void set_voltage_range(VoltageRange* range) { range_ = range; }
 
@@ -62,6 +72,7 @@ class SnnEngine {
   Mat<S> logits_;
   device_models::Arr<S> clipped_;             // the drive-limited v of the layer being fed
   VoltageRange* range_ = nullptr;
+  double penalty_weight_ = 0, penalty_margin_ = 0;
 };
 
 /// Softmax cross-entropy: returns the mean loss over the columns and writes dL/dlogits (already

@@ -86,6 +86,13 @@ Expected<void> TrainOptions::Validate() const {
   if (chunk < 1) return bad("chunk size must be at least 1");
   if (shift_px < 0 || shift_px > 8) return bad("--shift = " + std::to_string(shift_px) + " must lie in [0, 8] pixels");
   if (auto ok = neuron.Validate(); !ok) return ok;
+  if (!(rail_penalty >= 0) || !std::isfinite(rail_penalty)) {
+    return bad("--rail-penalty = " + Fixed(rail_penalty, 4) + " must be >= 0 (0: off)");
+  }
+  if (rail_penalty > 0 && !neuron.bounded()) return bad("--rail-penalty needs the membranes' rails (--rails-mv)");
+  if (!(rail_margin > 0 && rail_margin < 1)) {
+    return bad("--rail-margin = " + Fixed(rail_margin, 4) + " must lie in (0, 1)");
+  }
   return encoding.Validate();
 }
 
@@ -233,11 +240,14 @@ Expected<compiler::Model> Train(const TrainOptions& options, const Dataset& trai
         auto& grads = chunk_grads[static_cast<std::size_t>(c)];
         grads.resize(weights.size());
         for (std::size_t l = 0; l < weights.size(); ++l) grads[l].setZero(weights[l].rows(), weights[l].cols());
+        // The penalty's gradient is divided by the minibatch size, as the cross-entropy's.
+        engine.set_margin_penalty(options.rail_penalty / count, options.rail_margin);
         const Mat<float>& logits = engine.Forward(*forward, xb.middleCols(c0, cn), true);
         Mat<float> dlogits;
         int correct = 0;
         chunk_loss[static_cast<std::size_t>(c)] =
-            cn * SoftmaxCrossEntropy<float>(logits, yb.data() + c0, count, dlogits, &correct);
+            cn * SoftmaxCrossEntropy<float>(logits, yb.data() + c0, count, dlogits, &correct) +
+            engine.margin_penalty() * count;
         chunk_correct[static_cast<std::size_t>(c)] = correct;
         engine.Backward(dlogits, grads);
       }

@@ -35,6 +35,10 @@ struct TrainOptions {
   bool quiet = false;                // no progress output
   device_models::MifParams neuron;
   compiler::Encoding encoding;
+  /// Rail margin penalty (SnnEngine::set_margin_penalty): loss per volt of time-mean membrane
+  /// beyond rail_margin times a rail, per neuron and sample; 0: off. Needs the neuron's rails.
+  double rail_penalty = 0;
+  double rail_margin = 0.9;  // (0, 1)
   /// Fine-tuning: start from these weights (one matrix per layer of `layers`, or outputs x inputs
   /// of a dense network; `hidden` is then ignored) instead of a random draw. Empty: a new network.
   std::vector<Eigen::MatrixXf> initial_weights;

@@ -87,6 +87,13 @@ void ExpectSameChip(const dm::ChipSpec& a, const dm::ChipSpec& b) {
   EXPECT_EQ(a.clock_hz, b.clock_hz);
   EXPECT_EQ(a.columns_per_neuron, b.columns_per_neuron);
   EXPECT_EQ(a.neurons, b.neurons);
+  EXPECT_EQ(a.analog.membrane_capacitance_f, b.analog.membrane_capacitance_f);
+  EXPECT_EQ(a.analog.time_step_s, b.analog.time_step_s);
+  EXPECT_EQ(a.analog.rail_low_v, b.analog.rail_low_v);
+  EXPECT_EQ(a.analog.rail_high_v, b.analog.rail_high_v);
+  EXPECT_EQ(a.analog.driver_gain, b.analog.driver_gain);
+  EXPECT_EQ(a.analog.driver_range_v, b.analog.driver_range_v);
+  EXPECT_EQ(a.analog.read_disturb_fraction, b.analog.read_disturb_fraction);
   const dm::MifParams &n = a.neuron, &m = b.neuron;
   EXPECT_EQ(n.r_on_ohm, m.r_on_ohm);
   EXPECT_EQ(n.r_off_ohm, m.r_off_ohm);
@@ -154,6 +161,9 @@ dm::ChipSpec EveryFieldChanged() {
   c.neuron = {.r_on_ohm = 2e3, .r_off_ohm = 3e5, .v_on_mv = 100, .v_off_mv = 4, .tau_steps = 90,
               .tau_alpha_steps = 80, .e1_mv = -1, .e2_mv = 40, .c = 2e-4, .k_mv = 12, .x0 = 0,
               .membrane_update = dm::MembraneUpdate::kExplicit};
+  c.analog = {.membrane_capacitance_f = 0.5e-12, .time_step_s = 2e-6 / 3, .rail_low_v = -0.7,
+              .rail_high_v = 0.9, .driver_gain = 1.0 / 7, .driver_range_v = 0.3,
+              .read_disturb_fraction = 0.8};
   c.device.preset = "rram-hfo2-wan2022";
   dm::MemristorParams& m = c.device.memristor;
   m.g_min_s = 0;
@@ -393,6 +403,18 @@ TEST(ChipIo, NonPhysicalValuesBad) {
        "device: read noise t_read_s = 0 must be positive and finite"},
       {"neuron { r_on_ohm: 0 }", "neuron r_on_ohm = 0 must be positive and finite"},
       {"clock_hz: 0", "clock_hz = 0 Hz must be positive and finite"},
+      {"analog { membrane_capacitance_f: -1e-12 }",
+       "analog.membrane_capacitance_f = -1e-12 F must be positive and finite"},
+      {"analog { time_step_s: 0 }", "analog.time_step_s = 0 s must be positive and finite"},
+      {"analog { driver_gain: nan }", "analog.driver_gain = nan V/V must be positive and finite"},
+      {"analog { read_disturb_fraction: 1.5 }", "analog.read_disturb_fraction = 1.5 must lie in (0, 1]"},
+      {"analog { rail_low_v: 0.01 }",
+       "analog rails [0.01, 1] V must contain the neuron's branch sources E1 = 0 V and E2 = 0.05 V"},
+      {"analog { rail_high_v: 0.04 }",
+       "analog rails [-1, 0.04] V must contain the neuron's branch sources E1 = 0 V and E2 = 0.05 V"},
+      {"analog { driver_range_v: 0.6 }",
+       "analog.driver_range_v = 0.6 V exceeds the read-disturb limit 0.5 V (0.5 of the device's lower "
+       "switching threshold 1 V): hidden-layer reads would disturb the cells"},
       {"clock_hz: 2e10", "clock_hz = 2e+10 Hz must not exceed 1e+10 Hz"},
       {"programming { v_min_v: 0 }", "programming.v_min_v = 0 V must be positive and finite"},
       {"programming { v_min_v: 2.5 v_max_v: 2.0 }",

@@ -1,8 +1,11 @@
 // MIF neuron: the published waveform shape and the exact adjoints against finite differences.
 #include "device_models/mif_neuron.h"
 
+#include "device_models/chip_spec.h"
+
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -292,6 +295,67 @@ TEST(MifParams, StepScaleIsACoarserDiscretisationOfTheSameCircuit) {
   RecordProperty("deviation_at_5", std::to_string(at5));
   EXPECT_LT(at2, 0.65 * at5);
   EXPECT_LT(at5, 0.5);
+}
+
+// The chip's analog chain (docs/chip.md "The analog chain in SI units"): the dimensionless model
+// neuron, at step scale 1 and 5, stepped side by side with the circuit the chip builds, written
+// here in SI units only (F, ohm, A, V, s) from PhysicalNeuron: the same membrane voltages, for a
+// random drive with the rails binding.
+TEST(PhysicalNeuron, TheModelNeuronIsTheChipsCircuitInSiUnits) {
+  const ChipSpec chip;
+  ASSERT_TRUE(chip.Validate().has_value());
+  for (double scale : {1.0, 5.0}) {
+    MifParams model = chip.neuron.WithStepScale(scale).value();
+    model.rail_low_mv = -250;
+    model.rail_high_mv = 250;
+    const PhysicalNeuron p = chip.Physical(model);
+    // The default chip: 1 us steps of the published neuron with a 1 pF capacitor.
+    EXPECT_NEAR(p.alpha, 0.01, 1e-15) << scale;
+    EXPECT_NEAR(p.step_s, scale * 1e-6, 1e-18) << scale;
+    EXPECT_NEAR(p.r_on_ohm, 100e3, 1e-6) << scale;
+    EXPECT_NEAR(p.r_off_ohm, 10e6, 1e-4) << scale;
+    EXPECT_NEAR(p.tau_s, 100e-6, 1e-15) << scale;
+    EXPECT_NEAR(p.tau_alpha_s, 100e-6, 1e-15) << scale;
+    EXPECT_NEAR(p.amps_per_unit, 1e-5, 1e-20) << scale;
+    EXPECT_EQ(p.rail_high_mv, 1000);
+
+    const int batch = 4, steps = static_cast<int>(200 / scale);
+    MifLayer<double> layer(model);
+    layer.Reset(1, batch, steps, false);
+    // The circuit: C_m dv/dt = I + sum_i G_i(x_i) (E_i - v), backward Euler over step_s; the
+    // synapse's two first-order stages with time constant tau_alpha_s; the memristor states.
+    const double c_per_step = chip.analog.membrane_capacitance_f / p.step_s;  // S
+    const double g_on = 1 / p.r_on_ohm, g_off = 1 / p.r_off_ohm;          // S
+    const double e1 = model.e1_mv * 1e-3, e2 = model.e2_mv * 1e-3;         // V
+    const double v_on = model.v_on_mv * 1e-3, v_off = model.v_off_mv * 1e-3, k = model.k_mv * 1e-3;
+    const double low = model.rail_low_mv * 1e-3, high = model.rail_high_mv * 1e-3;
+    const double decay = 1 - p.step_s / p.tau_alpha_s, rate = p.step_s / p.tau_s;
+    auto sig = [](double z) { return 1 / (1 + std::exp(-z)); };
+    std::vector<double> a(batch, 0), i(batch, 0), v(batch, 0), x1(batch, model.x0), x2(batch, model.x0);
+    std::mt19937_64 rng(7);
+    std::normal_distribution<double> normal(0, 3);
+    double worst = 0, peak = 0;
+    int at_rail = 0;
+    for (int t = 0; t < steps; ++t) {
+      ArrD u(1, batch);
+      for (int b = 0; b < batch; ++b) u(0, b) = (t % 10 == 0) ? normal(rng) * scale : 0;
+      const ArrD& vm = layer.Step(u);
+      for (int b = 0; b < batch; ++b) {
+        a[b] = decay * a[b] + u(0, b) * p.amps_per_unit;  // A
+        i[b] = decay * i[b] + a[b] * p.step_s / p.tau_alpha_s;
+        const double g1 = g_off + (g_on - g_off) * x1[b], g2 = g_off + (g_on - g_off) * x2[b];
+        v[b] = std::clamp((c_per_step * v[b] + i[b] + g1 * e1 + g2 * e2) / (c_per_step + g1 + g2), low, high);
+        x1[b] += rate * ((1 - x1[b]) * sig((v[b] - e1 - v_on) / k) - x1[b] * sig((v_off - v[b] + e1) / k));
+        x2[b] += rate * ((1 - x2[b]) * sig((v[b] - e2 - v_on) / k) - x2[b] * sig((v_off - v[b] + e2) / k));
+        worst = std::max(worst, std::abs(vm(0, b) - 1e3 * v[b]));
+        peak = std::max(peak, std::abs(vm(0, b)));
+        at_rail += std::abs(v[b]) == high;
+      }
+    }
+    EXPECT_GT(peak, 100) << scale;    // the memristors switch (v above E + v_on)
+    EXPECT_GT(at_rail, 0) << scale;   // and the rails bind
+    EXPECT_LT(worst, 1e-9 * peak) << scale;
+  }
 }
 
 }  // namespace

@@ -19,6 +19,8 @@ struct NetProblem {
   std::vector<MatD> weights;
   MatD x;
   std::vector<uint8_t> labels;
+  double rail_penalty = 0;  // SnnEngine::set_margin_penalty, per sample (the loss is a mean)
+  double rail_margin = 0.9;
 
   /// A network from a description (compiler/layer_shape.h) on `input`-shaped samples, with
   /// weights and biases of about unit fan-in gain.
@@ -55,14 +57,16 @@ struct NetProblem {
 
   double Loss(const std::vector<MatD>& w) const {
     SnnEngine<double> engine(neuron, encoding, shapes);
-    const MatD& logits = engine.Forward(w, x, false);
+    engine.set_margin_penalty(rail_penalty / static_cast<double>(x.cols()), rail_margin);
+    const MatD& logits = engine.Forward(w, x, rail_penalty > 0);
     MatD d;
-    return SoftmaxCrossEntropy<double>(logits, labels.data(), 1.0, d, nullptr);
+    return SoftmaxCrossEntropy<double>(logits, labels.data(), 1.0, d, nullptr) + engine.margin_penalty();
   }
 };
 
 void CheckWeightGradients(NetProblem& pr) {
   SnnEngine<double> engine(pr.neuron, pr.encoding, pr.shapes);
+  engine.set_margin_penalty(pr.rail_penalty / static_cast<double>(pr.x.cols()), pr.rail_margin);
   const MatD& logits = engine.Forward(pr.weights, pr.x, true);
   MatD dlogits;
   SoftmaxCrossEntropy<double>(logits, pr.labels.data(), static_cast<double>(pr.x.cols()), dlogits, nullptr);
@@ -152,6 +156,39 @@ TEST(SnnEngine, WeightGradientsMatchFiniteDifferencesWithRailsAndDriveLimit) {
   EXPECT_GT(bounded.drive_clipped, 0u);
   EXPECT_LT(bounded.drive_clipped, bounded.drive_samples);
   EXPECT_LE(bounded.peak_membrane_mv, pr.neuron.rail_high_mv + 1e-9);
+  CheckWeightGradients(pr);
+}
+
+// The largest |membrane| (mV) of any neuron at any step of the problem's run.
+double UnboundedPeakMv(const NetProblem& pr) {
+  VoltageRange range;
+  SnnEngine<double> engine(pr.neuron, pr.encoding, pr.shapes);
+  engine.set_voltage_range(&range);
+  engine.Forward(pr.weights, pr.x, false);
+  return range.peak_membrane_mv;
+}
+
+// The rail margin penalty acts on the membrane before the rails clamp it, so it still has a
+// gradient for the samples held at a rail; the check covers samples inside the margin, between
+// margin and rail, and at the rail (the penalty is counted as non-zero).
+TEST(SnnEngine, WeightGradientsMatchFiniteDifferencesWithTheRailMarginPenalty) {
+  NetProblem pr({2, 7, 7}, "c3k3s2p1-c2k3-a2-3", 3, 2, 17);
+  pr.encoding.inter_layer_scale = 3e3;
+  // Rails at half the unbounded run's peak (as in the test above).
+  pr.neuron.rail_low_mv = -0.5 * UnboundedPeakMv(pr);
+  pr.neuron.rail_high_mv = -pr.neuron.rail_low_mv;
+  pr.rail_penalty = 0.5;
+  pr.rail_margin = 0.4;
+  SnnEngine<double> engine(pr.neuron, pr.encoding, pr.shapes);
+  engine.set_margin_penalty(pr.rail_penalty, pr.rail_margin);
+  engine.Forward(pr.weights, pr.x, true);
+  EXPECT_GT(engine.margin_penalty(), 1e-3);
+  const double loss_without = [&] {
+    NetProblem plain = pr;
+    plain.rail_penalty = 0;
+    return plain.Loss(pr.weights);
+  }();
+  EXPECT_GT(pr.Loss(pr.weights), loss_without + 1e-4);
   CheckWeightGradients(pr);
 }
 

@@ -331,7 +331,27 @@ TEST(XbarCli, RailsAndDriveLimitAreTrainedKeptAndReported) {
   auto junk = Xbar("train --dataset mnist --limit 10 --rails-mv 300 --out " + never);
   EXPECT_EQ(junk.exit_code, 2);
   EXPECT_EQ(junk.err, "xbar train: error: --rails-mv '300' must be LO,HI in mV\n");
+  auto no_rails = Xbar("train --dataset mnist --limit 10 --rail-penalty 0.01 --out " + never);
+  EXPECT_EQ(no_rails.exit_code, 2);
+  EXPECT_EQ(no_rails.err, "xbar train: error: --rail-penalty needs the membranes' rails (--rails-mv)\n");
+  auto margin = Xbar("train --dataset mnist --limit 10 --rails-mv -300,300 --rail-penalty 0.01 --rail-margin 1 --out " + never);
+  EXPECT_EQ(margin.exit_code, 2);
+  EXPECT_EQ(margin.err, "xbar train: error: --rail-margin = 1.0000 must lie in (0, 1)\n");
   EXPECT_FALSE(fs::exists(never));
+
+  // The default chip's rails are +-1 V and its drivers clip at +-1 V of membrane: compile is
+  // silent for the model trained within +-300 mV and warns for the shipped unbounded one.
+  const std::string src = XBAR_SOURCE_DIR;
+  const std::string plan = (kTmp / "rails.xbp").string();
+  auto inside = Xbar("compile " + model + " --chip " + src + "/chips/default.textproto -o " + plan + " -q");
+  ASSERT_EQ(inside.exit_code, 0) << inside.err;
+  EXPECT_EQ(inside.err.find("warning"), std::string::npos) << inside.err;
+  auto outside = Xbar("compile " + src + "/models/mnist.xbm --chip " + src + "/chips/default.textproto -o " + plan + " -q");
+  ASSERT_EQ(outside.exit_code, 0) << outside.err;
+  EXPECT_NE(outside.err.find("warning: the model's membranes (unbounded) and hidden drives (unclipped) exceed the "
+                             "chip's rails [-1000, 1000] mV and driver range +-1000 mV"),
+            std::string::npos)
+      << outside.err;
 }
 
 TEST(XbarCli, CompilesMnistOntoTheDefaultChipWithJson) {

@@ -1,4 +1,5 @@
 // xbar compile: map a model onto a chip's tiles and write the plan (.xbp).
+#include <cmath>
 #include <cstdio>
 #include <map>
 #include <utility>
@@ -11,9 +12,33 @@
 #include "compiler/plan_io.h"
 #include "runtime/dataset.h"
 #include "runtime/result_text.h"
+#include "support/format.h"
 #include "tools/xbar/cli.h"
 
 namespace xbar::tools {
+namespace {
+
+// The chip's membranes are held at its rails and its hidden drivers clip (chip.analog): a model
+// whose own limits are wider (or absent: trained without them) would run into them. One line.
+std::string RailWarning(const compiler::Model& model, const device_models::ChipSpec& chip) {
+  const double low = 1e3 * chip.analog.rail_low_v, high = 1e3 * chip.analog.rail_high_v;
+  const double drive = chip.analog.DriveLimitMv();
+  const bool rails_wider = !(model.neuron.rail_low_mv >= low && model.neuron.rail_high_mv <= high);
+  const bool drive_wider = model.weights.size() > 1 && !(model.encoding.drive_limit_mv <= drive);
+  if (!rails_wider && !drive_wider) return "";
+  const std::string model_rails =
+      model.neuron.bounded() ? "[" + FormatNumber(model.neuron.rail_low_mv) + ", " + FormatNumber(model.neuron.rail_high_mv) + "] mV"
+                             : "unbounded";
+  const std::string model_drive =
+      std::isfinite(model.encoding.drive_limit_mv) ? "+-" + FormatNumber(model.encoding.drive_limit_mv) + " mV" : "unclipped";
+  return "warning: the model's membranes (" + model_rails + ") and hidden drives (" + model_drive +
+         ") exceed the chip's rails [" + FormatNumber(low) + ", " + FormatNumber(high) + "] mV and driver range +-" +
+         FormatNumber(drive) + " mV: on the chip its membranes would saturate; the chip model applies the model's limits. "
+         "Measure how often with xbar eval --rails-mv " + FormatNumber(low) + "," + FormatNumber(high) +
+         " --drive-limit-mv " + FormatNumber(drive) + " --json, retrain within them (docs/mif.md)\n";
+}
+
+}  // namespace
 
 int RunCompile(int argc, char** argv) {
   const std::string name = "compile";
@@ -101,6 +126,7 @@ int RunCompile(int argc, char** argv) {
 
   // With --json stdout holds the JSON alone.
   std::fputs(runtime::CompileSummary(*plan, out_path).c_str(), common.json ? stderr : stdout);
+  std::fputs(RailWarning(*model, *chip).c_str(), stderr);
   EmitJson(common, runtime::ToJson(runtime::MakeCompileRecord(*plan, model_path, chip_path, out_path)));
   return 0;
 }

@@ -40,6 +40,11 @@ int RunTrain(int argc, char** argv) {
        "initial weights N(0, gain^2/fan_in)")
       ("shift", po::value(&opt.shift_px)->default_value(0), "augment: random shifts of up to N pixels")
       ("flip", po::bool_switch(&opt.flip), "augment: random horizontal flips (for clothing, not digits)")
+      ("rail-penalty", po::value(&opt.rail_penalty)->default_value(opt.rail_penalty),
+       "loss per volt of time-mean membrane beyond --rail-margin times a rail, per neuron (needs --rails-mv; "
+       "keeps the membranes off the rails; 0: off)")
+      ("rail-margin", po::value(&opt.rail_margin)->default_value(opt.rail_margin),
+       "fraction of the rails where --rail-penalty starts, (0, 1)")
       ("init", po::value(&init_path),
        "fine-tune: start from this model (.xbm, .onnx or .npy files; its layers, neuron and encoding)")
       ("hwa-chip", po::value(&hwa_chip),
