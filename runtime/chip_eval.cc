@@ -77,8 +77,10 @@ Expected<ChipEvalReport> EvaluateChip(const compiler::Plan& plan, const device_m
         report.cycles_per_image = run->cycles_per_image;
         report.latency_s = static_cast<double>(run->cycles_per_image) / plan.chip.clock_hz;
         report.read_energy_j = run->energy.read_j / n;
-        const double step_s = static_cast<double>(view->InferenceCycles()) / view->steps() / plan.chip.clock_hz;
-        report.neuron_energy_j = run->energy.neuron_power_steps_w * step_s / n;
+        // The neuron branches dissipate in the circuit the chip builds (docs/chip.md "The analog
+        // chain in SI units"): conductances alpha times the model's, over the neuron's step.
+        const device_models::PhysicalNeuron neuron = plan.chip.Physical(plan.neuron);
+        report.neuron_energy_j = run->energy.neuron_power_steps_w * neuron.alpha * neuron.step_s / n;
         report.adc_energy_j = static_cast<double>(run->energy.conversions) * options.adc_fom_j *
                               std::ldexp(1.0, plan.chip.adc.output_bits) / n;
         report.tile_reads_per_image = static_cast<double>(run->energy.tile_reads) / n;
