@@ -18,6 +18,8 @@ struct VoltageRange {
   uint64_t at_rail = 0;           // neuron-steps with the membrane at a rail
   uint64_t drive_samples = 0;     // neuron-steps of hidden layers (each drives word lines)
   uint64_t drive_clipped = 0;     // of those, beyond the drive limit
+  uint64_t output_samples = 0;    // neuron-steps of the output layer
+  uint64_t output_at_rail = 0;    // of those, at a rail
 
   void Add(const VoltageRange& o) {
     peak_membrane_mv = std::max(peak_membrane_mv, o.peak_membrane_mv);
@@ -25,9 +27,19 @@ struct VoltageRange {
     at_rail += o.at_rail;
     drive_samples += o.drive_samples;
     drive_clipped += o.drive_clipped;
+    output_samples += o.output_samples;
+    output_at_rail += o.output_at_rail;
   }
   double at_rail_fraction() const { return membrane_samples ? static_cast<double>(at_rail) / membrane_samples : 0; }
   double clipped_fraction() const { return drive_samples ? static_cast<double>(drive_clipped) / drive_samples : 0; }
+  /// At-rail fractions of the hidden layers' and of the output layer's neuron-steps.
+  double hidden_at_rail_fraction() const {
+    const uint64_t n = membrane_samples - output_samples;
+    return n ? static_cast<double>(at_rail - output_at_rail) / n : 0;
+  }
+  double output_at_rail_fraction() const {
+    return output_samples ? static_cast<double>(output_at_rail) / output_samples : 0;
+  }
 
   /// Counts one step of a layer's membrane voltages `v` (mV); `hidden`: the layer drives the
   /// next layer's word lines, whose drivers clip beyond `drive_limit_mv` (infinite: never).
@@ -38,12 +50,17 @@ struct VoltageRange {
     if (n == 0) return;
     peak_membrane_mv = std::max(peak_membrane_mv, static_cast<double>(v.abs().maxCoeff()));
     membrane_samples += n;
+    uint64_t railed = 0;
     if (neuron.bounded()) {
-      at_rail += static_cast<uint64_t>(
-          (v <= static_cast<typename Derived::Scalar>(neuron.rail_low_mv) ||
-           v >= static_cast<typename Derived::Scalar>(neuron.rail_high_mv)).count());
+      railed = static_cast<uint64_t>((v <= static_cast<typename Derived::Scalar>(neuron.rail_low_mv) ||
+                                      v >= static_cast<typename Derived::Scalar>(neuron.rail_high_mv)).count());
+      at_rail += railed;
     }
-    if (!hidden) return;
+    if (!hidden) {
+      output_samples += n;
+      output_at_rail += railed;
+      return;
+    }
     drive_samples += n;
     if (std::isfinite(drive_limit_mv)) {
       drive_clipped += static_cast<uint64_t>(

@@ -352,6 +352,22 @@ TEST(XbarCli, RailsAndDriveLimitAreTrainedKeptAndReported) {
                              "chip's rails [-1000, 1000] mV and driver range +-1000 mV"),
             std::string::npos)
       << outside.err;
+  // --rails-check says how often and where: the unbounded model's output layer sits at the rails.
+  auto check = Xbar("compile " + src + "/models/mnist.xbm --chip " + src + "/chips/default.textproto -o " + plan +
+                    " --rails-check mnist --rails-check-images 40");
+  ASSERT_EQ(check.exit_code, 0) << check.err;
+  const std::string head = "rails check on 40 mnist test images within the chip's rails [-1000, 1000] mV and drives "
+                           "+-1000 mV: ";
+  const auto at = check.out.find(head);
+  ASSERT_NE(at, std::string::npos) << check.out;
+  const double railed = std::stod(check.out.substr(at + head.size()));
+  EXPECT_GT(railed, 1.0) << check.out;
+  EXPECT_NE(check.out.find("accuracy 100.00 % as trained"), std::string::npos) << check.out;
+  auto zero = Xbar("compile " + model + " --chip " + src + "/chips/default.textproto -o " + never +
+                   " --rails-check mnist --rails-check-images 0");
+  EXPECT_EQ(zero.exit_code, 2);
+  EXPECT_EQ(zero.err, "xbar compile: error: --rails-check-images = 0 must be >= 1\n");
+  EXPECT_FALSE(fs::exists(never));
 }
 
 TEST(XbarCli, CompilesMnistOntoTheDefaultChipWithJson) {

@@ -12,6 +12,7 @@
 #include "compiler/plan_io.h"
 #include "runtime/dataset.h"
 #include "runtime/result_text.h"
+#include "runtime/trainer.h"
 #include "support/format.h"
 #include "tools/xbar/cli.h"
 
@@ -38,6 +39,32 @@ std::string RailWarning(const compiler::Model& model, const device_models::ChipS
          " --drive-limit-mv " + FormatNumber(drive) + " --json, retrain within them (docs/mif.md)\n";
 }
 
+// The model on `data` as trained and within the chip's rails and drive limit: how often the
+// membranes sit at a rail (hidden and output layers), how often drives clip, and the accuracy.
+Expected<std::string> RailsCheck(const compiler::Model& model, const device_models::ChipSpec& chip,
+                                 const runtime::Dataset& data, int threads) {
+  compiler::Model bounded = model;
+  bounded.neuron.rail_low_mv = 1e3 * chip.analog.rail_low_v;
+  bounded.neuron.rail_high_mv = 1e3 * chip.analog.rail_high_v;
+  bounded.encoding.drive_limit_mv = chip.analog.DriveLimitMv();
+  auto as_trained = runtime::Evaluate(model, data, threads);
+  if (!as_trained) return std::unexpected(as_trained.error());
+  auto within = runtime::Evaluate(bounded, data, threads);
+  if (!within) return std::unexpected(within.error());
+  const runtime::VoltageRange& r = within->range;
+  auto pct = [](double f) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.2f %%", 100 * f);
+    return std::string(text);
+  };
+  return "rails check on " + std::to_string(data.size()) + " " + data.name + " test images within the chip's rails [" +
+         FormatNumber(bounded.neuron.rail_low_mv) + ", " + FormatNumber(bounded.neuron.rail_high_mv) +
+         "] mV and drives +-" + FormatNumber(bounded.encoding.drive_limit_mv) + " mV: " + pct(r.at_rail_fraction()) +
+         " of membrane samples at a rail (hidden layers " + pct(r.hidden_at_rail_fraction()) + ", output layer " +
+         pct(r.output_at_rail_fraction()) + "), " + pct(r.clipped_fraction()) + " of drives clipped; accuracy " +
+         pct(as_trained->accuracy()) + " as trained, " + pct(within->accuracy()) + " within them\n";
+}
+
 }  // namespace
 
 int RunCompile(int argc, char** argv) {
@@ -45,6 +72,8 @@ int RunCompile(int argc, char** argv) {
   CommonOptions common;
   std::string model_path, chip_path, out_path, faults_path, activity;
   int64_t activity_images = 10000;
+  std::string rails_check;
+  int64_t rails_check_images = 500;
   std::optional<uint64_t> faults_chip_seed;
   bool list_passes = false;
   ModelOptions model_options;
@@ -61,6 +90,11 @@ int RunCompile(int argc, char** argv) {
        "remap: weigh each first-layer input by its mean square over this data set's training images (mnist, "
        "fashion-mnist); default: all inputs alike")
       ("activity-images", po::value(&activity_images)->default_value(activity_images), "training images for --activity")
+      ("rails-check", po::value(&rails_check),
+       "run the model on this data set's test images (mnist, fashion-mnist) as trained and within the chip's rails "
+       "and drive limit, and say how often its membranes would sit at a rail, where, and the accuracy")
+      ("rails-check-images", po::value(&rails_check_images)->default_value(rails_check_images),
+       "test images for --rails-check")
       ("list-passes", po::bool_switch(&list_passes), "list the passes, their options and statistics, and exit");
   // One flag per pass option, from the passes' own metadata.
   std::map<std::string, std::pair<std::string, std::string>> pass_flags;
@@ -119,6 +153,19 @@ int RunCompile(int argc, char** argv) {
     if (!weights) return ReportError(name, weights.error());
     options.remap.input_weight = {std::move(*weights)};
   }
+  std::string rails_text;
+  if (!rails_check.empty()) {
+    if (rails_check_images < 1) {
+      return ReportError(name, Error{ErrorCode::kInvalidArgument,
+                                     "--rails-check-images = " + std::to_string(rails_check_images) + " must be >= 1"});
+    }
+    auto data = runtime::LoadDataset(rails_check, runtime::DataDir(common.data_dir), runtime::Split::kTest,
+                                     rails_check_images);
+    if (!data) return ReportError(name, data.error());
+    auto text = RailsCheck(*model, *chip, *data, common.threads);
+    if (!text) return ReportError(name, text.error());
+    rails_text = *text;
+  }
   auto plan = compiler::Compile(*model, *chip, options);
   if (!plan) return ReportError(name, plan.error());
   plan->faults_chip_seed = faults_chip_seed;
@@ -127,6 +174,7 @@ int RunCompile(int argc, char** argv) {
   // With --json stdout holds the JSON alone.
   std::fputs(runtime::CompileSummary(*plan, out_path).c_str(), common.json ? stderr : stdout);
   std::fputs(RailWarning(*model, *chip).c_str(), stderr);
+  std::fputs(rails_text.c_str(), common.json ? stderr : stdout);
   EmitJson(common, runtime::ToJson(runtime::MakeCompileRecord(*plan, model_path, chip_path, out_path)));
   return 0;
 }
