@@ -90,6 +90,10 @@ Expected<void> TrainOptions::Validate() const {
     return bad("--rail-penalty = " + Fixed(rail_penalty, 4) + " must be >= 0 (0: off)");
   }
   if (rail_penalty > 0 && !neuron.bounded()) return bad("--rail-penalty needs the membranes' rails (--rails-mv)");
+  if (rail_penalty > 0 && !(neuron.rail_low_mv < 0)) {
+    return bad("--rail-penalty needs a lower rail below 0 mV (its margin lies inside the rails); the rails are [" +
+               Fixed(neuron.rail_low_mv, 1) + ", " + Fixed(neuron.rail_high_mv, 1) + "] mV");
+  }
   if (!(rail_margin > 0 && rail_margin < 1)) {
     return bad("--rail-margin = " + Fixed(rail_margin, 4) + " must lie in (0, 1)");
   }

@@ -337,6 +337,10 @@ TEST(XbarCli, RailsAndDriveLimitAreTrainedKeptAndReported) {
   auto margin = Xbar("train --dataset mnist --limit 10 --rails-mv -300,300 --rail-penalty 0.01 --rail-margin 1 --out " + never);
   EXPECT_EQ(margin.exit_code, 2);
   EXPECT_EQ(margin.err, "xbar train: error: --rail-margin = 1.0000 must lie in (0, 1)\n");
+  auto at_zero = Xbar("train --dataset mnist --limit 10 --rails-mv 0,300 --rail-penalty 0.01 --out " + never);
+  EXPECT_EQ(at_zero.exit_code, 2);
+  EXPECT_EQ(at_zero.err, "xbar train: error: --rail-penalty needs a lower rail below 0 mV (its margin lies inside the "
+                         "rails); the rails are [0.0, 300.0] mV\n");
   EXPECT_FALSE(fs::exists(never));
 
   // The default chip's rails are +-1 V and its drivers clip at +-1 V of membrane: compile is
