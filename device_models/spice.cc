@@ -93,50 +93,43 @@ void CheckDrive(const PwlDrive& u) {
 // ---------------------------------------------------------------------------------------------
 // Tile
 
-std::string TileNetlist(const TileCircuit& tile, const Eigen::VectorXd& v_in_v) {
+void AppendTileElements(std::string& s, const TileCircuit& tile, const std::string& prefix) {
   const Eigen::Index R = tile.rows(), C = tile.cols();
-  XBAR_CHECK(v_in_v.size() == R);
-  XBAR_CHECK(v_in_v.allFinite());
   const TileWires& w = tile.wires();
   const Eigen::MatrixXd& g = tile.conductances();
   const std::string r_row = Num17(w.r_row_ohm), r_col = Num17(w.r_col_ohm);
   // Node names after merging zero-resistance connections: a row collapses onto its cell-0 node,
-  // which is the source node itself without a driver resistance; likewise for columns.
+  // which is the driven node itself without a driver resistance; likewise for columns.
   auto row_node = [&](Eigen::Index i, Eigen::Index j) {
     if (w.r_row_ohm == 0) j = 0;
-    if (j == 0 && w.r_driver_ohm == 0) return "in_" + std::to_string(i);
-    return "r_" + std::to_string(i) + "_" + std::to_string(j);
+    if (j == 0 && w.r_driver_ohm == 0) return "in_" + prefix + std::to_string(i);
+    return "r_" + prefix + std::to_string(i) + "_" + std::to_string(j);
   };
   auto col_node = [&](Eigen::Index i, Eigen::Index j) {
     if (w.r_col_ohm == 0) i = R - 1;
-    if (i == R - 1 && w.r_sense_ohm == 0) return "s_" + std::to_string(j);
-    return "c_" + std::to_string(i) + "_" + std::to_string(j);
+    if (i == R - 1 && w.r_sense_ohm == 0) return "s_" + prefix + std::to_string(j);
+    return "c_" + prefix + std::to_string(i) + "_" + std::to_string(j);
   };
-  std::string s;
-  s.reserve(static_cast<std::size_t>(R * C) * 96 + 1024);
-  s += "xbar tile " + std::to_string(R) + "x" + std::to_string(C) + ": r_row " + Short(w.r_row_ohm) +
-       " ohm, r_col " + Short(w.r_col_ohm) + " ohm, r_driver " + Short(w.r_driver_ohm) +
-       " ohm, r_sense " + Short(w.r_sense_ohm) + " ohm\n";
-  s += "* rows: vin_<i> drives row i at its cell-0 end";
-  s += w.r_driver_ohm > 0 ? " through rd_<i>\n" : " directly\n";
-  for (Eigen::Index i = 0; i < R; ++i) {
-    const std::string is = std::to_string(i);
-    s += "vin_" + is + " in_" + is + " 0 DC " + Num17(v_in_v(i)) + "\n";
-    if (w.r_driver_ohm > 0) s += "rd_" + is + " in_" + is + " " + row_node(i, 0) + " " + Num17(w.r_driver_ohm) + "\n";
+  s.reserve(s.size() + static_cast<std::size_t>(R * C) * 96 + 1024);
+  if (w.r_driver_ohm > 0) {
+    for (Eigen::Index i = 0; i < R; ++i) {
+      const std::string is = prefix + std::to_string(i);
+      s += "rd_" + is + " in_" + is + " " + row_node(i, 0) + " " + Num17(w.r_driver_ohm) + "\n";
+    }
   }
   s += "* cells: rg_<i>_<j> = 1/G between row node (i, j) and column node (i, j); G = 0 is left open\n";
   for (Eigen::Index i = 0; i < R; ++i) {
     for (Eigen::Index j = 0; j < C; ++j) {
       if (g(i, j) == 0) continue;
-      s += "rg_" + std::to_string(i) + "_" + std::to_string(j) + " " + row_node(i, j) + " " + col_node(i, j) +
-           " " + Num17(1.0 / g(i, j)) + "\n";
+      s += "rg_" + prefix + std::to_string(i) + "_" + std::to_string(j) + " " + row_node(i, j) + " " +
+           col_node(i, j) + " " + Num17(1.0 / g(i, j)) + "\n";
     }
   }
   if (w.r_row_ohm > 0) {
     s += "* row wire segments rw_<i>_<j> between (i, j) and (i, j+1)\n";
     for (Eigen::Index i = 0; i < R; ++i) {
       for (Eigen::Index j = 0; j + 1 < C; ++j) {
-        s += "rw_" + std::to_string(i) + "_" + std::to_string(j) + " " + row_node(i, j) + " " +
+        s += "rw_" + prefix + std::to_string(i) + "_" + std::to_string(j) + " " + row_node(i, j) + " " +
              row_node(i, j + 1) + " " + r_row + "\n";
       }
     }
@@ -145,17 +138,40 @@ std::string TileNetlist(const TileCircuit& tile, const Eigen::VectorXd& v_in_v) 
     s += "* column wire segments rb_<i>_<j> between (i, j) and (i+1, j)\n";
     for (Eigen::Index j = 0; j < C; ++j) {
       for (Eigen::Index i = 0; i + 1 < R; ++i) {
-        s += "rb_" + std::to_string(i) + "_" + std::to_string(j) + " " + col_node(i, j) + " " +
+        s += "rb_" + prefix + std::to_string(i) + "_" + std::to_string(j) + " " + col_node(i, j) + " " +
              col_node(i + 1, j) + " " + r_col + "\n";
       }
     }
   }
+  if (w.r_sense_ohm > 0) {
+    for (Eigen::Index j = 0; j < C; ++j) {
+      const std::string js = prefix + std::to_string(j);
+      s += "rs_" + js + " " + col_node(R - 1, j) + " s_" + js + " " + Num17(w.r_sense_ohm) + "\n";
+    }
+  }
+}
+
+std::string TileNetlist(const TileCircuit& tile, const Eigen::VectorXd& v_in_v) {
+  const Eigen::Index R = tile.rows(), C = tile.cols();
+  XBAR_CHECK(v_in_v.size() == R);
+  XBAR_CHECK(v_in_v.allFinite());
+  const TileWires& w = tile.wires();
+  std::string s;
+  s += "xbar tile " + std::to_string(R) + "x" + std::to_string(C) + ": r_row " + Short(w.r_row_ohm) +
+       " ohm, r_col " + Short(w.r_col_ohm) + " ohm, r_driver " + Short(w.r_driver_ohm) +
+       " ohm, r_sense " + Short(w.r_sense_ohm) + " ohm\n";
+  s += "* rows: vin_<i> drives row i at its cell-0 end";
+  s += w.r_driver_ohm > 0 ? " through rd_<i>\n" : " directly\n";
+  for (Eigen::Index i = 0; i < R; ++i) {
+    const std::string is = std::to_string(i);
+    s += "vin_" + is + " in_" + is + " 0 DC " + Num17(v_in_v(i)) + "\n";
+  }
+  AppendTileElements(s, tile, "");
   s += "* columns: sensed at the cell-(R-1) end";
   s += w.r_sense_ohm > 0 ? " through rs_<j>" : " directly";
   s += " into the 0 V source vsense_<j>\n";
   for (Eigen::Index j = 0; j < C; ++j) {
     const std::string js = std::to_string(j);
-    if (w.r_sense_ohm > 0) s += "rs_" + js + " " + col_node(R - 1, j) + " s_" + js + " " + Num17(w.r_sense_ohm) + "\n";
     s += "vsense_" + js + " s_" + js + " 0 DC 0\n";
   }
   s += ".op\n.control\nset numdgt=16\nrun\n";
@@ -395,8 +411,10 @@ std::string FirstError(const std::string& err) {
 
 }  // namespace
 
-Expected<std::string> RunNgspice(const std::string& netlist) {
-  TempFiles files;
+namespace {
+
+// Runs ngspice -b on `netlist`, written to a temporary file of `files`; its standard output.
+Expected<std::string> RunNgspiceIn(TempFiles& files, const std::string& netlist) {
   const int cir = files.Create(".cir"), out = files.Create(".out"), err = files.Create(".err");
   if (cir < 0 || out < 0 || err < 0) {
     return Fail(ErrorCode::kInternal, std::string("cannot create a temporary file for ngspice: ") +
@@ -438,6 +456,27 @@ Expected<std::string> RunNgspice(const std::string& netlist) {
   }
   if (!error_line.empty()) return Fail(ErrorCode::kInternal, "ngspice reported: " + error_line);
   return stdout_text;
+}
+
+}  // namespace
+
+Expected<std::string> RunNgspice(const std::string& netlist) {
+  TempFiles files;
+  return RunNgspiceIn(files, netlist);
+}
+
+Expected<std::string> RunNgspiceData(const std::function<std::string(const std::string& data_path)>& make_netlist) {
+  TempFiles files;
+  const int data = files.Create(".data");
+  if (data < 0) {
+    return Fail(ErrorCode::kInternal, std::string("cannot create a temporary file for ngspice: ") +
+                                          std::strerror(errno));
+  }
+  auto out = RunNgspiceIn(files, make_netlist(files.path(data)));
+  if (!out) return std::unexpected(out.error());
+  std::string text = ReadAll(files.path(data));
+  if (text.empty()) return Fail(ErrorCode::kDataLoss, "ngspice wrote no data (did the transient run?)");
+  return text;
 }
 
 }  // namespace xbar::device_models

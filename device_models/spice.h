@@ -5,6 +5,7 @@
 #pragma once
 
 #include <Eigen/Core>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -25,6 +26,13 @@ namespace xbar::device_models {
 /// 16 digits, one `i(vsense_<j>) = <ampere>` line per column, then `quit 0`.
 /// Requires v_in_v.size() == tile.rows() and finite inputs (checked: a caller's bug otherwise).
 std::string TileNetlist(const TileCircuit& tile, const Eigen::VectorXd& v_in_v);
+
+/// The tile's elements alone, as TileNetlist writes them, with `prefix` inserted after the first
+/// underscore of every element and node name (rg_<prefix><i>_<j>, ...): the driver resistances from
+/// the row inputs `in_<prefix><i>` (which the caller drives), cells, wire segments and the sense
+/// resistances to `s_<prefix><j>` (which the caller holds at its virtual ground). With a zero driver
+/// or sense resistance those nodes are the cell nodes themselves.
+void AppendTileElements(std::string& netlist, const TileCircuit& tile, const std::string& prefix);
 
 /// The column currents (ampere, positive into the virtual ground, as TileCircuit::Solve returns
 /// them) printed by a TileNetlist run. ngspice reports a voltage source's branch current as
@@ -85,5 +93,10 @@ Expected<NeuronWaveform> ParseNeuronWaveform(const std::string& ngspice_stdout, 
 /// is not on PATH, and with kInternal when it exits non-zero or reports an error or an aborted
 /// analysis on its error stream (naming ngspice's first such line).
 Expected<std::string> RunNgspice(const std::string& netlist);
+
+/// Runs ngspice on the netlist `make_netlist(data_path)` returns, where data_path is a temporary
+/// file its `.control` block writes (e.g. with wrdata); returns that file's contents. Errors as
+/// RunNgspice, and kDataLoss when ngspice left the data file empty.
+Expected<std::string> RunNgspiceData(const std::function<std::string(const std::string& data_path)>& make_netlist);
 
 }  // namespace xbar::device_models

@@ -11,14 +11,11 @@
 namespace xbar::runtime {
 namespace {
 
-constexpr double kInputCodeMax = 255.0;   // 8-bit input DACs
-
 bool IsConv(const ChipView::Layer& layer) { return layer.shape.kind == compiler::LayerKind::kConv; }
 
-// Word-line voltages of `tile` of `layer` reading output position `position` (dense: 0) of the
-// layer's input `in` (word-line volts): the fan-in rows from the input (a convolution's patch, zero
-// volts in the padding), the bias row at the bias voltage.
-void WordLines(const ChipView::Layer& layer, const ChipView::Tile& tile, const Eigen::VectorXd& in, int position,
+}  // namespace
+
+void TileWordLines(const ChipView::Layer& layer, const ChipView::Tile& tile, const Eigen::VectorXd& in, int position,
                Eigen::VectorXd& v) {
   const int fan_in = layer.shape.fan_in();
   if (layer.patch.empty() && tile.row_offset + tile.rows <= fan_in) {
@@ -38,8 +35,6 @@ void WordLines(const ChipView::Layer& layer, const ChipView::Tile& tile, const E
     }
   }
 }
-
-}  // namespace
 
 AnalogChip::AnalogChip(const ChipView& view) : view_(&view) {
   input_v_ = Eigen::VectorXd::Zero(view.inputs());
@@ -163,7 +158,7 @@ bool AnalogChip::ReadLayer(uint32_t layer, uint32_t cycle, std::span<const uint3
         energy_.read_j += read_energy_[q];
         continue;
       }
-      WordLines(spec, tile, in, position, word_lines_);
+      TileWordLines(spec, tile, in, position, word_lines_);
       if (layer == 0) read_version_[q] = input_version_;
       currents_[q].noalias() = tile.transfer * word_lines_;
       read_energy_[q] = word_lines_.array().square().matrix().dot(tile.row_conductance_s) * sense_s;
@@ -193,7 +188,7 @@ void AnalogChip::ReadPositions(const ChipView::Layer& layer, const ChipView::Til
   const int count = (layer.shape.positions() - tile.replica + layer.replicas - 1) / layer.replicas;
   word_batch_.resize(tile.rows, count);
   for (int c = 0; c < count; ++c) {
-    WordLines(layer, tile, in, c * layer.replicas + tile.replica, word_lines_);
+    TileWordLines(layer, tile, in, c * layer.replicas + tile.replica, word_lines_);
     word_batch_.col(c) = word_lines_;
   }
   position_currents_[q].noalias() = tile.transfer * word_batch_;
@@ -248,13 +243,17 @@ int64_t AnalogChip::SampleOutput(uint32_t index) {
            std::to_string(v.rows()));
     return kRefused;
   }
-  const double half = std::ldexp(1.0, view_->output_bits() - 1);
   peak_output_mv_ = std::max(peak_output_mv_, std::abs(v(index, 0)));
-  const double code = std::clamp(std::nearbyint(view_->output_gain() * v(index, 0) / view_->output_lsb_mv()),
-                                 -half, half - 1);
+  const int64_t code = OutputCode(*view_, v(index, 0));
   ++energy_.conversions;
   if (record_) samples_.push_back(static_cast<int32_t>(code));
-  return static_cast<int64_t>(code);
+  return code;
+}
+
+int64_t OutputCode(const ChipView& view, double v_mv) {
+  const double half = std::ldexp(1.0, view.output_bits() - 1);
+  return static_cast<int64_t>(
+      std::clamp(std::nearbyint(view.output_gain() * v_mv / view.output_lsb_mv()), -half, half - 1));
 }
 
 void Accumulate(AnalogEnergy& a, const AnalogEnergy& b) {
@@ -303,7 +302,7 @@ std::vector<uint8_t> InputCodes(const Eigen::Ref<const Eigen::VectorXf>& pixels)
 }
 
 Expected<ImageResult> RunImage(AnalogChip& chip, const ChipView& view, std::span<const uint8_t> codes,
-                               bool record_samples) {
+                               bool record_samples, std::vector<Eigen::MatrixXd>* membranes) {
   auto refused = [&](const std::string& what) {
     return Fail(ErrorCode::kInternal, "behavioural inference: " + what + " refused: " + chip.last_error());
   };
@@ -317,6 +316,10 @@ Expected<ImageResult> RunImage(AnalogChip& chip, const ChipView& view, std::span
   ImageResult result;
   result.accumulators.assign(static_cast<std::size_t>(outputs), 0);
   const auto layers = static_cast<uint32_t>(view.layers().size());
+  if (membranes != nullptr) {
+    membranes->clear();
+    for (const auto& layer : view.layers()) membranes->push_back(Eigen::MatrixXd(layer.outputs, view.steps()));
+  }
   for (int t = 0; t < view.steps(); ++t) {
     for (uint32_t l = 0; l < layers; ++l) {
       const ChipView::Layer& layer = view.layers()[l];
@@ -324,6 +327,7 @@ Expected<ImageResult> RunImage(AnalogChip& chip, const ChipView& view, std::span
         if (!chip.ReadLayer(l, static_cast<uint32_t>(c), layer.enables)) return refused("layer read");
       }
       if (!chip.StepNeurons(l)) return refused("neuron step");
+      if (membranes != nullptr) (*membranes)[l].col(t) = chip.membrane_v(l).col(0).matrix();
     }
     for (int o = 0; o < outputs; ++o) {
       const int64_t code = chip.SampleOutput(static_cast<uint32_t>(o));

@@ -20,6 +20,9 @@
 
 namespace xbar::runtime {
 
+/// Largest code of the 8-bit input DACs: code c drives c / kInputCodeMax of the read voltage.
+inline constexpr double kInputCodeMax = 255.0;
+
 /// Analog energy of the inferences an AnalogChip ran.
 struct AnalogEnergy {
   double read_j = 0;                // Σ over tile reads of V² G t_sense over the driven cells
@@ -113,12 +116,24 @@ void Accumulate(AnalogEnergy& a, const AnalogEnergy& b);
 /// calibrates its read-out once after programming. kInvalidArgument for no images.
 Expected<double> CalibrateOutputGain(const ChipView& view, const Dataset& images, int threads = 0);
 
+/// Word-line voltages of `tile` of `layer` reading output position `position` (dense: 0) of the
+/// layer's input `in` (word-line volts): the fan-in rows from the input (a convolution's patch, zero
+/// volts in the padding), the bias row at the bias voltage.
+void TileWordLines(const ChipView::Layer& layer, const ChipView::Tile& tile, const Eigen::VectorXd& in, int position,
+                   Eigen::VectorXd& v);
+
+/// The output ADC's code of a membrane voltage `v_mv` (mV): round(gain v / lsb), saturating at the
+/// converter's signed range.
+int64_t OutputCode(const ChipView& view, double v_mv);
+
 /// 8-bit input DAC codes of an image with pixels in [0, 1].
 std::vector<uint8_t> InputCodes(const Eigen::Ref<const Eigen::VectorXf>& pixels);
 
 /// One inference in C++, making the calls the RTL sequencer makes, in its order (inputs loaded
-/// before). kInternal with the chip's reason if a call is refused.
+/// before). kInternal with the chip's reason if a call is refused. With `membranes`, also every
+/// layer's membrane voltages after each of its steps (per layer: neurons x steps, mV).
 Expected<ImageResult> RunImage(AnalogChip& chip, const ChipView& view,
-                               std::span<const uint8_t> codes, bool record_samples);
+                               std::span<const uint8_t> codes, bool record_samples,
+                               std::vector<Eigen::MatrixXd>* membranes = nullptr);
 
 }  // namespace xbar::runtime

@@ -15,6 +15,23 @@ constexpr uint64_t kAgeStream = 2;
 
 }  // namespace
 
+std::vector<Eigen::MatrixXd> ReferenceReads(const compiler::Plan& plan, const device_models::ChipInstance& chip,
+                                            const ChipEvalOptions& options) {
+  return ReadConductances(plan, chip,
+                          {.age_s = plan.chip.device.nonidealities.drift.t0_s, .drift = options.drift,
+                           .read_noise = options.read_noise, .seed = DeriveSeed(options.seed, kReferenceStream)},
+                          options.threads);
+}
+
+std::vector<Eigen::MatrixXd> ReadsAtAge(const compiler::Plan& plan, const device_models::ChipInstance& chip,
+                                        double age_s, const ChipEvalOptions& options) {
+  return ReadConductances(
+      plan, chip,
+      {.age_s = age_s, .drift = options.drift, .read_noise = options.read_noise,
+       .seed = DeriveSeed(DeriveSeed(options.seed, kAgeStream), std::bit_cast<uint64_t>(age_s))},
+      options.threads);
+}
+
 Expected<ChipEvalReport> EvaluateChip(const compiler::Plan& plan, const device_models::ChipInstance& chip,
                                       const Dataset& test, const Dataset& calibration, ChipBackend& backend,
                                       const ChipEvalOptions& options) {
@@ -29,10 +46,7 @@ Expected<ChipEvalReport> EvaluateChip(const compiler::Plan& plan, const device_m
   ChipViewOptions view_options{.ir_drop = options.ir_drop, .compensation = DriftCompensation::kNone,
                                .timing = options.timing, .threads = options.threads};
   // Reference reads right after programming: drift compensation's baseline and the calibration.
-  const auto reference = ReadConductances(
-      plan, chip, {.age_s = t0, .drift = options.drift, .read_noise = options.read_noise,
-                   .seed = DeriveSeed(options.seed, kReferenceStream)},
-      options.threads);
+  const auto reference = ReferenceReads(plan, chip, options);
   ChipEvalReport report;
   {
     auto view = ChipView::Create(plan, reference, nullptr, view_options);
@@ -43,10 +57,7 @@ Expected<ChipEvalReport> EvaluateChip(const compiler::Plan& plan, const device_m
   }
   bool first = true;
   for (double age : ages) {
-    const auto present = ReadConductances(
-        plan, chip, {.age_s = age, .drift = options.drift, .read_noise = options.read_noise,
-                     .seed = DeriveSeed(DeriveSeed(options.seed, kAgeStream), std::bit_cast<uint64_t>(age))},
-        options.threads);
+    const auto present = ReadsAtAge(plan, chip, age, options);
     const auto views_start = std::chrono::steady_clock::now();
     auto views = ChipView::CreateModes(plan, present, &reference, view_options, options.compensations);
     if (!views) return std::unexpected(views.error());

@@ -57,6 +57,14 @@ struct ChipEvalReport {
   double energy_j() const { return read_energy_j + neuron_energy_j + adc_energy_j; }
 };
 
+/// The conductances reads see right after programming (the drift t0: drift compensation's
+/// reference and the output calibration) and at `age_s`, with the read-noise realisations
+/// EvaluateChip draws for `options.seed` (so a single image can be rerun on the chip it saw).
+std::vector<Eigen::MatrixXd> ReferenceReads(const compiler::Plan& plan, const device_models::ChipInstance& chip,
+                                            const ChipEvalOptions& options);
+std::vector<Eigen::MatrixXd> ReadsAtAge(const compiler::Plan& plan, const device_models::ChipInstance& chip,
+                                        double age_s, const ChipEvalOptions& options);
+
 /// Runs `test` through the programmed chip `chip` (conductances as programmed; reads see them at
 /// each age) on `backend`. The output amplifier is calibrated once on `calibration` (training
 /// images) at the drift reference time, drift compensation against reference reads taken then.

@@ -185,6 +185,7 @@ Expected<std::vector<ChipView>> ChipView::CreateModes(const compiler::Plan& plan
       tile.transfer = pt.UsedBlock(g).transpose();
     }
     tile.row_conductance_s = g(pt.row_map, Eigen::all).rowwise().sum();
+    tile.column_gain = Eigen::VectorXd::Ones(pt.used_columns);
     if (compensate) {
       // The reference reads: every used word line at the read voltage, then and now.
       ref_i[static_cast<std::size_t>(t)] =
@@ -241,14 +242,20 @@ Expected<std::vector<ChipView>> ChipView::CreateModes(const compiler::Plan& plan
       Tile& tile = v.tiles_[static_cast<std::size_t>(t)];
       if (mode == DriftCompensation::kGlobal) {
         tile.transfer *= v.global_gain_;
+        tile.column_gain *= v.global_gain_;
         continue;
       }
       const Eigen::VectorXd& ref = ref_i[static_cast<std::size_t>(t)];
       const Eigen::VectorXd& now = now_i[static_cast<std::size_t>(t)];
+      // The reference reads go through the verify ADC: a bit line whose current is below one of
+      // its steps then or now (no cell conducts enough, e.g. every weight of a pair's side at
+      // g_min, or all of them stuck off) cannot be calibrated by its own reads and keeps gain 1,
+      // rather than a ratio of read noise (once measured at 2e8 on the small test chip).
+      const double lsb_a = plan.chip.adc.verify_full_scale_a / std::ldexp(1.0, plan.chip.adc.verify_bits);
       for (int c = 0; c < tile.used_columns; ++c) {
-        // A bit line whose present current is zero (all its cells stuck off) keeps gain 1.
-        const double gain = now(c) > 0 ? ref(c) / now(c) : 1.0;
+        const double gain = now(c) >= lsb_a && ref(c) >= lsb_a ? ref(c) / now(c) : 1.0;
         tile.transfer.row(c) *= gain;
+        tile.column_gain(c) = gain;
         v.min_column_gain_ = std::min(v.min_column_gain_, gain);
         v.max_column_gain_ = std::max(v.max_column_gain_, gain);
       }

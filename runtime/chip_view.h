@@ -88,6 +88,9 @@ class ChipView {
     Eigen::MatrixXd transfer;
     /// Conductance (S) hanging on each used word line, all bit lines: read power V² · this.
     Eigen::VectorXd row_conductance_s;
+    /// Drift-compensation gain of each used bit line, folded into `transfer` (1 without
+    /// compensation): the gain its current stage applies.
+    Eigen::VectorXd column_gain;
   };
   struct Layer {
     /// What the layer takes from the layer before (or the image) before pooling, and its neurons

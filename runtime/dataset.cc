@@ -14,17 +14,48 @@ std::string DataDir(const std::string& override_dir) {
   return "data";
 }
 
+namespace {
+
+// "<base>-<S>x<S>": the base set averaged down to S x S pixels; size -1 for the base set itself.
+struct DatasetName {
+  std::string base;
+  int size = -1;
+};
+
+Expected<DatasetName> ParseDatasetName(const std::string& name) {
+  auto unknown = [&] {
+    return Fail(ErrorCode::kInvalidArgument, "unknown dataset '" + name +
+                                                 "' (choose mnist or fashion-mnist, or one averaged down to "
+                                                 "S x S pixels with S dividing 28, e.g. mnist-7x7)");
+  };
+  DatasetName parsed{name, -1};
+  const auto dash = name.rfind('-');
+  const auto x = name.rfind('x');
+  if (dash != std::string::npos && x != std::string::npos && x > dash + 1 && x + 1 < name.size()) {
+    const std::string a = name.substr(dash + 1, x - dash - 1), b = name.substr(x + 1);
+    const bool digits = a.find_first_not_of("0123456789") == std::string::npos &&
+                        b.find_first_not_of("0123456789") == std::string::npos && a.size() <= 3;
+    if (digits) {
+      if (a != b) return unknown();
+      parsed = DatasetName{name.substr(0, dash), std::stoi(a)};
+    }
+  }
+  if (parsed.base != "mnist" && parsed.base != "fashion-mnist") return unknown();
+  if (parsed.size != -1 && (parsed.size < 1 || parsed.size > 28 || 28 % parsed.size != 0)) return unknown();
+  return parsed;
+}
+
+}  // namespace
+
 Expected<Dataset> LoadDataset(const std::string& name, const std::string& data_dir, Split split,
                               int64_t limit) {
-  if (name != "mnist" && name != "fashion-mnist") {
-    return Fail(ErrorCode::kInvalidArgument,
-                "unknown dataset '" + name + "' (choose mnist or fashion-mnist)");
-  }
+  auto parsed = ParseDatasetName(name);
+  if (!parsed) return std::unexpected(parsed.error());
   if (limit < 0) {
     return Fail(ErrorCode::kInvalidArgument, "limit = " + std::to_string(limit) + " must be >= 0");
   }
   const std::string prefix = split == Split::kTrain ? "train" : "t10k";
-  const std::string dir = data_dir + "/" + name + "/";
+  const std::string dir = data_dir + "/" + parsed->base + "/";
   const std::string images_path = dir + prefix + "-images-idx3-ubyte";
   const std::string labels_path = dir + prefix + "-labels-idx1-ubyte";
   for (const auto& p : {images_path, labels_path}) {
@@ -63,6 +94,24 @@ Expected<Dataset> LoadDataset(const std::string& name, const std::string& data_d
                                             " of sample " + std::to_string(s) + " is not below " +
                                             std::to_string(d.classes));
     }
+  }
+  if (parsed->size != -1 && parsed->size != d.width) {
+    // Each pixel of the small image is the mean of a block of the full one (box filter).
+    const int out = parsed->size;
+    if (d.width != d.height || d.width % out != 0) {
+      return Fail(ErrorCode::kDataLoss, images_path + ": " + std::to_string(d.height) + " x " +
+                                            std::to_string(d.width) + " images cannot be averaged down to " +
+                                            std::to_string(out) + " x " + std::to_string(out));
+    }
+    const int block = d.width / out;
+    Eigen::MatrixXf small = Eigen::MatrixXf::Zero(Eigen::Index{out} * out, n);
+    for (Eigen::Index s = 0; s < n; ++s) {
+      for (int y = 0; y < d.height; ++y) {
+        for (int x = 0; x < d.width; ++x) small((y / block) * out + x / block, s) += d.images(y * d.width + x, s);
+      }
+    }
+    d.images = small / static_cast<float>(block * block);
+    d.width = d.height = out;
   }
   return d;
 }

@@ -27,7 +27,8 @@ enum class Split { kTrain, kTest };
 std::string DataDir(const std::string& override_dir);
 
 /// Loads "mnist" or "fashion-mnist" from `data_dir`/<name>/ (the idx files scripts/setup puts
-/// there). `limit` > 0 keeps the first `limit` samples. Errors: unknown name (kInvalidArgument),
+/// there). "<name>-<S>x<S>" (S dividing 28, e.g. "mnist-7x7") averages each image down to S x S
+/// pixels, block by block: the small networks a whole-chip circuit simulation can hold. `limit` > 0 keeps the first `limit` samples. Errors: unknown name (kInvalidArgument),
 /// missing files (kNotFound, saying to run scripts/setup), malformed files (kDataLoss).
 Expected<Dataset> LoadDataset(const std::string& name, const std::string& data_dir, Split split,
                               int64_t limit = 0);

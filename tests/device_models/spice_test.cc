@@ -107,8 +107,8 @@ TEST(SpiceTile, NetlistIsTheDescribedCircuit) {
             "xbar tile 2x2: r_row 2 ohm, r_col 3 ohm, r_driver 10 ohm, r_sense 5 ohm\n"
             "* rows: vin_<i> drives row i at its cell-0 end through rd_<i>\n"
             "vin_0 in_0 0 DC 0.10000000000000001\n"
-            "rd_0 in_0 r_0_0 10\n"
             "vin_1 in_1 0 DC -0.050000000000000003\n"
+            "rd_0 in_0 r_0_0 10\n"
             "rd_1 in_1 r_1_0 10\n"
             "* cells: rg_<i>_<j> = 1/G between row node (i, j) and column node (i, j); G = 0 is left open\n"
             "rg_0_0 r_0_0 c_0_0 10000\n"
@@ -120,10 +120,10 @@ TEST(SpiceTile, NetlistIsTheDescribedCircuit) {
             "* column wire segments rb_<i>_<j> between (i, j) and (i+1, j)\n"
             "rb_0_0 c_0_0 c_1_0 3\n"
             "rb_0_1 c_0_1 c_1_1 3\n"
-            "* columns: sensed at the cell-(R-1) end through rs_<j> into the 0 V source vsense_<j>\n"
             "rs_0 c_1_0 s_0 5\n"
-            "vsense_0 s_0 0 DC 0\n"
             "rs_1 c_1_1 s_1 5\n"
+            "* columns: sensed at the cell-(R-1) end through rs_<j> into the 0 V source vsense_<j>\n"
+            "vsense_0 s_0 0 DC 0\n"
             "vsense_1 s_1 0 DC 0\n"
             ".op\n.control\nset numdgt=16\nrun\nprint i(vsense_0)\nprint i(vsense_1)\nquit 0\n.endc\n.end\n");
   // Zero row wire and driver resistance: every row collapses onto its source node; zero sense

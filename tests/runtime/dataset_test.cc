@@ -47,6 +47,39 @@ TEST(Dataset, UnknownNameIsAUsageError) {
   EXPECT_NE(d.error().message.find("unknown dataset 'cifar'"), std::string::npos);
 }
 
+TEST(Dataset, AveragesImagesDownBlockByBlock) {
+  auto full = LoadDataset("mnist", Data(), Split::kTest, 3);
+  auto small = LoadDataset("mnist-7x7", Data(), Split::kTest, 3);
+  ASSERT_TRUE(full.has_value() && small.has_value()) << small.error().message;
+  EXPECT_EQ(small->width, 7);
+  EXPECT_EQ(small->height, 7);
+  ASSERT_EQ(small->images.rows(), 49);
+  EXPECT_EQ(small->labels, full->labels);
+  // Pixel (y, x) of the 7x7 image is the mean of the 4x4 block at (4y, 4x) of the 28x28 one.
+  for (int s = 0; s < 3; ++s) {
+    for (int y = 0; y < 7; ++y) {
+      for (int x = 0; x < 7; ++x) {
+        double sum = 0;
+        for (int dy = 0; dy < 4; ++dy) {
+          for (int dx = 0; dx < 4; ++dx) sum += full->images((4 * y + dy) * 28 + 4 * x + dx, s);
+        }
+        EXPECT_NEAR(small->images(y * 7 + x, s), sum / 16, 1e-6) << s << " " << y << " " << x;
+      }
+    }
+  }
+  EXPECT_GT(small->images.maxCoeff(), 0.5f);  // a digit's strokes survive the averaging
+  auto same = LoadDataset("fashion-mnist-28x28", Data(), Split::kTest, 2);
+  ASSERT_TRUE(same.has_value());
+  auto base = LoadDataset("fashion-mnist", Data(), Split::kTest, 2);
+  EXPECT_EQ(same->images, base->images);
+  for (const char* bad : {"mnist-5x5", "mnist-7x8", "mnist-0x0", "svhn-7x7", "mnist-56x56"}) {
+    auto d = LoadDataset(bad, Data(), Split::kTest, 1);
+    ASSERT_FALSE(d.has_value()) << bad;
+    EXPECT_EQ(d.error().code, ErrorCode::kInvalidArgument);
+    EXPECT_NE(d.error().message.find(std::string("unknown dataset '") + bad + "'"), std::string::npos);
+  }
+}
+
 TEST(Dataset, MissingFilesSayHowToGetThem) {
   auto d = LoadDataset("mnist", "/nonexistent-xbar-data", Split::kTest);
   ASSERT_FALSE(d.has_value());

@@ -60,7 +60,7 @@ TEST(XbarCli, HelpListsTheSubcommands) {
 
 TEST(XbarCli, EverySubcommandHasHelpAndTheCommonOptions) {
   for (const char* sub : {"train", "eval", "compile", "program", "infer", "finetune", "report", "repair", "tile-solve",
-                          "spice tile", "spice neuron"}) {
+                          "spice tile", "spice neuron", "spice chip"}) {
     auto r = Xbar(std::string(sub) + " --help");
     EXPECT_EQ(r.exit_code, 0) << sub;
     for (const char* opt : {"--json", "--seed", "--data-dir", "--help"}) {
@@ -94,7 +94,8 @@ TEST(XbarCli, NonsensicalTrainOptionsAreUsageErrorsOnOneLine) {
   }
   auto unknown = Xbar("train --dataset cifar --out " + out);
   EXPECT_EQ(unknown.exit_code, 2);
-  EXPECT_EQ(unknown.err, "xbar train: error: unknown dataset 'cifar' (choose mnist or fashion-mnist)\n");
+  EXPECT_EQ(unknown.err, "xbar train: error: unknown dataset 'cifar' (choose mnist or fashion-mnist, or one averaged down to S x S "
+            "pixels with S dividing 28, e.g. mnist-7x7)\n");
   auto missing = Xbar("train --out " + out);
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_EQ(Lines(missing.err), 1);
@@ -193,6 +194,60 @@ TEST(XbarCli, SpiceWritesNetlistsThatNgspiceAgreesWith) {
   ASSERT_EQ(n.exit_code, 0) << n.err;
   EXPECT_NE(n.out.find("membrane peak"), std::string::npos);
   EXPECT_EQ(Xbar("spice frobnicate").exit_code, 2);
+}
+
+// The shipped small network (49-16-10 on 7x7 MNIST) on the 16 x 16-tile chip: 10 tiles, 26 neurons,
+// T = 20 steps of 5 us. The whole chip as one ngspice transient against the behavioural reference
+// (issue: 1 % of full scale, equal decisions, energy within 5 %) for three test images.
+TEST(XbarCli, SpiceChipMatchesTheWholeChipWithNgspice) {
+  const std::string src = XBAR_SOURCE_DIR;
+  const std::string plan = (kTmp / "m7.xbp").string(), state = (kTmp / "m7.xbcs").string();
+  const std::string cir = (kTmp / "m7.cir").string();
+  auto c = Xbar("compile " + src + "/models/mnist-7x7.xbm --chip " + src + "/chips/mini.textproto -o " + plan + " -q");
+  ASSERT_EQ(c.exit_code, 0) << c.err;
+  auto p = Xbar("program " + plan + " -o " + (kTmp / "m7.xbpulse").string() + " --state " + state + " -q");
+  ASSERT_EQ(p.exit_code, 0) << p.err;
+  const std::string chip = "spice chip " + plan + " --state " + state + " --dataset mnist-7x7 --age 1d ";
+  auto r = Xbar(chip + "--compensation column --image 0 --images 3 --run --json -q -o " + cir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto json = xbar::ParseJson(r.out, "xbar spice chip --json");
+  ASSERT_TRUE(json.has_value()) << json.error().message << r.out;
+  ASSERT_EQ((*json)["images"].size(), 3u);
+  for (const auto& image : (*json)["images"]) {
+    // The reference is converged: doubling its steps moves it far less than the tolerance.
+    EXPECT_LT(image["reference_step_error_fs"].get<double>(), 0.002) << image.dump();
+    EXPECT_LT(image["max_membrane_error_fs"].get<double>(), 0.01) << image.dump();
+    EXPECT_TRUE(image["decisions_equal"].get<bool>()) << image.dump();
+    EXPECT_LT(image["reference_energy_rel_error"].get<double>(), 0.05) << image.dump();
+    // Both runs dissipate: reads in the tiles, branches in the neurons.
+    EXPECT_GT(image["spice_read_j"].get<double>(), 0);
+    EXPECT_GT(image["spice_neuron_j"].get<double>(), image["spice_read_j"].get<double>());
+    // The deployed model (one implicit step per 5 us) is reported, not held to the tolerance.
+    EXPECT_GT(image["deployed_membrane_error_fs"].get<double>(), 0);
+  }
+  EXPECT_TRUE((*json)["decisions_equal"].get<bool>());
+  // The netlist holds every cell the plan uses (49 x 32 + 16 x 20 = 1888; unused cells that were
+  // never programmed conduct nothing and are left open) and every neuron.
+  std::ifstream in(cir);
+  std::stringstream text;
+  text << in.rdbuf();
+  int cells = 0, neurons = 0;
+  for (std::string line; std::getline(text, line);) {
+    cells += line.rfind("rg_t", 0) == 0;
+    neurons += line.rfind("cm_", 0) == 0;
+  }
+  EXPECT_GE(cells, 1888);
+  EXPECT_LE(cells, 10 * 256);
+  EXPECT_EQ(neurons, 26);
+  // Bad input: one line, exit 1 or 2, no netlist.
+  fs::remove(cir);
+  auto far = Xbar(chip + "--image 9999 --images 2 -o " + cir);
+  EXPECT_EQ(far.exit_code, 2);
+  EXPECT_EQ(far.err, "xbar spice chip: error: --image 9999 + --images 2 exceeds the 10000 test images of mnist-7x7\n");
+  auto two = Xbar(chip + "--compensation none,column -o " + cir);
+  EXPECT_EQ(two.exit_code, 2);
+  EXPECT_EQ(Lines(two.err), 1) << two.err;
+  EXPECT_FALSE(fs::exists(cir));
 }
 
 TEST(XbarCli, TileSolveRejectsMismatchedInputs) {

@@ -166,7 +166,7 @@ TEST(YieldCli, BadInputIsOneLineAndWritesNothing) {
            Case{"--chips 0", "--chips 0 must lie in [1, 1000000]", 2},
            Case{"--chips 2 --threshold 1.5", "--threshold 1.5 must lie in [0, 1]", 2},
            Case{"--chips 2 --threshold -0.1", "--threshold -0.1 must lie in [0, 1]", 2},
-           Case{"--chips 2 --dataset cifar", "unknown dataset 'cifar' (choose mnist or fashion-mnist)", 2},
+           Case{"--chips 2 --dataset cifar", "unknown dataset 'cifar' (choose mnist or fashion-mnist, or one averaged", 2},
            Case{"--chips 2 --ages 1d,soon", "--ages: 'soon' is not a duration", 2},
            Case{"--chips 2 --compensation sometimes",
                 "--compensation: drift compensation 'sometimes' is not one of none, global, column", 2},
