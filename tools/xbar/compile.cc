@@ -11,61 +11,13 @@
 #include "compiler/chip_state_io.h"
 #include "compiler/plan_io.h"
 #include "runtime/dataset.h"
+#include "runtime/rails.h"
 #include "runtime/result_text.h"
 #include "runtime/trainer.h"
 #include "support/format.h"
 #include "tools/xbar/cli.h"
 
 namespace xbar::tools {
-namespace {
-
-// The chip's membranes are held at its rails and its hidden drivers clip (chip.analog): a model
-// whose own limits are wider (or absent: trained without them) would run into them. One line.
-std::string RailWarning(const compiler::Model& model, const device_models::ChipSpec& chip) {
-  const double low = 1e3 * chip.analog.rail_low_v, high = 1e3 * chip.analog.rail_high_v;
-  const double drive = chip.analog.DriveLimitMv();
-  const bool rails_wider = !(model.neuron.rail_low_mv >= low && model.neuron.rail_high_mv <= high);
-  const bool drive_wider = model.weights.size() > 1 && !(model.encoding.drive_limit_mv <= drive);
-  if (!rails_wider && !drive_wider) return "";
-  const std::string model_rails =
-      model.neuron.bounded() ? "[" + FormatNumber(model.neuron.rail_low_mv) + ", " + FormatNumber(model.neuron.rail_high_mv) + "] mV"
-                             : "unbounded";
-  const std::string model_drive =
-      std::isfinite(model.encoding.drive_limit_mv) ? "+-" + FormatNumber(model.encoding.drive_limit_mv) + " mV" : "unclipped";
-  return "warning: the model's membranes (" + model_rails + ") and hidden drives (" + model_drive +
-         ") exceed the chip's rails [" + FormatNumber(low) + ", " + FormatNumber(high) + "] mV and driver range +-" +
-         FormatNumber(drive) + " mV: on the chip its membranes would saturate; the chip model applies the model's limits. "
-         "Measure how often with xbar eval --rails-mv " + FormatNumber(low) + "," + FormatNumber(high) +
-         " --drive-limit-mv " + FormatNumber(drive) + " --json, retrain within them (docs/mif.md)\n";
-}
-
-// The model on `data` as trained and within the chip's rails and drive limit: how often the
-// membranes sit at a rail (hidden and output layers), how often drives clip, and the accuracy.
-Expected<std::string> RailsCheck(const compiler::Model& model, const device_models::ChipSpec& chip,
-                                 const runtime::Dataset& data, int threads) {
-  compiler::Model bounded = model;
-  bounded.neuron.rail_low_mv = 1e3 * chip.analog.rail_low_v;
-  bounded.neuron.rail_high_mv = 1e3 * chip.analog.rail_high_v;
-  bounded.encoding.drive_limit_mv = chip.analog.DriveLimitMv();
-  auto as_trained = runtime::Evaluate(model, data, threads);
-  if (!as_trained) return std::unexpected(as_trained.error());
-  auto within = runtime::Evaluate(bounded, data, threads);
-  if (!within) return std::unexpected(within.error());
-  const runtime::VoltageRange& r = within->range;
-  auto pct = [](double f) {
-    char text[32];
-    std::snprintf(text, sizeof text, "%.2f %%", 100 * f);
-    return std::string(text);
-  };
-  return "rails check on " + std::to_string(data.size()) + " " + data.name + " test images within the chip's rails [" +
-         FormatNumber(bounded.neuron.rail_low_mv) + ", " + FormatNumber(bounded.neuron.rail_high_mv) +
-         "] mV and drives +-" + FormatNumber(bounded.encoding.drive_limit_mv) + " mV: " + pct(r.at_rail_fraction()) +
-         " of membrane samples at a rail (hidden layers " + pct(r.hidden_at_rail_fraction()) + ", output layer " +
-         pct(r.output_at_rail_fraction()) + "), " + pct(r.clipped_fraction()) + " of drives clipped; accuracy " +
-         pct(as_trained->accuracy()) + " as trained, " + pct(within->accuracy()) + " within them\n";
-}
-
-}  // namespace
 
 int RunCompile(int argc, char** argv) {
   const std::string name = "compile";
@@ -162,9 +114,9 @@ int RunCompile(int argc, char** argv) {
     auto data = runtime::LoadDataset(rails_check, runtime::DataDir(common.data_dir), runtime::Split::kTest,
                                      rails_check_images);
     if (!data) return ReportError(name, data.error());
-    auto text = RailsCheck(*model, *chip, *data, common.threads);
-    if (!text) return ReportError(name, text.error());
-    rails_text = *text;
+    auto check = runtime::CheckRails(*model, *chip, *data, common.threads);
+    if (!check) return ReportError(name, check.error());
+    rails_text = runtime::RailsCheckText(*check, data->name);
   }
   auto plan = compiler::Compile(*model, *chip, options);
   if (!plan) return ReportError(name, plan.error());
@@ -173,7 +125,7 @@ int RunCompile(int argc, char** argv) {
 
   // With --json stdout holds the JSON alone.
   std::fputs(runtime::CompileSummary(*plan, out_path).c_str(), common.json ? stderr : stdout);
-  std::fputs(RailWarning(*model, *chip).c_str(), stderr);
+  std::fputs(runtime::RailWarning(*model, *chip).c_str(), stderr);
   std::fputs(rails_text.c_str(), common.json ? stderr : stdout);
   EmitJson(common, runtime::ToJson(runtime::MakeCompileRecord(*plan, model_path, chip_path, out_path)));
   return 0;
