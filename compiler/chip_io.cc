@@ -296,6 +296,9 @@ Expected<dm::ChipSpec> FromProto(const v1::Chip& c, const ParseInfoTree& tree,
   Take(an.has_driver_gain(), an.driver_gain(), spec.analog.driver_gain);
   Take(an.has_driver_range_v(), an.driver_range_v(), spec.analog.driver_range_v);
   Take(an.has_read_disturb_fraction(), an.read_disturb_fraction(), spec.analog.read_disturb_fraction);
+  Take(an.has_synapse_capacitance_f(), an.synapse_capacitance_f(), spec.analog.synapse_capacitance_f);
+  Take(an.has_synapse_transconductance_s(), an.synapse_transconductance_s(), spec.analog.synapse_transconductance_s);
+  Take(an.has_current_gain_max(), an.current_gain_max(), spec.analog.current_gain_max);
 
   const auto& n = c.neuron();
   if (n.has_membrane_update() && n.membrane_update() != v1::MEMBRANE_UPDATE_IMPLICIT &&
@@ -442,6 +445,9 @@ v1::Chip ToProto(const dm::ChipSpec& spec) {
   an->set_driver_gain(spec.analog.driver_gain);
   an->set_driver_range_v(spec.analog.driver_range_v);
   an->set_read_disturb_fraction(spec.analog.read_disturb_fraction);
+  an->set_synapse_capacitance_f(spec.analog.synapse_capacitance_f);
+  an->set_synapse_transconductance_s(spec.analog.synapse_transconductance_s);
+  an->set_current_gain_max(spec.analog.current_gain_max);
   const dm::MifParams& n = spec.neuron;
   auto* np = c.mutable_neuron();
   np->set_r_on_ohm(n.r_on_ohm);

@@ -74,6 +74,9 @@ Expected<void> ValidateAnalog(const AnalogSpec& a, const MifParams& neuron) {
   if (auto ok = Positive("analog.time_step_s", a.time_step_s, "s"); !ok) return ok;
   if (auto ok = Positive("analog.driver_gain", a.driver_gain, "V/V"); !ok) return ok;
   if (auto ok = Positive("analog.driver_range_v", a.driver_range_v, "V"); !ok) return ok;
+  if (auto ok = Positive("analog.synapse_capacitance_f", a.synapse_capacitance_f, "F"); !ok) return ok;
+  if (auto ok = Positive("analog.synapse_transconductance_s", a.synapse_transconductance_s, "S"); !ok) return ok;
+  if (auto ok = Positive("analog.current_gain_max", a.current_gain_max, "A/A"); !ok) return ok;
   if (!(a.read_disturb_fraction > 0 && a.read_disturb_fraction <= 1)) {
     return Invalid("analog.read_disturb_fraction = " + FormatNumber(a.read_disturb_fraction) + " must lie in (0, 1]");
   }
@@ -149,6 +152,11 @@ PhysicalNeuron ChipSpec::Physical(const MifParams& model) const {
   p.rail_low_mv = 1e3 * analog.rail_low_v;
   p.rail_high_mv = 1e3 * analog.rail_high_v;
   return p;
+}
+
+double ChipSpec::CurrentStageGain(const MifParams& model, double drive_per_amp, double window_s) const {
+  return drive_per_amp * Physical(model).amps_per_unit * analog.synapse_capacitance_f /
+         (analog.synapse_transconductance_s * window_s);
 }
 
 Expected<void> ChipSpec::Validate() const {

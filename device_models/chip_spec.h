@@ -85,6 +85,14 @@ struct AnalogSpec {
   /// Word lines stay below this fraction of the devices' lower switching threshold (the
   /// read-disturb limit with its margin), (0, 1].
   double read_disturb_fraction = 0.5;
+  /// The synapse between a neuron's current stage and its membrane: two Gm-C low-pass stages with
+  /// the neuron's tau_alpha (each a capacitor of this, F, > 0), the second driving the membrane
+  /// through a transconductor of this, S (> 0).
+  double synapse_capacitance_f = 1e-12;
+  double synapse_transconductance_s = 1e-5;
+  /// The current stage between a neuron's bit lines and its synapse: a programmable current
+  /// mirror, gain at most this, A/A (> 0).
+  double current_gain_max = 16;
 
   /// The membrane voltage (mV) at which a hidden layer's drivers clip: driver_range_v / driver_gain.
   double DriveLimitMv() const { return 1e3 * driver_range_v / driver_gain; }
@@ -167,6 +175,10 @@ struct ChipSpec {
   /// The model neuron `model` as this chip's circuit (PhysicalNeuron). `model` must be the chip's
   /// neuron at some step scale (compile checks; the mapping itself only needs c and tau_steps).
   PhysicalNeuron Physical(const MifParams& model) const;
+  /// The current stage's gain (A/A) that turns `window_s` of differential bit-line current into a
+  /// model drive of `drive_per_amp` times that current (a layer's gain, ChipView): the charge k I
+  /// t_w on the synapse's first capacitor is drive A_u C_s / G_o, A_u = Physical(model).amps_per_unit.
+  double CurrentStageGain(const MifParams& model, double drive_per_amp, double window_s) const;
 };
 
 }  // namespace xbar::device_models

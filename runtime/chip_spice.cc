@@ -157,8 +157,7 @@ Expected<AnalogWaveforms> SimulateAnalog(const compiler::Plan& plan, const ChipV
 }
 
 std::string ChipNetlist(const compiler::Plan& plan, const std::vector<Eigen::MatrixXd>& present,
-                        const ChipView& view, std::span<const uint8_t> codes, const std::string& data_path,
-                        const SynapseCircuit& synapse) {
+                        const ChipView& view, std::span<const uint8_t> codes, const std::string& data_path) {
   auto schedule = AnalogSchedule::Of(plan, view);
   XBAR_CHECK(schedule.has_value());
   XBAR_CHECK(codes.size() == static_cast<std::size_t>(view.inputs()));
@@ -228,7 +227,7 @@ std::string ChipNetlist(const compiler::Plan& plan, const std::vector<Eigen::Mat
   }
   // Current stages: output o of layer l takes k (I+ - I-) from each of its tiles' pairs, k the
   // charge gain that turns one read window's differential current into the model's drive.
-  const double amps_per_volt_of_i = synapse.output_transconductance_s;
+  const device_models::AnalogSpec& analog = plan.chip.analog;
   for (int l = 0; l < layers; ++l) {
     const ChipView::Layer& layer = view.layers()[static_cast<std::size_t>(l)];
     s += "* layer " + std::to_string(l) + ": current stages (bit-line current into the synapse, A/A)\n";
@@ -237,7 +236,7 @@ std::string ChipNetlist(const compiler::Plan& plan, const std::vector<Eigen::Mat
       const compiler::PlanTile& pt = plan.tiles[static_cast<std::size_t>(q)];
       for (int o = 0; o < tile.outputs; ++o) {
         const int neuron = tile.column_offset + o;
-        const double k = layer.gain(neuron) * phys.amps_per_unit * synapse.capacitance_f / (amps_per_volt_of_i * w);
+        const double k = plan.chip.CurrentStageGain(plan.neuron, layer.gain(neuron), w);
         const int plus = tile.columns.plus_column(o), minus = tile.columns.minus_column(o);
         const std::string a = NodeName("a", l, neuron), id = "t" + std::to_string(q) + "_" + std::to_string(o);
         s += "fp_" + id + " 0 " + a + " vs_t" + std::to_string(q) + "_" +
@@ -250,18 +249,18 @@ std::string ChipNetlist(const compiler::Plan& plan, const std::vector<Eigen::Mat
          " s), membranes (C_m, memristive branches, rail clamps), memristor states\n";
     const std::string en = "V(en_" + std::to_string(l) + ")";
     const double c_m = plan.chip.analog.membrane_capacitance_f;
-    const double r_leak = phys.tau_alpha_s / synapse.capacitance_f;
+    const double r_leak = phys.tau_alpha_s / analog.synapse_capacitance_f;
     const double e1 = p.e1_mv / 1e3, e2 = p.e2_mv / 1e3, von = p.v_on_mv / 1e3, voff = p.v_off_mv / 1e3, kv = p.k_mv / 1e3;
     for (int n = 0; n < layer.outputs; ++n) {
       const std::string a = NodeName("a", l, n), i = NodeName("i", l, n), m = NodeName("m", l, n);
       const std::string x1 = NodeName("xa", l, n), x2 = NodeName("xb", l, n), id = std::to_string(l) + "_" + std::to_string(n);
-      s += "ca_" + id + " " + a + " 0 " + Num(synapse.capacitance_f) + " ic=0\n";
+      s += "ca_" + id + " " + a + " 0 " + Num(analog.synapse_capacitance_f) + " ic=0\n";
       s += "ra_" + id + " " + a + " 0 " + Num(r_leak) + "\n";
-      s += "gi_" + id + " 0 " + i + " " + a + " 0 " + Num(synapse.capacitance_f / phys.tau_alpha_s) + "\n";
-      s += "ci_" + id + " " + i + " 0 " + Num(synapse.capacitance_f) + " ic=0\n";
+      s += "gi_" + id + " 0 " + i + " " + a + " 0 " + Num(analog.synapse_capacitance_f / phys.tau_alpha_s) + "\n";
+      s += "ci_" + id + " " + i + " 0 " + Num(analog.synapse_capacitance_f) + " ic=0\n";
       s += "ri_" + id + " " + i + " 0 " + Num(r_leak) + "\n";
       s += "cm_" + id + " " + m + " 0 " + Num(c_m) + " ic=0\n";
-      s += "bs_" + id + " 0 " + m + " I = " + en + "*" + Num(amps_per_volt_of_i) + "*V(" + i + ")\n";
+      s += "bs_" + id + " 0 " + m + " I = " + en + "*" + Num(analog.synapse_transconductance_s) + "*V(" + i + ")\n";
       const std::string vm = "V(" + m + ")";
       auto g = [&](const std::string& x) {
         return "(V(" + x + ")/" + Num(phys.r_on_ohm) + "+(1-V(" + x + "))/" + Num(phys.r_off_ohm) + ")";
@@ -364,6 +363,19 @@ Expected<AnalogWaveforms> ParseChipData(const std::string& data, const ChipView&
   w.read_j = columns[c].back() / kMeterScale;
   w.neuron_j = columns[c + 1].back() / kMeterScale;
   return w;
+}
+
+double MaxCurrentStageGain(const compiler::Plan& plan, const ChipView& view) {
+  const double window_s = view.timing().sense_cycles / view.clock_hz();
+  double k = 0;
+  for (const ChipView::Tile& tile : view.tiles()) {
+    const ChipView::Layer& layer = view.layers()[static_cast<std::size_t>(tile.layer)];
+    for (int o = 0; o < tile.outputs; ++o) {
+      const double column = std::max(tile.column_gain(tile.columns.plus_column(o)), tile.column_gain(tile.columns.minus_column(o)));
+      k = std::max(k, std::abs(plan.chip.CurrentStageGain(plan.neuron, layer.gain(tile.column_offset + o), window_s)) * column);
+    }
+  }
+  return k;
 }
 
 int AnalogDecision(const AnalogWaveforms& w, const ChipView& view, const AnalogSchedule& schedule) {

@@ -48,13 +48,6 @@ struct AnalogSchedule {
   bool Reads(int layer, int t) const { return layer > 0 || t % period == 0; }
 };
 
-/// The synapse between a neuron's current stage and its membrane: two Gm-C low-pass stages with
-/// the model's tau_alpha, the second's voltage driving the membrane through a transconductor.
-struct SynapseCircuit {
-  double capacitance_f = 1e-12;        // each stage's capacitor
-  double output_transconductance_s = 1e-5;
-};
-
 /// Membrane waveforms of every neuron, and the energy of the run.
 struct AnalogWaveforms {
   std::vector<double> t_s;              // increasing
@@ -75,8 +68,11 @@ Expected<AnalogWaveforms> SimulateAnalog(const compiler::Plan& plan, const ChipV
 /// .control block runs the transient and writes every membrane voltage and both energy meters
 /// to `data_path` (wrdata). `present`: the conductances the view was built from.
 std::string ChipNetlist(const compiler::Plan& plan, const std::vector<Eigen::MatrixXd>& present,
-                        const ChipView& view, std::span<const uint8_t> codes, const std::string& data_path,
-                        const SynapseCircuit& synapse = {});
+                        const ChipView& view, std::span<const uint8_t> codes, const std::string& data_path);
+
+/// The largest current-stage gain (A/A) the view's layers need, drift-compensation gains included
+/// (ChipSpec::CurrentStageGain at the view's read window).
+double MaxCurrentStageGain(const compiler::Plan& plan, const ChipView& view);
 
 /// The waveforms a ChipNetlist run wrote (kDataLoss naming the line for anything malformed).
 Expected<AnalogWaveforms> ParseChipData(const std::string& data, const ChipView& view, double stop_s);

@@ -94,6 +94,9 @@ void ExpectSameChip(const dm::ChipSpec& a, const dm::ChipSpec& b) {
   EXPECT_EQ(a.analog.driver_gain, b.analog.driver_gain);
   EXPECT_EQ(a.analog.driver_range_v, b.analog.driver_range_v);
   EXPECT_EQ(a.analog.read_disturb_fraction, b.analog.read_disturb_fraction);
+  EXPECT_EQ(a.analog.synapse_capacitance_f, b.analog.synapse_capacitance_f);
+  EXPECT_EQ(a.analog.synapse_transconductance_s, b.analog.synapse_transconductance_s);
+  EXPECT_EQ(a.analog.current_gain_max, b.analog.current_gain_max);
   const dm::MifParams &n = a.neuron, &m = b.neuron;
   EXPECT_EQ(n.r_on_ohm, m.r_on_ohm);
   EXPECT_EQ(n.r_off_ohm, m.r_off_ohm);
@@ -163,7 +166,8 @@ dm::ChipSpec EveryFieldChanged() {
               .membrane_update = dm::MembraneUpdate::kExplicit};
   c.analog = {.membrane_capacitance_f = 0.5e-12, .time_step_s = 2e-6 / 3, .rail_low_v = -0.7,
               .rail_high_v = 0.9, .driver_gain = 1.0 / 7, .driver_range_v = 0.3,
-              .read_disturb_fraction = 0.8};
+              .read_disturb_fraction = 0.8, .synapse_capacitance_f = 2e-12, .synapse_transconductance_s = 3e-6,
+              .current_gain_max = 9.5};
   c.device.preset = "rram-hfo2-wan2022";
   dm::MemristorParams& m = c.device.memristor;
   m.g_min_s = 0;
@@ -408,6 +412,10 @@ TEST(ChipIo, NonPhysicalValuesBad) {
       {"analog { time_step_s: 0 }", "analog.time_step_s = 0 s must be positive and finite"},
       {"analog { driver_gain: nan }", "analog.driver_gain = nan V/V must be positive and finite"},
       {"analog { read_disturb_fraction: 1.5 }", "analog.read_disturb_fraction = 1.5 must lie in (0, 1]"},
+      {"analog { synapse_capacitance_f: 0 }", "analog.synapse_capacitance_f = 0 F must be positive and finite"},
+      {"analog { synapse_transconductance_s: -1e-5 }",
+       "analog.synapse_transconductance_s = -1e-05 S must be positive and finite"},
+      {"analog { current_gain_max: inf }", "analog.current_gain_max = inf A/A must be positive and finite"},
       {"analog { rail_low_v: 0.01 }",
        "analog rails [0.01, 1] V must contain the neuron's branch sources E1 = 0 V and E2 = 0.05 V"},
       {"analog { rail_high_v: 0.04 }",

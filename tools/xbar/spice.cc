@@ -9,6 +9,7 @@
 #include "runtime/chip_spice.h"
 #include "runtime/programmed_chip.h"
 #include "support/file_io.h"
+#include "support/format.h"
 #include "support/npy.h"
 #include "tools/xbar/cli.h"
 
@@ -187,8 +188,15 @@ int Chip(const std::string& name, int argc, char** argv) {
   if (auto ok = WriteFileAtomic(out_path, runtime::ChipNetlist(*plan, present, *view, first, out_path + ".data")); !ok) {
     return ReportError(name, ok.error());
   }
+  const double k_max = runtime::MaxCurrentStageGain(*plan, *view);
+  if (!(k_max <= plan->chip.analog.current_gain_max)) {
+    return ReportError(name, Error{ErrorCode::kInvalidArgument,
+                                   inputs.plan_path + ": the current stages would need a gain of " + FormatNumber(k_max, 4) +
+                                       " A/A, above the chip's analog.current_gain_max = " +
+                                       FormatNumber(plan->chip.analog.current_gain_max) + " A/A"});
+  }
   Json result = Json::object({{"netlist", out_path}, {"step_s", schedule->step_s}, {"window_s", schedule->window_s},
-                              {"stop_s", schedule->StopTime()}});
+                              {"stop_s", schedule->StopTime()}, {"current_stage_gain_max", k_max}});
   if (!run) {
     if (!common.quiet) {
       std::fprintf(stderr, "wrote %s: %zu tiles, %d layers, %.3g s of transient (step %.3g s, read window %.3g s)\n",
