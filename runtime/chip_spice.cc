@@ -365,19 +365,6 @@ Expected<AnalogWaveforms> ParseChipData(const std::string& data, const ChipView&
   return w;
 }
 
-double MaxCurrentStageGain(const compiler::Plan& plan, const ChipView& view) {
-  const double window_s = view.timing().sense_cycles / view.clock_hz();
-  double k = 0;
-  for (const ChipView::Tile& tile : view.tiles()) {
-    const ChipView::Layer& layer = view.layers()[static_cast<std::size_t>(tile.layer)];
-    for (int o = 0; o < tile.outputs; ++o) {
-      const double column = std::max(tile.column_gain(tile.columns.plus_column(o)), tile.column_gain(tile.columns.minus_column(o)));
-      k = std::max(k, std::abs(plan.chip.CurrentStageGain(plan.neuron, layer.gain(tile.column_offset + o), window_s)) * column);
-    }
-  }
-  return k;
-}
-
 int AnalogDecision(const AnalogWaveforms& w, const ChipView& view, const AnalogSchedule& schedule) {
   const int out = schedule.layers - 1;
   std::vector<int64_t> sum(static_cast<std::size_t>(view.outputs()), 0);

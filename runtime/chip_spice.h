@@ -70,9 +70,6 @@ Expected<AnalogWaveforms> SimulateAnalog(const compiler::Plan& plan, const ChipV
 std::string ChipNetlist(const compiler::Plan& plan, const std::vector<Eigen::MatrixXd>& present,
                         const ChipView& view, std::span<const uint8_t> codes, const std::string& data_path);
 
-/// The largest current-stage gain (A/A) the view's layers need, drift-compensation gains included
-/// (ChipSpec::CurrentStageGain at the view's read window).
-double MaxCurrentStageGain(const compiler::Plan& plan, const ChipView& view);
 
 /// The waveforms a ChipNetlist run wrote (kDataLoss naming the line for anything malformed).
 Expected<AnalogWaveforms> ParseChipData(const std::string& data, const ChipView& view, double stop_s);

@@ -12,6 +12,7 @@
 #include "device_models/tile_circuit.h"
 #include "device_models/nonidealities.h"
 #include "runtime/latency.h"
+#include "support/format.h"
 #include "support/rng.h"
 #include "support/threads.h"
 
@@ -261,7 +262,33 @@ Expected<std::vector<ChipView>> ChipView::CreateModes(const compiler::Plan& plan
       }
     }
   }
+  // The current stages realise each layer's gain (times the bit line's compensation gain) as a
+  // mirror of at most analog.current_gain_max (docs/chip.md): a plan needing more has no circuit.
+  for (const ChipView& v : views) {
+    const double k = v.MaxCurrentStageGain(plan);
+    if (!(k <= plan.chip.analog.current_gain_max)) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  "the plan's current stages would need a gain of " + FormatNumber(k, 4) +
+                      " A/A, above the chip's analog.current_gain_max = " +
+                      FormatNumber(plan.chip.analog.current_gain_max) + " A/A (a larger inter-layer scale or input gain lowers it)");
+    }
+  }
   return views;
+}
+
+double ChipView::MaxCurrentStageGain(const compiler::Plan& plan) const {
+  const double window_s = timing_.sense_cycles / clock_hz_;
+  double k = 0;
+  for (const Tile& tile : tiles_) {
+    const Layer& layer = layers_[static_cast<std::size_t>(tile.layer)];
+    for (int o = 0; o < tile.outputs; ++o) {
+      const double column =
+          std::max(tile.column_gain(tile.columns.plus_column(o)), tile.column_gain(tile.columns.minus_column(o)));
+      k = std::max(k, std::abs(plan.chip.CurrentStageGain(plan.neuron, layer.gain(tile.column_offset + o), window_s)) *
+                          column);
+    }
+  }
+  return k;
 }
 
 uint64_t ChipView::InferenceCycles() const {

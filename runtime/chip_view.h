@@ -159,6 +159,10 @@ class ChipView {
   double global_gain() const { return global_gain_; }
   double min_column_gain() const { return min_column_gain_; }
   double max_column_gain() const { return max_column_gain_; }
+  /// The largest current-stage gain (A/A) the layers need, drift-compensation gains included
+  /// (ChipSpec::CurrentStageGain at the read window, sense_cycles / clock). Create refuses a plan
+  /// needing more than the chip's analog.current_gain_max.
+  double MaxCurrentStageGain(const compiler::Plan& plan) const;
   /// Clock cycles of one OpInfer on the controller, command accepted to response taken.
   uint64_t InferenceCycles() const;
 

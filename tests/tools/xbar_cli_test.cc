@@ -248,6 +248,22 @@ TEST(XbarCli, SpiceChipMatchesTheWholeChipWithNgspice) {
   EXPECT_EQ(two.exit_code, 2);
   EXPECT_EQ(Lines(two.err), 1) << two.err;
   EXPECT_FALSE(fs::exists(cir));
+  // A chip whose current stages cannot reach the gains the plan needs (3.3 A/A here): no circuit.
+  const std::string weak = (kTmp / "weak.textproto").string(), weak_plan = (kTmp / "weak.xbp").string();
+  ASSERT_TRUE(xbar::WriteFileAtomic(weak, "tiles { count: 16 rows: 16 columns: 16 spare_rows: 0 spare_columns: 0 }\n"
+                                          "neurons: 128\nanalog { current_gain_max: 0.5 }\n").has_value());
+  ASSERT_EQ(Xbar("compile " + src + "/models/mnist-7x7.xbm --chip " + weak + " -o " + weak_plan + " -q").exit_code, 0);
+  const std::string weak_state = (kTmp / "weak.xbcs").string();
+  ASSERT_EQ(Xbar("program " + weak_plan + " -o " + (kTmp / "weak.xbpulse").string() + " --state " + weak_state + " -q")
+                .exit_code, 0);
+  for (const std::string& cmd : {"spice chip " + weak_plan + " --state " + weak_state + " --dataset mnist-7x7 -o " + cir,
+                                 "infer " + weak_plan + " --chip-state " + weak_state + " --dataset mnist-7x7 --limit 5"}) {
+    auto refused = Xbar(cmd);
+    EXPECT_NE(refused.exit_code, 0) << cmd;
+    EXPECT_EQ(Lines(refused.err), 1) << refused.err;
+    EXPECT_NE(refused.err.find("above the chip's analog.current_gain_max = 0.5 A/A"), std::string::npos) << refused.err;
+  }
+  EXPECT_FALSE(fs::exists(cir));
 }
 
 TEST(XbarCli, TileSolveRejectsMismatchedInputs) {

@@ -9,7 +9,6 @@
 #include "runtime/chip_spice.h"
 #include "runtime/programmed_chip.h"
 #include "support/file_io.h"
-#include "support/format.h"
 #include "support/npy.h"
 #include "tools/xbar/cli.h"
 
@@ -179,7 +178,7 @@ int Chip(const std::string& name, int argc, char** argv) {
   auto gain = runtime::CalibrateOutputGain(*calibrated, *calibration, options->threads);
   if (!gain) return ReportError(name, gain.error());
   auto view = runtime::ChipView::Create(*plan, present, &reference, view_options);
-  if (!view) return ReportError(name, view.error());
+  if (!view) return ReportError(name, WithContext(view.error(), inputs.plan_path));
   view->set_output_gain(*gain);
   auto schedule = runtime::AnalogSchedule::Of(*plan, *view);
   if (!schedule) return ReportError(name, WithContext(schedule.error(), inputs.plan_path));
@@ -188,13 +187,7 @@ int Chip(const std::string& name, int argc, char** argv) {
   if (auto ok = WriteFileAtomic(out_path, runtime::ChipNetlist(*plan, present, *view, first, out_path + ".data")); !ok) {
     return ReportError(name, ok.error());
   }
-  const double k_max = runtime::MaxCurrentStageGain(*plan, *view);
-  if (!(k_max <= plan->chip.analog.current_gain_max)) {
-    return ReportError(name, Error{ErrorCode::kInvalidArgument,
-                                   inputs.plan_path + ": the current stages would need a gain of " + FormatNumber(k_max, 4) +
-                                       " A/A, above the chip's analog.current_gain_max = " +
-                                       FormatNumber(plan->chip.analog.current_gain_max) + " A/A"});
-  }
+  const double k_max = view->MaxCurrentStageGain(*plan);  // within the chip's limit: Create checks it
   Json result = Json::object({{"netlist", out_path}, {"step_s", schedule->step_s}, {"window_s", schedule->window_s},
                               {"stop_s", schedule->StopTime()}, {"current_stage_gain_max", k_max}});
   if (!run) {
