@@ -24,11 +24,6 @@
 namespace xbar::device_models {
 namespace {
 
-// Full double precision, in a form SPICE reads (no scale suffixes are ever produced).
-std::string Num17(double v) { return FormatNumber(v, 17); }
-
-// A number inside a B-source expression: negative values in parentheses.
-std::string ExprNum(double v) { return v < 0 ? "(" + Num17(v) + ")" : Num17(v); }
 
 std::string Short(double v) {
   char buf[32];
@@ -90,6 +85,46 @@ void CheckDrive(const PwlDrive& u) {
 
 }  // namespace
 
+std::string SpiceNumber(double v) { return FormatNumber(v, 17); }
+std::string SpiceExprNumber(double v) { return v < 0 ? "(" + SpiceNumber(v) + ")" : SpiceNumber(v); }
+
+Expected<std::vector<std::vector<double>>> ParseWrdata(const std::string& data, const std::vector<std::string>& names) {
+  std::vector<std::vector<double>> columns(names.size());
+  bool header = false;
+  int line_no = 0;
+  for (std::string_view line : Lines(data)) {
+    ++line_no;
+    const auto tokens = Tokens(line);
+    if (tokens.empty()) continue;
+    auto bad = [&](const std::string& why) {
+      return Fail(ErrorCode::kDataLoss, "ngspice data line " + std::to_string(line_no) + ": " + why);
+    };
+    if (tokens.size() != names.size()) {
+      return bad(std::to_string(tokens.size()) + (header ? " values" : " columns") + ", expected " +
+                 std::to_string(names.size()));
+    }
+    if (!header) {
+      for (std::size_t c = 0; c < names.size(); ++c) {
+        if (tokens[c] != names[c]) return bad("column '" + std::string(tokens[c]) + "', expected '" + names[c] + "'");
+      }
+      header = true;
+      continue;
+    }
+    for (std::size_t c = 0; c < names.size(); ++c) {
+      double value = 0;
+      if (!ParseDouble(tokens[c], value)) return bad("'" + std::string(tokens[c]) + "' is not a finite number");
+      columns[c].push_back(value);
+    }
+    if (columns[0].size() > 1 && !(columns[0].back() > columns[0][columns[0].size() - 2])) {
+      return bad("time does not increase");
+    }
+  }
+  if (columns.empty() || columns[0].empty()) {
+    return Fail(ErrorCode::kDataLoss, "ngspice data has no rows (did the transient run?)");
+  }
+  return columns;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Tile
 
@@ -97,7 +132,7 @@ void AppendTileElements(std::string& s, const TileCircuit& tile, const std::stri
   const Eigen::Index R = tile.rows(), C = tile.cols();
   const TileWires& w = tile.wires();
   const Eigen::MatrixXd& g = tile.conductances();
-  const std::string r_row = Num17(w.r_row_ohm), r_col = Num17(w.r_col_ohm);
+  const std::string r_row = SpiceNumber(w.r_row_ohm), r_col = SpiceNumber(w.r_col_ohm);
   // Node names after merging zero-resistance connections: a row collapses onto its cell-0 node,
   // which is the driven node itself without a driver resistance; likewise for columns.
   auto row_node = [&](Eigen::Index i, Eigen::Index j) {
@@ -114,7 +149,7 @@ void AppendTileElements(std::string& s, const TileCircuit& tile, const std::stri
   if (w.r_driver_ohm > 0) {
     for (Eigen::Index i = 0; i < R; ++i) {
       const std::string is = prefix + std::to_string(i);
-      s += "rd_" + is + " in_" + is + " " + row_node(i, 0) + " " + Num17(w.r_driver_ohm) + "\n";
+      s += "rd_" + is + " in_" + is + " " + row_node(i, 0) + " " + SpiceNumber(w.r_driver_ohm) + "\n";
     }
   }
   s += "* cells: rg_<i>_<j> = 1/G between row node (i, j) and column node (i, j); G = 0 is left open\n";
@@ -122,7 +157,7 @@ void AppendTileElements(std::string& s, const TileCircuit& tile, const std::stri
     for (Eigen::Index j = 0; j < C; ++j) {
       if (g(i, j) == 0) continue;
       s += "rg_" + prefix + std::to_string(i) + "_" + std::to_string(j) + " " + row_node(i, j) + " " +
-           col_node(i, j) + " " + Num17(1.0 / g(i, j)) + "\n";
+           col_node(i, j) + " " + SpiceNumber(1.0 / g(i, j)) + "\n";
     }
   }
   if (w.r_row_ohm > 0) {
@@ -146,7 +181,7 @@ void AppendTileElements(std::string& s, const TileCircuit& tile, const std::stri
   if (w.r_sense_ohm > 0) {
     for (Eigen::Index j = 0; j < C; ++j) {
       const std::string js = prefix + std::to_string(j);
-      s += "rs_" + js + " " + col_node(R - 1, j) + " s_" + js + " " + Num17(w.r_sense_ohm) + "\n";
+      s += "rs_" + js + " " + col_node(R - 1, j) + " s_" + js + " " + SpiceNumber(w.r_sense_ohm) + "\n";
     }
   }
 }
@@ -164,7 +199,7 @@ std::string TileNetlist(const TileCircuit& tile, const Eigen::VectorXd& v_in_v) 
   s += w.r_driver_ohm > 0 ? " through rd_<i>\n" : " directly\n";
   for (Eigen::Index i = 0; i < R; ++i) {
     const std::string is = std::to_string(i);
-    s += "vin_" + is + " in_" + is + " 0 DC " + Num17(v_in_v(i)) + "\n";
+    s += "vin_" + is + " in_" + is + " 0 DC " + SpiceNumber(v_in_v(i)) + "\n";
   }
   AppendTileElements(s, tile, "");
   s += "* columns: sensed at the cell-(R-1) end";
@@ -259,10 +294,10 @@ std::string NeuronNetlist(const MifParams& p, const PwlDrive& u, const NeuronTra
   XBAR_CHECK(p.Validate().has_value());
   CheckDrive(u);
   XBAR_CHECK(tran.t_stop_steps > 0 && tran.max_step_steps > 0 && tran.reltol > 0);
-  const std::string on = ExprNum(p.v_on_mv), off = ExprNum(p.v_off_mv), k = ExprNum(p.k_mv);
-  const std::string tau = ExprNum(p.tau_steps);
+  const std::string on = SpiceExprNumber(p.v_on_mv), off = SpiceExprNumber(p.v_off_mv), k = SpiceExprNumber(p.k_mv);
+  const std::string tau = SpiceExprNumber(p.tau_steps);
   auto conductance = [&](const std::string& x) {
-    return "(V(" + x + ")/" + Num17(p.r_on_ohm) + " + (1-V(" + x + "))/" + Num17(p.r_off_ohm) + ")";
+    return "(V(" + x + ")/" + SpiceNumber(p.r_on_ohm) + " + (1-V(" + x + "))/" + SpiceNumber(p.r_off_ohm) + ")";
   };
   auto rate = [&](const std::string& x, const std::string& e) {
     const std::string vm = "V(mem," + e + ")";
@@ -273,33 +308,33 @@ std::string NeuronNetlist(const MifParams& p, const PwlDrive& u, const NeuronTra
   s += "xbar mif neuron: 1 V = 1 model mV, 1 s = 1 step\n";
   s += ".func sig(z) {1/(1+exp(-z))}\n";
   s += "* membrane: C dv/dt = I - G1(x1) (v - E1) - G2(x2) (v - E2)\n";
-  s += "cm mem 0 " + Num17(p.c) + " ic=0\n";
-  s += "ve1 e1 0 DC " + Num17(p.e1_mv) + "\n";
-  s += "ve2 e2 0 DC " + Num17(p.e2_mv) + "\n";
+  s += "cm mem 0 " + SpiceNumber(p.c) + " ic=0\n";
+  s += "ve1 e1 0 DC " + SpiceNumber(p.e1_mv) + "\n";
+  s += "ve2 e2 0 DC " + SpiceNumber(p.e2_mv) + "\n";
   s += "bm1 mem e1 I = " + conductance("x1") + " * V(mem,e1)\n";
   s += "bm2 mem e2 I = " + conductance("x2") + " * V(mem,e2)\n";
   s += "* memristor states: dx/dt = [(1 - x) sig((v - E - V_on)/k) - x sig((V_off - (v - E))/k)] / tau\n";
-  s += "cx1 x1 0 1 ic=" + Num17(p.x0) + "\n";
+  s += "cx1 x1 0 1 ic=" + SpiceNumber(p.x0) + "\n";
   s += "bx1 0 x1 I = " + rate("x1", "e1") + "\n";
-  s += "cx2 x2 0 1 ic=" + Num17(p.x0) + "\n";
+  s += "cx2 x2 0 1 ic=" + SpiceNumber(p.x0) + "\n";
   s += "bx2 0 x2 I = " + rate("x2", "e2") + "\n";
   s += "* alpha synapse: da/dt = -a/tau_a + u(t), dI/dt = (a - I)/tau_a; I flows into mem\n";
   s += "ca a 0 1 ic=0\n";
-  s += "ra a 0 " + Num17(p.tau_alpha_steps) + "\n";
+  s += "ra a 0 " + SpiceNumber(p.tau_alpha_steps) + "\n";
   s += "iu 0 a PWL(";
   std::vector<std::pair<double, double>> pts = u.points;
   if (pts.front().first > 0) pts.insert(pts.begin(), {0.0, pts.front().second});
   for (std::size_t n = 0; n < pts.size(); ++n) {
     if (n > 0) s += n % 4 == 0 ? "\n+ " : " ";
-    s += Num17(pts[n].first) + " " + Num17(pts[n].second);
+    s += SpiceNumber(pts[n].first) + " " + SpiceNumber(pts[n].second);
   }
   s += ")\n";
   s += "ci isyn 0 1 ic=0\n";
-  s += "ri isyn 0 " + Num17(p.tau_alpha_steps) + "\n";
-  s += "gi 0 isyn a 0 " + Num17(1.0 / p.tau_alpha_steps) + "\n";
+  s += "ri isyn 0 " + SpiceNumber(p.tau_alpha_steps) + "\n";
+  s += "gi 0 isyn a 0 " + SpiceNumber(1.0 / p.tau_alpha_steps) + "\n";
   s += "gsyn 0 mem isyn 0 1\n";
-  s += ".options reltol=" + Num17(tran.reltol) + " abstol=1e-15 vntol=1e-9 method=gear\n";
-  s += ".tran " + Num17(tran.max_step_steps) + " " + Num17(tran.t_stop_steps) + " 0 " + Num17(tran.max_step_steps) +
+  s += ".options reltol=" + SpiceNumber(tran.reltol) + " abstol=1e-15 vntol=1e-9 method=gear\n";
+  s += ".tran " + SpiceNumber(tran.max_step_steps) + " " + SpiceNumber(tran.t_stop_steps) + " 0 " + SpiceNumber(tran.max_step_steps) +
        " uic\n";
   s += ".control\nset numdgt=16\nset nobreak\nrun\nprint v(mem)\nquit 0\n.endc\n.end\n";
   return s;
@@ -323,8 +358,8 @@ Expected<NeuronWaveform> ParseNeuronWaveform(const std::string& ngspice_stdout, 
                                             std::string(Trim(line)) + "' is not '<index> <time> <v(mem)>'");
     }
     if (!w.t_steps.empty() && !(t > w.t_steps.back())) {
-      return Fail(ErrorCode::kDataLoss, "ngspice output line " + std::to_string(line_no) + ": time " + Num17(t) +
-                                            " does not increase (previous " + Num17(w.t_steps.back()) + ")");
+      return Fail(ErrorCode::kDataLoss, "ngspice output line " + std::to_string(line_no) + ": time " + SpiceNumber(t) +
+                                            " does not increase (previous " + SpiceNumber(w.t_steps.back()) + ")");
     }
     w.t_steps.push_back(t);
     w.v_mv.push_back(v);

@@ -88,6 +88,17 @@ struct NeuronWaveform {
 /// `t_stop_steps` (a transient ngspice aborted).
 Expected<NeuronWaveform> ParseNeuronWaveform(const std::string& ngspice_stdout, double t_stop_steps);
 
+/// A number as netlists write it: 17 significant digits, no scale suffix; SpiceExprNumber puts a
+/// negative one in parentheses, for B-source expressions.
+std::string SpiceNumber(double v);
+std::string SpiceExprNumber(double v);
+
+/// The table `wrdata` writes with wr_singlescale and wr_vecnames: a header naming the columns
+/// (must equal `names`, the scale first), then rows of finite numbers with the first column
+/// strictly increasing. Returns the columns. kDataLoss naming the line for anything else, and
+/// for a table without rows.
+Expected<std::vector<std::vector<double>>> ParseWrdata(const std::string& data, const std::vector<std::string>& names);
+
 /// Runs `ngspice -b` on `netlist` (written to a temporary file, removed afterwards) and returns
 /// its standard output. Fails with kNotFound "ngspice not found (run scripts/setup)" when ngspice
 /// is not on PATH, and with kInternal when it exits non-zero or reports an error or an aborted

@@ -225,13 +225,7 @@ bool AnalogChip::StepNeurons(uint32_t layer) {
   stepped_[layer] = ++stamp_;
   energy_.range.Tally(state, layer + 1 < layers_.size(), view_->neuron(), view_->drive_limit_mv());
   if (IsConv(spec)) u.setZero();
-  // Memristor-branch power of the neuron arrays after the step (mV -> V).
-  const auto& s = layers_[layer].state();
-  const device_models::MifParams& p = view_->neuron();
-  const auto g1 = s.x1 / p.r_on_ohm + (1.0 - s.x1) / p.r_off_ohm;
-  const auto g2 = s.x2 / p.r_on_ohm + (1.0 - s.x2) / p.r_off_ohm;
-  energy_.neuron_power_steps_w +=
-      1e-6 * (g1 * (state - p.e1_mv).square() + g2 * (state - p.e2_mv).square()).sum();
+  energy_.neuron_power_steps_w += BranchPowerW(view_->neuron(), layers_[layer].state());
   ++energy_.neuron_steps;
   return true;
 }
@@ -248,6 +242,12 @@ int64_t AnalogChip::SampleOutput(uint32_t index) {
   ++energy_.conversions;
   if (record_) samples_.push_back(static_cast<int32_t>(code));
   return code;
+}
+
+double BranchPowerW(const device_models::MifParams& p, const device_models::MifState<double>& s) {
+  const auto g1 = s.x1 / p.r_on_ohm + (1.0 - s.x1) / p.r_off_ohm;
+  const auto g2 = s.x2 / p.r_on_ohm + (1.0 - s.x2) / p.r_off_ohm;
+  return 1e-6 * (g1 * (s.v - p.e1_mv).square() + g2 * (s.v - p.e2_mv).square()).sum();  // mV² S -> W
 }
 
 int64_t OutputCode(const ChipView& view, double v_mv) {

@@ -122,6 +122,10 @@ Expected<double> CalibrateOutputGain(const ChipView& view, const Dataset& images
 void TileWordLines(const ChipView::Layer& layer, const ChipView::Tile& tile, const Eigen::VectorXd& in, int position,
                    Eigen::VectorXd& v);
 
+/// Power (W) the memristive branches of a neuron array dissipate in the model's units (S, mV):
+/// the circuit's is alpha times this (ChipSpec::Physical).
+double BranchPowerW(const device_models::MifParams& p, const device_models::MifState<double>& s);
+
 /// The output ADC's code of a membrane voltage `v_mv` (mV): round(gain v / lsb), saturating at the
 /// converter's signed range.
 int64_t OutputCode(const ChipView& view, double v_mv);

@@ -32,6 +32,32 @@ std::vector<Eigen::MatrixXd> ReadsAtAge(const compiler::Plan& plan, const device
       options.threads);
 }
 
+Expected<double> CalibrateOnReference(const compiler::Plan& plan, const std::vector<Eigen::MatrixXd>& reference,
+                                      const Dataset& calibration, const ChipEvalOptions& options) {
+  auto view = ChipView::Create(plan, reference, nullptr,
+                               {.ir_drop = options.ir_drop, .timing = options.timing, .threads = options.threads});
+  if (!view) return std::unexpected(view.error());
+  auto gain = CalibrateOutputGain(*view, calibration, options.threads);
+  if (!gain) return std::unexpected(WithContext(gain.error(), "output calibration"));
+  return *gain;
+}
+
+Expected<ChipAtAge> ChipViewAtAge(const compiler::Plan& plan, const device_models::ChipInstance& chip,
+                                  const Dataset& calibration, const ChipEvalOptions& options, double age_s,
+                                  DriftCompensation compensation) {
+  const auto reference = ReferenceReads(plan, chip, options);
+  auto gain = CalibrateOnReference(plan, reference, calibration, options);
+  if (!gain) return std::unexpected(gain.error());
+  ChipAtAge at{ReadsAtAge(plan, chip, age_s, options), {}};
+  auto view = ChipView::Create(plan, at.present, &reference,
+                               {.ir_drop = options.ir_drop, .compensation = compensation, .timing = options.timing,
+                                .threads = options.threads});
+  if (!view) return std::unexpected(view.error());
+  at.view = std::move(*view);
+  at.view.set_output_gain(*gain);
+  return at;
+}
+
 Expected<ChipEvalReport> EvaluateChip(const compiler::Plan& plan, const device_models::ChipInstance& chip,
                                       const Dataset& test, const Dataset& calibration, ChipBackend& backend,
                                       const ChipEvalOptions& options) {
@@ -48,13 +74,9 @@ Expected<ChipEvalReport> EvaluateChip(const compiler::Plan& plan, const device_m
   // Reference reads right after programming: drift compensation's baseline and the calibration.
   const auto reference = ReferenceReads(plan, chip, options);
   ChipEvalReport report;
-  {
-    auto view = ChipView::Create(plan, reference, nullptr, view_options);
-    if (!view) return std::unexpected(view.error());
-    auto gain = CalibrateOutputGain(*view, calibration, options.threads);
-    if (!gain) return std::unexpected(WithContext(gain.error(), "output calibration"));
-    report.output_gain = *gain;
-  }
+  auto gain = CalibrateOnReference(plan, reference, calibration, options);
+  if (!gain) return std::unexpected(gain.error());
+  report.output_gain = *gain;
   bool first = true;
   for (double age : ages) {
     const auto present = ReadsAtAge(plan, chip, age, options);

@@ -65,6 +65,21 @@ std::vector<Eigen::MatrixXd> ReferenceReads(const compiler::Plan& plan, const de
 std::vector<Eigen::MatrixXd> ReadsAtAge(const compiler::Plan& plan, const device_models::ChipInstance& chip,
                                         double age_s, const ChipEvalOptions& options);
 
+/// The output amplifier's gain, calibrated on `calibration` through the chip as it reads right
+/// after programming (`reference`, ReferenceReads), as EvaluateChip calibrates it.
+Expected<double> CalibrateOnReference(const compiler::Plan& plan, const std::vector<Eigen::MatrixXd>& reference,
+                                      const Dataset& calibration, const ChipEvalOptions& options);
+
+/// The programmed chip as EvaluateChip sees it at one age and compensation mode: the conductances
+/// its reads see then and the view over them, output amplifier calibrated.
+struct ChipAtAge {
+  std::vector<Eigen::MatrixXd> present;
+  ChipView view;
+};
+Expected<ChipAtAge> ChipViewAtAge(const compiler::Plan& plan, const device_models::ChipInstance& chip,
+                                  const Dataset& calibration, const ChipEvalOptions& options, double age_s,
+                                  DriftCompensation compensation);
+
 /// Runs `test` through the programmed chip `chip` (conductances as programmed; reads see them at
 /// each age) on `backend`. The output amplifier is calibrated once on `calibration` (training
 /// images) at the drift reference time, drift compensation against reference reads taken then.

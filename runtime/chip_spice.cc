@@ -11,7 +11,6 @@
 #include "device_models/spice.h"
 #include "device_models/tile_circuit.h"
 #include "runtime/analog_chip.h"
-#include "support/format.h"
 
 namespace xbar::runtime {
 namespace {
@@ -20,8 +19,8 @@ constexpr double kEdgeFraction = 0.01;   // rise and fall of every schedule puls
 constexpr double kClampConductanceS = 0.1;  // the rail clamps (0.1 mV over a rail at 10 uA)
 constexpr double kMeterScale = 1e12;     // energy meters read in pJ per volt
 
-std::string Num(double v) { return FormatNumber(v, 17); }
-std::string Expr(double v) { return v < 0 ? "(" + Num(v) + ")" : Num(v); }
+using device_models::SpiceExprNumber;
+using device_models::SpiceNumber;
 
 // A 0/1 PWL source that is 1 over each [start, end) of `spans` (sorted, disjoint, further apart
 // than `edge`), with linear edges of `edge` s centred on the span's ends, so that each pulse's area
@@ -36,7 +35,7 @@ std::string Pulses(const std::string& name, const std::vector<std::pair<double, 
     for (const auto& p : points) {
       if (p[0] <= 0 && p[1] == 0) continue;
       s += (n++ % 4 == 0) ? "\n+ " : " ";
-      s += Num(p[0]) + " " + Num(p[1]);
+      s += SpiceNumber(p[0]) + " " + SpiceNumber(p[1]);
     }
   }
   return s + ")\n";
@@ -63,8 +62,8 @@ Expected<AnalogSchedule> AnalogSchedule::Of(const compiler::Plan& plan, const Ch
   s.layers = static_cast<int>(view.layers().size());
   const double windows = s.step_s / s.window_s;
   if (!(windows >= 1) || std::abs(windows - std::round(windows)) > 1e-9 * windows) {
-    return Fail(ErrorCode::kInvalidArgument, "the neuron's step " + Num(s.step_s) + " s is not a whole number of read windows (" +
-                                                 Num(s.window_s) + " s)");
+    return Fail(ErrorCode::kInvalidArgument, "the neuron's step " + SpiceNumber(s.step_s) + " s is not a whole number of read windows (" +
+                                                 SpiceNumber(s.window_s) + " s)");
   }
   return s;
 }
@@ -112,7 +111,6 @@ Expected<AnalogWaveforms> SimulateAnalog(const compiler::Plan& plan, const ChipV
   Eigen::VectorXd input(view.inputs()), wl;
   for (int i = 0; i < view.inputs(); ++i) input(i) = codes[static_cast<std::size_t>(i)] / kInputCodeMax * view.v_read_v();
   const double limit = view.drive_limit_mv();
-  const device_models::MifParams& p = view.neuron();
   for (int k = 0; k < total; ++k) {
     for (int l = 0; l < layers; ++l) {
       auto& v = w.v_mv[static_cast<std::size_t>(l)];
@@ -146,11 +144,7 @@ Expected<AnalogWaveforms> SimulateAnalog(const compiler::Plan& plan, const ChipV
       }
       const auto& state = neurons[static_cast<std::size_t>(l)].Step(u);
       v.col(k + 1) = state.col(0).matrix();
-      const auto& s = neurons[static_cast<std::size_t>(l)].state();
-      const auto g1 = s.x1 / p.r_on_ohm + (1.0 - s.x1) / p.r_off_ohm;
-      const auto g2 = s.x2 / p.r_on_ohm + (1.0 - s.x2) / p.r_off_ohm;
-      w.neuron_j += 1e-6 * (g1 * (state - p.e1_mv).square() + g2 * (state - p.e2_mv).square()).sum() *
-                    physical.alpha * h;
+      w.neuron_j += BranchPowerW(view.neuron(), neurons[static_cast<std::size_t>(l)].state()) * physical.alpha * h;
     }
   }
   return w;
@@ -169,7 +163,7 @@ std::string ChipNetlist(const compiler::Plan& plan, const std::vector<Eigen::Mat
   std::string s;
   s += "xbar chip " + plan.chip.name + ": " + std::to_string(layers) + " layers, " + std::to_string(plan.tiles.size()) +
        " tiles, one image, SI units (V, A, ohm, F, s)\n";
-  s += "* step " + Num(dt) + " s, read window " + Num(w) + " s, T = " + std::to_string(schedule->steps) +
+  s += "* step " + SpiceNumber(dt) + " s, read window " + SpiceNumber(w) + " s, T = " + std::to_string(schedule->steps) +
        ", P = " + std::to_string(schedule->period) + "; layer l's step t spans [(t + l) dt, (t + l + 1) dt]\n";
   s += ".func sig(z) {1/(1+exp(-z))}\n";
   s += "* schedule: win_<l> is 1 while layer l's word lines are driven, en_<l> while its neurons run\n";
@@ -204,17 +198,17 @@ std::string ChipNetlist(const compiler::Plan& plan, const std::vector<Eigen::Mat
       const int j = tile.row_offset + lr;
       std::string value;
       if (j >= layer.shape.fan_in()) {
-        value = Expr(layer.bias_v);
+        value = SpiceExprNumber(layer.bias_v);
       } else if (tile.layer == 0) {
-        value = Expr(codes[static_cast<std::size_t>(j)] / kInputCodeMax * view.v_read_v());
+        value = SpiceExprNumber(codes[static_cast<std::size_t>(j)] / kInputCodeMax * view.v_read_v());
       } else {
         const std::string m = "V(" + NodeName("m", tile.layer - 1, j) + ")";
-        value = Expr(driver_gain) + "*" +
-                (std::isfinite(limit_v) ? "min(max(" + m + "," + Expr(-limit_v) + ")," + Expr(limit_v) + ")" : m);
+        value = SpiceExprNumber(driver_gain) + "*" +
+                (std::isfinite(limit_v) ? "min(max(" + m + "," + SpiceExprNumber(-limit_v) + ")," + SpiceExprNumber(limit_v) + ")" : m);
       }
       s += "bw_" + rn + " dw_" + rn + " 0 V = " + win + "*" + value + "\n";
       s += "vm_" + rn + " dw_" + rn + " in_" + rn + " 0\n";
-      s += "bpw_" + rn + " 0 eread I = " + Num(kMeterScale) + "*V(dw_" + rn + ")*I(vm_" + rn + ")\n";
+      s += "bpw_" + rn + " 0 eread I = " + SpiceNumber(kMeterScale) + "*V(dw_" + rn + ")*I(vm_" + rn + ")\n";
     }
     auto circuit = device_models::TileCircuit::Create(present[q], plan.chip.wires);
     XBAR_CHECK(circuit.has_value());
@@ -240,12 +234,12 @@ std::string ChipNetlist(const compiler::Plan& plan, const std::vector<Eigen::Mat
         const int plus = tile.columns.plus_column(o), minus = tile.columns.minus_column(o);
         const std::string a = NodeName("a", l, neuron), id = "t" + std::to_string(q) + "_" + std::to_string(o);
         s += "fp_" + id + " 0 " + a + " vs_t" + std::to_string(q) + "_" +
-             std::to_string(pt.column_map[static_cast<std::size_t>(plus)]) + " " + Num(k * tile.column_gain(plus)) + "\n";
+             std::to_string(pt.column_map[static_cast<std::size_t>(plus)]) + " " + SpiceNumber(k * tile.column_gain(plus)) + "\n";
         s += "fm_" + id + " 0 " + a + " vs_t" + std::to_string(q) + "_" +
-             std::to_string(pt.column_map[static_cast<std::size_t>(minus)]) + " " + Num(-k * tile.column_gain(minus)) + "\n";
+             std::to_string(pt.column_map[static_cast<std::size_t>(minus)]) + " " + SpiceNumber(-k * tile.column_gain(minus)) + "\n";
       }
     }
-    s += "* layer " + std::to_string(l) + ": synapses (two Gm-C stages, tau_alpha " + Num(phys.tau_alpha_s) +
+    s += "* layer " + std::to_string(l) + ": synapses (two Gm-C stages, tau_alpha " + SpiceNumber(phys.tau_alpha_s) +
          " s), membranes (C_m, memristive branches, rail clamps), memristor states\n";
     const std::string en = "V(en_" + std::to_string(l) + ")";
     const double c_m = plan.chip.analog.membrane_capacitance_f;
@@ -254,39 +248,39 @@ std::string ChipNetlist(const compiler::Plan& plan, const std::vector<Eigen::Mat
     for (int n = 0; n < layer.outputs; ++n) {
       const std::string a = NodeName("a", l, n), i = NodeName("i", l, n), m = NodeName("m", l, n);
       const std::string x1 = NodeName("xa", l, n), x2 = NodeName("xb", l, n), id = std::to_string(l) + "_" + std::to_string(n);
-      s += "ca_" + id + " " + a + " 0 " + Num(analog.synapse_capacitance_f) + " ic=0\n";
-      s += "ra_" + id + " " + a + " 0 " + Num(r_leak) + "\n";
-      s += "gi_" + id + " 0 " + i + " " + a + " 0 " + Num(analog.synapse_capacitance_f / phys.tau_alpha_s) + "\n";
-      s += "ci_" + id + " " + i + " 0 " + Num(analog.synapse_capacitance_f) + " ic=0\n";
-      s += "ri_" + id + " " + i + " 0 " + Num(r_leak) + "\n";
-      s += "cm_" + id + " " + m + " 0 " + Num(c_m) + " ic=0\n";
-      s += "bs_" + id + " 0 " + m + " I = " + en + "*" + Num(analog.synapse_transconductance_s) + "*V(" + i + ")\n";
+      s += "ca_" + id + " " + a + " 0 " + SpiceNumber(analog.synapse_capacitance_f) + " ic=0\n";
+      s += "ra_" + id + " " + a + " 0 " + SpiceNumber(r_leak) + "\n";
+      s += "gi_" + id + " 0 " + i + " " + a + " 0 " + SpiceNumber(analog.synapse_capacitance_f / phys.tau_alpha_s) + "\n";
+      s += "ci_" + id + " " + i + " 0 " + SpiceNumber(analog.synapse_capacitance_f) + " ic=0\n";
+      s += "ri_" + id + " " + i + " 0 " + SpiceNumber(r_leak) + "\n";
+      s += "cm_" + id + " " + m + " 0 " + SpiceNumber(c_m) + " ic=0\n";
+      s += "bs_" + id + " 0 " + m + " I = " + en + "*" + SpiceNumber(analog.synapse_transconductance_s) + "*V(" + i + ")\n";
       const std::string vm = "V(" + m + ")";
       auto g = [&](const std::string& x) {
-        return "(V(" + x + ")/" + Num(phys.r_on_ohm) + "+(1-V(" + x + "))/" + Num(phys.r_off_ohm) + ")";
+        return "(V(" + x + ")/" + SpiceNumber(phys.r_on_ohm) + "+(1-V(" + x + "))/" + SpiceNumber(phys.r_off_ohm) + ")";
       };
-      const std::string d1 = "(" + vm + "-" + Expr(e1) + ")", d2 = "(" + vm + "-" + Expr(e2) + ")";
+      const std::string d1 = "(" + vm + "-" + SpiceExprNumber(e1) + ")", d2 = "(" + vm + "-" + SpiceExprNumber(e2) + ")";
       s += "b1_" + id + " " + m + " 0 I = " + en + "*" + g(x1) + "*" + d1 + "\n";
       s += "b2_" + id + " " + m + " 0 I = " + en + "*" + g(x2) + "*" + d2 + "\n";
       if (p.bounded()) {
-        s += "bc_" + id + " " + m + " 0 I = " + Num(kClampConductanceS) + "*(max(" + vm + "-" + Expr(p.rail_high_mv / 1e3) +
-             ",0)+min(" + vm + "-" + Expr(p.rail_low_mv / 1e3) + ",0))\n";
+        s += "bc_" + id + " " + m + " 0 I = " + SpiceNumber(kClampConductanceS) + "*(max(" + vm + "-" + SpiceExprNumber(p.rail_high_mv / 1e3) +
+             ",0)+min(" + vm + "-" + SpiceExprNumber(p.rail_low_mv / 1e3) + ",0))\n";
       }
       auto rate = [&](const std::string& x, const std::string& d) {
-        return en + "*((1-V(" + x + "))*sig((" + d + "-" + Expr(von) + ")/" + Num(kv) + ")-V(" + x + ")*sig((" + Expr(voff) +
-               "-" + d + ")/" + Num(kv) + "))/" + Num(phys.tau_s);
+        return en + "*((1-V(" + x + "))*sig((" + d + "-" + SpiceExprNumber(von) + ")/" + SpiceNumber(kv) + ")-V(" + x + ")*sig((" + SpiceExprNumber(voff) +
+               "-" + d + ")/" + SpiceNumber(kv) + "))/" + SpiceNumber(phys.tau_s);
       };
-      s += "cxa_" + id + " " + x1 + " 0 1 ic=" + Num(p.x0) + "\n";
+      s += "cxa_" + id + " " + x1 + " 0 1 ic=" + SpiceNumber(p.x0) + "\n";
       s += "bxa_" + id + " 0 " + x1 + " I = " + rate(x1, d1) + "\n";
-      s += "cxb_" + id + " " + x2 + " 0 1 ic=" + Num(p.x0) + "\n";
+      s += "cxb_" + id + " " + x2 + " 0 1 ic=" + SpiceNumber(p.x0) + "\n";
       s += "bxb_" + id + " 0 " + x2 + " I = " + rate(x2, d2) + "\n";
-      s += "bpn_" + id + " 0 eneuron I = " + Num(kMeterScale) + "*" + en + "*(" + g(x1) + "*" + d1 + "^2+" + g(x2) + "*" + d2 +
+      s += "bpn_" + id + " 0 eneuron I = " + SpiceNumber(kMeterScale) + "*" + en + "*(" + g(x1) + "*" + d1 + "^2+" + g(x2) + "*" + d2 +
            "^2)\n";
     }
   }
   // Gear integration, time step at most two read windows (the windows' edges are breakpoints).
   s += ".options method=gear reltol=1e-4 abstol=1e-15 vntol=1e-7\n";
-  s += ".tran " + Num(w / 10) + " " + Num(schedule->StopTime()) + " 0 " + Num(2 * w) + " uic\n";
+  s += ".tran " + SpiceNumber(w / 10) + " " + SpiceNumber(schedule->StopTime()) + " 0 " + SpiceNumber(2 * w) + " uic\n";
   s += ".control\nset wr_singlescale\nset wr_vecnames\noption numdgt=16\nrun\nwrdata " + data_path;
   int column = 0;
   for (int l = 0; l < layers; ++l) {
@@ -306,49 +300,12 @@ Expected<AnalogWaveforms> ParseChipData(const std::string& data, const ChipView&
   }
   names.push_back("v(eread)");
   names.push_back("v(eneuron)");
+  auto table = device_models::ParseWrdata(data, names);
+  if (!table) return std::unexpected(table.error());
+  const auto& columns = *table;
   AnalogWaveforms w;
-  std::vector<std::vector<double>> columns(names.size());
-  std::size_t line_no = 0, start = 0;
-  bool header = false;
-  while (start < data.size()) {
-    std::size_t end = data.find('\n', start);
-    if (end == std::string::npos) end = data.size();
-    const std::string_view line(data.data() + start, end - start);
-    start = end + 1;
-    ++line_no;
-    std::vector<std::string_view> tokens;
-    for (std::size_t i = 0; i < line.size();) {
-      while (i < line.size() && std::isspace(static_cast<unsigned char>(line[i]))) ++i;
-      std::size_t j = i;
-      while (j < line.size() && !std::isspace(static_cast<unsigned char>(line[j]))) ++j;
-      if (j > i) tokens.push_back(line.substr(i, j - i));
-      i = j;
-    }
-    if (tokens.empty()) continue;
-    auto bad = [&](const std::string& why) {
-      return Fail(ErrorCode::kDataLoss, "ngspice data line " + std::to_string(line_no) + ": " + why);
-    };
-    if (!header) {
-      if (tokens.size() != names.size()) return bad(std::to_string(tokens.size()) + " columns, expected " + std::to_string(names.size()));
-      for (std::size_t c = 0; c < names.size(); ++c) {
-        if (tokens[c] != names[c]) return bad("column '" + std::string(tokens[c]) + "', expected '" + names[c] + "'");
-      }
-      header = true;
-      continue;
-    }
-    if (tokens.size() != names.size()) return bad(std::to_string(tokens.size()) + " values, expected " + std::to_string(names.size()));
-    for (std::size_t c = 0; c < names.size(); ++c) {
-      char* stop = nullptr;
-      const std::string token(tokens[c]);
-      const double value = std::strtod(token.c_str(), &stop);
-      if (stop != token.c_str() + token.size() || !std::isfinite(value)) return bad("'" + token + "' is not a finite number");
-      columns[c].push_back(value);
-    }
-    if (columns[0].size() > 1 && !(columns[0].back() > columns[0][columns[0].size() - 2])) return bad("time does not increase");
-  }
-  if (!header || columns[0].empty()) return Fail(ErrorCode::kDataLoss, "ngspice data has no rows (did the transient run?)");
   if (columns[0].back() < stop_s * (1 - 1e-9)) {
-    return Fail(ErrorCode::kDataLoss, "ngspice transient ends at " + Num(columns[0].back()) + " s, before " + Num(stop_s) + " s");
+    return Fail(ErrorCode::kDataLoss, "ngspice transient ends at " + SpiceNumber(columns[0].back()) + " s, before " + SpiceNumber(stop_s) + " s");
   }
   w.t_s = columns[0];
   const auto points = static_cast<Eigen::Index>(w.t_s.size());

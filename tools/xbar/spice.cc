@@ -167,19 +167,12 @@ int Chip(const std::string& name, int argc, char** argv) {
   auto calibration = runtime::LoadDataset(dataset, data_dir, runtime::Split::kTrain, flags.calibration_images);
   if (!calibration) return ReportError(name, calibration.error());
 
-  // The chip as `xbar infer` sees it at this age: reference reads, output calibration, present reads.
+  // The chip as `xbar infer` sees it at this age.
   const double age = options->ages_s.empty() ? plan->chip.device.nonidealities.drift.t0_s : options->ages_s[0];
-  const auto reference = runtime::ReferenceReads(*plan, *chip, *options);
-  const auto present = runtime::ReadsAtAge(*plan, *chip, age, *options);
-  runtime::ChipViewOptions view_options{.ir_drop = options->ir_drop, .compensation = options->compensations[0],
-                                        .timing = options->timing, .threads = options->threads};
-  auto calibrated = runtime::ChipView::Create(*plan, reference, nullptr, {.ir_drop = options->ir_drop, .timing = options->timing});
-  if (!calibrated) return ReportError(name, calibrated.error());
-  auto gain = runtime::CalibrateOutputGain(*calibrated, *calibration, options->threads);
-  if (!gain) return ReportError(name, gain.error());
-  auto view = runtime::ChipView::Create(*plan, present, &reference, view_options);
-  if (!view) return ReportError(name, WithContext(view.error(), inputs.plan_path));
-  view->set_output_gain(*gain);
+  auto at = runtime::ChipViewAtAge(*plan, *chip, *calibration, *options, age, options->compensations[0]);
+  if (!at) return ReportError(name, WithContext(at.error(), inputs.plan_path));
+  const auto& present = at->present;
+  const runtime::ChipView* view = &at->view;
   auto schedule = runtime::AnalogSchedule::Of(*plan, *view);
   if (!schedule) return ReportError(name, WithContext(schedule.error(), inputs.plan_path));
 
