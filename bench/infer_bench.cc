@@ -3,7 +3,7 @@
 // test images) with IR drop solved against ideal tiles, and the behavioural backend against the RTL
 // backend (the SystemVerilog controller under Verilator driving the same chip model) on the same
 // images. Prints medians, the ratios and their targets, cycles and latency per image.
-// Usage: infer_bench [--model models/mnist.xbm] [--dataset mnist] [--images 10000] [--rtl-images 200]
+// Usage: infer_bench [--model models/mnist-rails.xbm] [--dataset mnist] [--images 10000] [--rtl-images 200]
 //                    [--repeats 3] [--conv-replicas auto|N]        (XBAR_DATA as for the tests)
 #include <algorithm>
 #include <chrono>
@@ -49,7 +49,7 @@ T Must(Expected<T> e, const char* what) {
 
 int main(int argc, char** argv) {
   const std::string src = XBAR_SOURCE_DIR;
-  std::string model_path = src + "/models/mnist.xbm", dataset = "mnist", replicas = "auto";
+  std::string model_path = src + "/models/mnist-rails.xbm", dataset = "mnist", replicas = "auto";
   int64_t images = 10000, rtl_images = 200;
   int repeats = 3;
   for (int i = 1; i + 1 < argc; i += 2) {

@@ -154,6 +154,14 @@ PhysicalNeuron ChipSpec::Physical(const MifParams& model) const {
   return p;
 }
 
+MifParams ChipSpec::OnChip(const MifParams& model) const {
+  const PhysicalNeuron p = Physical(model);
+  MifParams on_chip = model;
+  on_chip.rail_low_mv = p.rail_low_mv;
+  on_chip.rail_high_mv = p.rail_high_mv;
+  return on_chip;
+}
+
 double ChipSpec::CurrentStageGain(const MifParams& model, double drive_per_amp, double window_s) const {
   return drive_per_amp * Physical(model).amps_per_unit * analog.synapse_capacitance_f /
          (analog.synapse_transconductance_s * window_s);

@@ -175,6 +175,11 @@ struct ChipSpec {
   /// The model neuron `model` as this chip's circuit (PhysicalNeuron). `model` must be the chip's
   /// neuron at some step scale (compile checks; the mapping itself only needs c and tau_steps).
   PhysicalNeuron Physical(const MifParams& model) const;
+  /// The model neuron as this chip runs it: its membranes held by the chip's supply rails
+  /// (analog.rail_low_v/rail_high_v, in the model's mV), whatever rails the model was trained
+  /// with (none, narrower or wider). The chip model (ChipView), hardware-aware training and xbar
+  /// compile's rails check all take the neuron from here.
+  MifParams OnChip(const MifParams& model) const;
   /// The current stage's gain (A/A) that turns `window_s` of differential bit-line current into a
   /// model drive of `drive_per_amp` times that current (a layer's gain, ChipView): the charge k I
   /// t_w on the synapse's first capacitor is drive A_u C_s / G_o, A_u = Physical(model).amps_per_unit.

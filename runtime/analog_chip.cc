@@ -36,14 +36,15 @@ void TileWordLines(const ChipView::Layer& layer, const ChipView::Tile& tile, con
   }
 }
 
-AnalogChip::AnalogChip(const ChipView& view) : view_(&view) {
+AnalogChip::AnalogChip(const ChipView& view)
+    : view_(&view), rail_low_v_(view.neuron().rail_low_mv / 1e3), rail_high_v_(view.neuron().rail_high_mv / 1e3) {
   input_v_ = Eigen::VectorXd::Zero(view.inputs());
   currents_.resize(view.tiles().size());
   pending_.assign(view.tiles().size(), 0);
   read_version_.assign(view.tiles().size(), 0);
-  read_energy_.assign(view.tiles().size(), 0);
+  read_cost_.assign(view.tiles().size(), {});
   position_currents_.resize(view.tiles().size());
-  position_energy_.resize(view.tiles().size());
+  position_cost_.resize(view.tiles().size());
   for (const auto& layer : view.layers()) {
     layers_.emplace_back(view.neuron());
     drive_.push_back(device_models::Arr<double>::Zero(layer.outputs, 1));
@@ -151,18 +152,23 @@ bool AnalogChip::ReadLayer(uint32_t layer, uint32_t cycle, std::span<const uint3
           ReadPositions(spec, tile, in, q);
           read_version_[q] = version;
         }
-        energy_.read_j += position_energy_[q](cycle);
+        const auto cost = position_cost_[q].col(cycle);
+        energy_.reads += ReadCost{cost(0), cost(1), cost(2)};
         continue;
       }
       if (layer == 0 && read_version_[q] == input_version_) {
-        energy_.read_j += read_energy_[q];
+        energy_.reads += read_cost_[q];
         continue;
       }
       TileWordLines(spec, tile, in, position, word_lines_);
       if (layer == 0) read_version_[q] = input_version_;
       currents_[q].noalias() = tile.transfer * word_lines_;
-      read_energy_[q] = word_lines_.array().square().matrix().dot(tile.row_conductance_s) * sense_s;
-      energy_.read_j += read_energy_[q];
+      const auto v = word_lines_.array();
+      const auto rail = (v > 0).select(Eigen::ArrayXd::Constant(v.size(), rail_high_v_), -rail_low_v_);
+      read_cost_[q] = {v.square().matrix().dot(tile.row_conductance_s) * sense_s,
+                       (rail * v.abs()).matrix().dot(tile.row_conductance_s) * sense_s,
+                       currents_[q].cwiseAbs().dot(tile.stage_gain) * sense_s};
+      energy_.reads += read_cost_[q];
     }
   }
   if (!conv) return true;
@@ -193,8 +199,14 @@ void AnalogChip::ReadPositions(const ChipView::Layer& layer, const ChipView::Til
   }
   position_currents_[q].noalias() = tile.transfer * word_batch_;
   const double sense_s = view_->timing().sense_cycles / view_->clock_hz();
-  position_energy_[q].noalias() = word_batch_.array().square().matrix().transpose() * tile.row_conductance_s;
-  position_energy_[q] *= sense_s;
+  const auto v = word_batch_.array();
+  rail_batch_ = (v > 0).select(Eigen::ArrayXXd::Constant(v.rows(), v.cols(), rail_high_v_), -rail_low_v_);
+  Eigen::Matrix3Xd& cost = position_cost_[q];
+  cost.resize(3, count);
+  cost.row(0).noalias() = tile.row_conductance_s.transpose() * v.square().matrix();
+  cost.row(1).noalias() = tile.row_conductance_s.transpose() * (rail_batch_.array() * v.abs()).matrix();
+  cost.row(2).noalias() = tile.stage_gain.transpose() * position_currents_[q].cwiseAbs();
+  cost *= sense_s;
 }
 
 bool AnalogChip::StepNeurons(uint32_t layer) {
@@ -225,7 +237,10 @@ bool AnalogChip::StepNeurons(uint32_t layer) {
   stepped_[layer] = ++stamp_;
   energy_.range.Tally(state, layer + 1 < layers_.size(), view_->neuron(), view_->drive_limit_mv());
   if (IsConv(spec)) u.setZero();
-  energy_.neuron_power_steps_w += BranchPowerW(view_->neuron(), layers_[layer].state());
+  const device_models::MifState<double>& neuron_state = layers_[layer].state();
+  energy_.neuron_power_steps_w += BranchPowerW(view_->neuron(), neuron_state);
+  energy_.synapse_out_units += neuron_state.i.abs().sum();
+  energy_.synapse_in_units += neuron_state.a.abs().sum() / view_->neuron().tau_alpha_steps;
   ++energy_.neuron_steps;
   return true;
 }
@@ -257,8 +272,10 @@ int64_t OutputCode(const ChipView& view, double v_mv) {
 }
 
 void Accumulate(AnalogEnergy& a, const AnalogEnergy& b) {
-  a.read_j += b.read_j;
+  a.reads += b.reads;
   a.neuron_power_steps_w += b.neuron_power_steps_w;
+  a.synapse_out_units += b.synapse_out_units;
+  a.synapse_in_units += b.synapse_in_units;
   a.tile_reads += b.tile_reads;
   a.neuron_steps += b.neuron_steps;
   a.conversions += b.conversions;

@@ -23,10 +23,27 @@ namespace xbar::runtime {
 /// Largest code of the 8-bit input DACs: code c drives c / kInputCodeMax of the read voltage.
 inline constexpr double kInputCodeMax = 255.0;
 
-/// Analog energy of the inferences an AnalogChip ran.
+/// What one tile read costs: the array's dissipation, the word-line drivers' draw from the
+/// analog rails, and the current stages' output charge.
+struct ReadCost {
+  double read_j = 0;    // Σ over driven cells of V² G t_sense
+  double driver_j = 0;  // Σ over word lines of V_rail |V| G_row t_sense (read_j included)
+  double stage_c = 0;   // Σ over bit lines of k |I| t_sense
+  ReadCost& operator+=(const ReadCost& o) {
+    read_j += o.read_j;
+    driver_j += o.driver_j;
+    stage_c += o.stage_c;
+    return *this;
+  }
+};
+
+/// Analog energy of the inferences an AnalogChip ran (docs/inference.md "Energy").
 struct AnalogEnergy {
-  double read_j = 0;                // Σ over tile reads of V² G t_sense over the driven cells
+  ReadCost reads;                   // Σ over tile reads
   double neuron_power_steps_w = 0;  // Σ over steps of the neuron arrays' memristor-branch power
+  // Σ over steps and neurons of the synapse's stages' output currents, model units: |I| (into
+  // the membrane) and |a| / tau_alpha (into the second stage's capacitor).
+  double synapse_out_units = 0, synapse_in_units = 0;
   int64_t tile_reads = 0;
   int64_t neuron_steps = 0;         // neuron-array steps (layers x time steps)
   int64_t conversions = 0;          // output ADC conversions
@@ -69,6 +86,7 @@ class AnalogChip final : public rtl::InferenceAnalog {
                      std::size_t q);
 
   const ChipView* view_;
+  double rail_low_v_, rail_high_v_;         // the analog supply the drivers draw from
   Eigen::VectorXd input_v_;                 // input DAC voltages
   device_models::Arr<double> clipped_;  // the drive-limited membranes of the layer being read
   std::vector<Eigen::VectorXd> layer_in_v_; // per layer > 0: its input's word-line voltages
@@ -85,12 +103,14 @@ class AnalogChip final : public rtl::InferenceAnalog {
   // last read (layer 0: input_version_; a later convolution: its input's stamp).
   uint64_t input_version_ = 1;
   std::vector<uint64_t> read_version_;
-  std::vector<double> read_energy_;         // per plan tile: energy of its last read
+  std::vector<ReadCost> read_cost_;         // per plan tile: cost of its last read
   // Convolutions: per plan tile, its currents (used bit lines x its positions of a step, one column
-  // per read cycle) and read energies. Valid while read_version_ is the input's.
+  // per read cycle) and read costs (ReadCost's fields x positions). Valid while read_version_ is
+  // the input's.
   std::vector<Eigen::MatrixXd> position_currents_;
-  std::vector<Eigen::VectorXd> position_energy_;
+  std::vector<Eigen::Matrix3Xd> position_cost_;
   Eigen::MatrixXd word_batch_;              // scratch: a tile's word lines, one column per position
+  Eigen::MatrixXd rail_batch_;              // scratch: the rail each of them draws from, V
   std::vector<device_models::MifLayer<double>> layers_;
   std::vector<device_models::Arr<double>> drive_;  // convolutions: I+ - I- summed over the step's reads
   std::vector<int32_t> samples_;

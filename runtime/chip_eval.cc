@@ -109,11 +109,22 @@ Expected<ChipEvalReport> EvaluateChip(const compiler::Plan& plan, const device_m
         const double n = static_cast<double>(p.images);
         report.cycles_per_image = run->cycles_per_image;
         report.latency_s = static_cast<double>(run->cycles_per_image) / plan.chip.clock_hz;
-        report.read_energy_j = run->energy.read_j / n;
-        // The neuron branches dissipate in the circuit the chip builds (docs/chip.md "The analog
-        // chain in SI units"): conductances alpha times the model's, over the neuron's step.
+        const AnalogEnergy& e = run->energy;
+        const device_models::AnalogSpec& analog = plan.chip.analog;
+        // A stage draws what it delivers from the rail of the current's sign: on average half the
+        // supply span (1 V for the +-1 V rails).
+        const double supply_v = 0.5 * (analog.rail_high_v - analog.rail_low_v);
+        report.read_energy_j = e.reads.read_j / n;
+        report.driver_energy_j = (e.reads.driver_j - e.reads.read_j) / n;
+        report.current_stage_energy_j = supply_v * e.reads.stage_c / n;
+        // The neuron circuit the chip builds (docs/chip.md "The analog chain in SI units"): its
+        // branches' conductances are alpha times the model's, a model current unit is A_u amperes.
         const device_models::PhysicalNeuron neuron = plan.chip.Physical(plan.neuron);
-        report.neuron_energy_j = run->energy.neuron_power_steps_w * neuron.alpha * neuron.step_s / n;
+        report.neuron_energy_j = e.neuron_power_steps_w * neuron.alpha * neuron.step_s / n;
+        report.synapse_energy_j = supply_v * neuron.amps_per_unit *
+                                  (neuron.step_s * e.synapse_out_units +
+                                   analog.synapse_capacitance_f / analog.synapse_transconductance_s * e.synapse_in_units) /
+                                  n;
         report.adc_energy_j = static_cast<double>(run->energy.conversions) * options.adc_fom_j *
                               std::ldexp(1.0, plan.chip.adc.output_bits) / n;
         report.tile_reads_per_image = static_cast<double>(run->energy.tile_reads) / n;

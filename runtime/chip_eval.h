@@ -43,9 +43,16 @@ struct ChipEvalReport {
   std::vector<AgePoint> points;       // ages outer, compensations inner, in the order given
   uint64_t cycles_per_image = 0;      // controller cycles: load inputs + one inference
   double latency_s = 0;               // cycles_per_image / clock
-  double read_energy_j = 0;           // per image: tile reads (V² G t_sense)
-  double neuron_energy_j = 0;         // per image: neuron memristor branches
-  double adc_energy_j = 0;            // per image: output conversions
+  // Energy per image, J (docs/inference.md "Energy"): the crossbar reads (V² G t_sense in the
+  // cells), the word-line drivers beyond that (their draw from the analog rails), the current
+  // stages and the synapses (class AB: each stage draws from a rail only the current it delivers,
+  // at half the supply span), the neurons' memristor branches, the output conversions.
+  double read_energy_j = 0;
+  double driver_energy_j = 0;
+  double current_stage_energy_j = 0;
+  double synapse_energy_j = 0;
+  double neuron_energy_j = 0;
+  double adc_energy_j = 0;
   double tile_reads_per_image = 0;
   // The voltage ranges over the first point's run (runtime/voltage_range.h): largest |membrane|,
   // V; fraction of neuron-steps at a rail; of hidden neuron-steps, fraction with a clipped drive.
@@ -54,7 +61,9 @@ struct ChipEvalReport {
   double drive_clipped_fraction = 0;
   double seconds = 0;
 
-  double energy_j() const { return read_energy_j + neuron_energy_j + adc_energy_j; }
+  double energy_j() const {
+    return read_energy_j + driver_energy_j + current_stage_energy_j + synapse_energy_j + neuron_energy_j + adc_energy_j;
+  }
 };
 
 /// The conductances reads see right after programming (the drift t0: drift compensation's

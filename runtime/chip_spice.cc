@@ -387,7 +387,7 @@ Expected<ChipSpiceCheck> CheckChipWithNgspice(const compiler::Plan& plan, const 
   check.spice_neuron_j = spice->neuron_j;
   check.reference_read_j = reference->read_j;
   check.reference_neuron_j = reference->neuron_j;
-  check.deployed_read_j = run->energy.read_j;
+  check.deployed_read_j = run->energy.reads.read_j;
   check.deployed_neuron_j = run->energy.neuron_power_steps_w * phys.alpha * phys.step_s;
   const double spice_j = spice->read_j + spice->neuron_j;
   check.energy_rel_error = std::abs(check.deployed_read_j + check.deployed_neuron_j - spice_j) / spice_j;

@@ -148,7 +148,10 @@ Expected<std::vector<ChipView>> ChipView::CreateModes(const compiler::Plan& plan
   }
 
   ChipView view;
-  view.neuron_ = plan.neuron;
+  // The chip's physics, not the model's: membranes are held by the chip's supply rails and hidden
+  // drives clip at its drivers' range, whatever limits the model was trained with (xbar compile
+  // warns when they are wider; docs/chip.md).
+  view.neuron_ = plan.chip.OnChip(plan.neuron);
   view.steps_ = plan.encoding.steps;
   view.period_ = plan.encoding.period;
   view.output_bits_ = plan.chip.adc.output_bits;
@@ -156,7 +159,7 @@ Expected<std::vector<ChipView>> ChipView::CreateModes(const compiler::Plan& plan
   view.v_read_v_ = plan.chip.v_read_v;
   view.membrane_to_row_v_ = plan.chip.analog.driver_gain / 1e3;  // V per mV
   view.readout_scale_ = plan.encoding.readout_scale;
-  view.drive_limit_mv_ = plan.encoding.drive_limit_mv;
+  view.drive_limit_mv_ = plan.chip.analog.DriveLimitMv();
   view.timing_ = options.timing;
   view.clock_hz_ = plan.chip.clock_hz;
   view.physical_to_plan_.assign(static_cast<std::size_t>(geometry.count), -1);
@@ -224,6 +227,18 @@ Expected<std::vector<ChipView>> ChipView::CreateModes(const compiler::Plan& plan
     view.layers_.push_back(std::move(layer));
   }
 
+  // Each bit line's current stage: the gain of its output's layer (ChipSpec::CurrentStageGain).
+  const double window_s = options.timing.sense_cycles / plan.chip.clock_hz;
+  for (Tile& tile : view.tiles_) {
+    const Layer& layer = view.layers_[static_cast<std::size_t>(tile.layer)];
+    tile.stage_gain = Eigen::VectorXd::Zero(tile.used_columns);
+    for (int o = 0; o < tile.outputs; ++o) {
+      const double k = std::abs(plan.chip.CurrentStageGain(plan.neuron, layer.gain(tile.column_offset + o), window_s));
+      tile.stage_gain(tile.columns.plus_column(o)) = k;
+      tile.stage_gain(tile.columns.minus_column(o)) = k;
+    }
+  }
+
   std::vector<ChipView> views;
   double ref_sum = 0, now_sum = 0;
   for (int t = 0; compensate && t < n; ++t) {
@@ -265,7 +280,7 @@ Expected<std::vector<ChipView>> ChipView::CreateModes(const compiler::Plan& plan
   // The current stages realise each layer's gain (times the bit line's compensation gain) as a
   // mirror of at most analog.current_gain_max (docs/chip.md): a plan needing more has no circuit.
   for (const ChipView& v : views) {
-    const double k = v.MaxCurrentStageGain(plan);
+    const double k = v.MaxCurrentStageGain();
     if (!(k <= plan.chip.analog.current_gain_max)) {
       return Fail(ErrorCode::kInvalidArgument,
                   "the plan's current stages would need a gain of " + FormatNumber(k, 4) +
@@ -276,17 +291,10 @@ Expected<std::vector<ChipView>> ChipView::CreateModes(const compiler::Plan& plan
   return views;
 }
 
-double ChipView::MaxCurrentStageGain(const compiler::Plan& plan) const {
-  const double window_s = timing_.sense_cycles / clock_hz_;
+double ChipView::MaxCurrentStageGain() const {
   double k = 0;
   for (const Tile& tile : tiles_) {
-    const Layer& layer = layers_[static_cast<std::size_t>(tile.layer)];
-    for (int o = 0; o < tile.outputs; ++o) {
-      const double column =
-          std::max(tile.column_gain(tile.columns.plus_column(o)), tile.column_gain(tile.columns.minus_column(o)));
-      k = std::max(k, std::abs(plan.chip.CurrentStageGain(plan.neuron, layer.gain(tile.column_offset + o), window_s)) *
-                          column);
-    }
+    if (tile.used_columns > 0) k = std::max(k, tile.stage_gain.cwiseProduct(tile.column_gain).maxCoeff());
   }
   return k;
 }

@@ -91,6 +91,10 @@ class ChipView {
     /// Drift-compensation gain of each used bit line, folded into `transfer` (1 without
     /// compensation): the gain its current stage applies.
     Eigen::VectorXd column_gain;
+    /// Gain (A/A) of each used bit line's current stage before its compensation gain (which
+    /// `transfer` holds): ChipSpec::CurrentStageGain of its output's layer gain. Its output
+    /// charge per read is this times the bit line's current times the read window.
+    Eigen::VectorXd stage_gain;
   };
   struct Layer {
     /// What the layer takes from the layer before (or the image) before pooling, and its neurons
@@ -149,8 +153,8 @@ class ChipView {
   double v_read_v() const { return v_read_v_; }
   /// Word-line volts per mV of the previous layer's membrane voltage.
   double membrane_to_row_v() const { return membrane_to_row_v_; }
-  /// Hidden layers' word-line drivers clip at this membrane voltage magnitude, mV (the model's
-  /// drive limit; infinite: they do not clip).
+  /// Hidden layers' word-line drivers clip at this membrane voltage magnitude, mV (the chip's:
+  /// AnalogSpec::DriveLimitMv).
   double drive_limit_mv() const { return drive_limit_mv_; }
   double readout_scale() const { return readout_scale_; }
   const InferenceTiming& timing() const { return timing_; }
@@ -162,7 +166,7 @@ class ChipView {
   /// The largest current-stage gain (A/A) the layers need, drift-compensation gains included
   /// (ChipSpec::CurrentStageGain at the read window, sense_cycles / clock). Create refuses a plan
   /// needing more than the chip's analog.current_gain_max.
-  double MaxCurrentStageGain(const compiler::Plan& plan) const;
+  double MaxCurrentStageGain() const;
   /// Clock cycles of one OpInfer on the controller, command accepted to response taken.
   uint64_t InferenceCycles() const;
 

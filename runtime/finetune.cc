@@ -54,8 +54,9 @@ void ForEachWeight(const compiler::Plan& plan, const device_models::ChipInstance
 compiler::Model ChipWeights(const compiler::Plan& plan, const ChipView& view) {
   compiler::Model model;
   model.name = plan.model_name;
-  model.neuron = plan.neuron;
+  model.neuron = view.neuron();  // the chip's limits, as the chip model applies them
   model.encoding = plan.encoding;
+  model.encoding.drive_limit_mv = view.drive_limit_mv();
   for (const auto& layer : plan.layers) model.weights.push_back(Eigen::MatrixXf::Zero(layer.outputs, layer.inputs));
   if (!plan.IsPlainDense()) model.layers = plan.Shapes();
   // The view's tiles are the plan's, in order; the transfer matrix is bit lines x word lines. A

@@ -38,6 +38,10 @@ class ChipWeightNoise {
   /// nonideality off this is exactly compiler::Quantizer::Dequantize of the layer.
   void operator()(std::vector<Eigen::MatrixXf>& weights, Rng& rng) const;
 
+  /// The chip trained for: its rails and drivers' range bound the network in training as on the
+  /// chip (ChipSpec::OnChip, AnalogSpec::DriveLimitMv).
+  const device_models::ChipSpec& chip() const { return chip_; }
+
  private:
   explicit ChipWeightNoise(compiler::Quantizer quantizer) : quantizer_(std::move(quantizer)) {}
 

@@ -10,10 +10,8 @@
 namespace xbar::runtime {
 
 compiler::Model WithinChipLimits(const compiler::Model& model, const device_models::ChipSpec& chip) {
-  const device_models::PhysicalNeuron physical = chip.Physical(model.neuron);
   compiler::Model bounded = model;
-  bounded.neuron.rail_low_mv = physical.rail_low_mv;
-  bounded.neuron.rail_high_mv = physical.rail_high_mv;
+  bounded.neuron = chip.OnChip(model.neuron);
   bounded.encoding.drive_limit_mv = chip.analog.DriveLimitMv();
   return bounded;
 }
@@ -32,7 +30,7 @@ std::string RailWarning(const compiler::Model& model, const device_models::ChipS
       std::isfinite(model.encoding.drive_limit_mv) ? "+-" + FormatNumber(model.encoding.drive_limit_mv) + " mV" : "unclipped";
   return "warning: the model's membranes (" + model_rails + ") and hidden drives (" + model_drive +
          ") exceed the chip's rails [" + FormatNumber(low) + ", " + FormatNumber(high) + "] mV and driver range +-" +
-         FormatNumber(drive) + " mV: on the chip its membranes would saturate; the chip model applies the model's limits. "
+         FormatNumber(drive) + " mV: on the chip (xbar infer, finetune, spice chip, which apply the chip's limits) its membranes would saturate. "
          "Measure how often with xbar eval --rails-mv " + FormatNumber(low) + "," + FormatNumber(high) +
          " --drive-limit-mv " + FormatNumber(drive) + " --json, retrain within them (docs/mif.md)\n";
 }

@@ -219,9 +219,10 @@ std::string InferSummary(const InferRecord& r, double clock_hz) {
   }
   Append(out,
          "  per image: %llu controller cycles = %.1f us at %.0f MHz; energy %.3g J (tile reads %.3g, "
-         "neurons %.3g, output adc %.3g); %.1f s\n",
+         "drivers %.3g, current stages %.3g, synapses %.3g, neurons %.3g, output adc %.3g); %.1f s\n",
          static_cast<unsigned long long>(report.cycles_per_image), report.latency_s * 1e6, clock_hz / 1e6,
-         report.energy_j(), report.read_energy_j, report.neuron_energy_j, report.adc_energy_j, report.seconds);
+         report.energy_j(), report.read_energy_j, report.driver_energy_j, report.current_stage_energy_j,
+         report.synapse_energy_j, report.neuron_energy_j, report.adc_energy_j, report.seconds);
   return out;
 }
 

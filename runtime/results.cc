@@ -87,6 +87,9 @@ void Fields(R& r, F& f) {
   double energy_j = report.energy_j();
   f("energy_per_image_j", energy_j);
   f("read_energy_per_image_j", report.read_energy_j);
+  f("driver_energy_per_image_j", report.driver_energy_j);
+  f("current_stage_energy_per_image_j", report.current_stage_energy_j);
+  f("synapse_energy_per_image_j", report.synapse_energy_j);
   f("neuron_energy_per_image_j", report.neuron_energy_j);
   f("adc_energy_per_image_j", report.adc_energy_j);
   f("tile_reads_per_image", report.tile_reads_per_image);

@@ -59,6 +59,9 @@ void PerImageCard(const ChipEvalReport& r, std::ostringstream& h) {
     << Row("controller cycles", CountHtml(static_cast<double>(r.cycles_per_image)))
     << Row("energy", SiHtml(r.energy_j(), "J"))
     << Row("&nbsp;&nbsp;tile reads", SiHtml(r.read_energy_j, "J"))
+    << Row("&nbsp;&nbsp;word-line drivers", SiHtml(r.driver_energy_j, "J"))
+    << Row("&nbsp;&nbsp;current stages", SiHtml(r.current_stage_energy_j, "J"))
+    << Row("&nbsp;&nbsp;synapses", SiHtml(r.synapse_energy_j, "J"))
     << Row("&nbsp;&nbsp;neurons", SiHtml(r.neuron_energy_j, "J"))
     << Row("&nbsp;&nbsp;output ADC", SiHtml(r.adc_energy_j, "J")) << "</table>\n</div>\n";
 }

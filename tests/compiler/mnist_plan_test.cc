@@ -16,7 +16,7 @@ namespace xbar::compiler {
 namespace {
 
 TEST(MnistPlan, FillsTheDefaultChipAndKeepsTheModelsAccuracy) {
-  auto model = ReadModel(std::string(XBAR_SOURCE_DIR) + "/models/mnist.xbm");
+  auto model = ReadModel(std::string(XBAR_SOURCE_DIR) + "/models/mnist-rails-hwa.xbm");
   ASSERT_TRUE(model.has_value()) << model.error().message;
   auto plain = ReadPlan(testing::MnistPlainPlan());
   ASSERT_TRUE(plain.has_value()) << plain.error().message;

@@ -46,6 +46,9 @@ InferRecord SampleInfer() {
   r.report.cycles_per_image = 1234;
   r.report.latency_s = 1.234e-5;
   r.report.read_energy_j = 1e-9;
+  r.report.driver_energy_j = 4e-10;
+  r.report.current_stage_energy_j = 5e-11;
+  r.report.synapse_energy_j = 6e-12;
   r.report.neuron_energy_j = 2e-9;
   r.report.adc_energy_j = 3e-10;
   r.report.tile_reads_per_image = 140;
@@ -63,9 +66,12 @@ TEST(Results, InferRoundTripsWithItsReportAndRunMetadata) {
   EXPECT_EQ(state.report.points[1].age_s, 3.15576e7);
   EXPECT_EQ(state.report.points[0].accuracy, 0.9375);
   EXPECT_EQ(state.report.neuron_energy_j, 2e-9);
+  EXPECT_EQ(state.report.driver_energy_j, 4e-10);
+  EXPECT_EQ(state.report.current_stage_energy_j, 5e-11);
+  EXPECT_EQ(state.report.synapse_energy_j, 6e-12);
   // A derived key is written from the report: the energy per image is the sum of its parts.
   const Json json = ToJson(r);
-  EXPECT_DOUBLE_EQ(json.at("energy_per_image_j").get<double>(), 1e-9 + 2e-9 + 3e-10);
+  EXPECT_DOUBLE_EQ(json.at("energy_per_image_j").get<double>(), 1e-9 + 4e-10 + 5e-11 + 6e-12 + 2e-9 + 3e-10);
   EXPECT_EQ(json.at("points")[0].at("age").get<std::string>(), "1h");
   EXPECT_FALSE(json.contains("programming_energy_j"));
 
@@ -85,7 +91,9 @@ TEST(Results, InferKeysAreInTheOrderTheCommandAlwaysWroteThem) {
                       R"("global_gain":1,"min_column_gain":0.5,"max_column_gain":2,"seconds":0.25})"),
             std::string::npos)
       << text;
-  EXPECT_NE(text.find(R"("cycles_per_image":1234,"latency_s":1.234e-05,"energy_per_image_j":3.3e-09,)"),
+  EXPECT_NE(text.find(R"("cycles_per_image":1234,"latency_s":1.234e-05,"energy_per_image_j":3.756e-09,"read_energy_per_image_j":1e-09,)"
+                      R"("driver_energy_per_image_j":4e-10,"current_stage_energy_per_image_j":5e-11,)"
+                      R"("synapse_energy_per_image_j":6e-12,"neuron_energy_per_image_j":2e-09,)"),
             std::string::npos)
       << text;
 }

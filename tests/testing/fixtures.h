@@ -32,7 +32,7 @@ inline std::filesystem::path MnistChipDir() { return FixtureDir("mnist_chip", "m
 inline std::filesystem::path SmallChipDir() { return FixtureDir("small_chip", "small.xbpulse"); }
 inline std::filesystem::path ConvChipDir() { return FixtureDir("conv_chip", "conv.xbcs"); }
 
-/// models/mnist.xbm on chips/default.textproto, default compile options (IR-drop compensated).
+/// models/mnist-rails-hwa.xbm on chips/default.textproto, default compile options (IR-drop compensated).
 inline std::string MnistPlan() { return (FixtureDir("mnist_compensated", "mnist.xbp") / "mnist.xbp").string(); }
 /// The same without IR-drop compensation.
 inline std::string MnistPlainPlan() { return (MnistChipDir() / "mnist-plain.xbp").string(); }

@@ -180,7 +180,7 @@ int Chip(const std::string& name, int argc, char** argv) {
   if (auto ok = WriteFileAtomic(out_path, runtime::ChipNetlist(*plan, present, *view, first, out_path + ".data")); !ok) {
     return ReportError(name, ok.error());
   }
-  const double k_max = view->MaxCurrentStageGain(*plan);  // within the chip's limit: Create checks it
+  const double k_max = view->MaxCurrentStageGain();  // within the chip's limit: Create checks it
   Json result = Json::object({{"netlist", out_path}, {"step_s", schedule->step_s}, {"window_s", schedule->window_s},
                               {"stop_s", schedule->StopTime()}, {"current_stage_gain_max", k_max}});
   if (!run) {

@@ -90,6 +90,9 @@ int RunTrain(int argc, char** argv) {
     }
     auto noise = runtime::ChipWeightNoise::FromFlags(hwa_chip, hwa_age, quantize);
     if (!noise) return ReportError(name, noise.error());
+    // Training sees the chip's limits, as the chip model applies them.
+    opt.neuron = noise->chip().OnChip(opt.neuron);
+    opt.encoding.drive_limit_mv = noise->chip().analog.DriveLimitMv();
     opt.perturb = *noise;
   }
   if (auto ok = opt.Validate(); !ok) return ReportError(name, ok.error());
