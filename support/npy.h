@@ -1,8 +1,11 @@
-// Reader and writer for NumPy .npy arrays (float64/float32, C order, 1-D or 2-D).
+// Reader and writer for NumPy .npy arrays: weight matrices (float64/float32, 1-D or 2-D) and
+// tensors of any rank (spike trains: floats, integers or booleans), C order.
 #pragma once
 
 #include <Eigen/Core>
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "support/error.h"
 
@@ -21,6 +24,21 @@ Expected<NpyArray> ReadNpy(const std::string& path);
 
 /// Parses .npy bytes already in memory; `name` is used in messages.
 Expected<NpyArray> ParseNpy(const std::string& bytes, const std::string& name);
+
+/// An array of any rank (up to 8) in C order, values widened to double.
+struct NpyTensor {
+  std::vector<int64_t> shape;  // empty: a scalar
+  std::vector<double> values;  // product of shape, C order
+};
+
+/// Reads a .npy tensor of little-endian float64/float32, signed or unsigned 8/16/32/64-bit
+/// integers or booleans, C order, rank 0 to 8. Other dtypes, Fortran order, truncated data:
+/// kDataLoss naming the file and what was found.
+Expected<NpyTensor> ReadNpyTensor(const std::string& path);
+Expected<NpyTensor> ParseNpyTensor(const std::string& bytes, const std::string& name);
+
+/// Writes `tensor` as a float64 C-order .npy file atomically.
+Expected<void> WriteNpyTensor(const std::string& path, const NpyTensor& tensor);
 
 /// Writes a float64 C-order .npy file atomically; `ndim` 1 writes a vector (the matrix must have
 /// one column).

@@ -1,12 +1,100 @@
 // xbar eval: test accuracy of a model on a data set.
+#include <cmath>
 #include <cstdio>
 
+#include <chrono>
+
+#include "compiler/nir.h"
 #include "runtime/dataset.h"
+#include "runtime/nir_sim.h"
 #include "runtime/results.h"
+#include "support/format.h"
+#include "support/npy.h"
 #include "runtime/trainer.h"
 #include "tools/xbar/cli.h"
 
 namespace xbar::tools {
+namespace {
+
+struct NirEvalOptions {
+  std::string spikes, labels, out, membranes, reset = "auto";
+  double dt_s = 1e-4;
+};
+
+// xbar eval --model net.nir --spikes in.npy: the graph in software on spike trains (docs/nir.md).
+int EvalNir(const std::string& name, const CommonOptions& common, const std::string& model_path,
+            const NirEvalOptions& o) {
+  const auto start = std::chrono::steady_clock::now();
+  if (o.spikes.empty()) {
+    return ReportError(name, Error{ErrorCode::kInvalidArgument, "a NIR model runs on spike trains: give --spikes in.npy"});
+  }
+  for (const std::string* path : {&o.out, &o.membranes}) {
+    if (auto ok = CheckOutputFolder(*path); !ok) return ReportError(name, ok.error());
+  }
+  auto reset = runtime::ParseNirReset(o.reset);
+  if (!reset) return ReportError(name, reset.error());
+  auto graph = compiler::ReadNir(model_path);
+  if (!graph) return ReportError(name, graph.error());
+  auto net = runtime::NirNetwork::Create(std::move(*graph), {.dt_s = o.dt_s, .reset = *reset}, model_path);
+  if (!net) return ReportError(name, net.error());
+  auto spikes = ReadNpyTensor(o.spikes);
+  if (!spikes) return ReportError(name, spikes.error());
+  std::vector<int> labels;
+  if (!o.labels.empty()) {
+    auto y = ReadNpyTensor(o.labels);
+    if (!y) return ReportError(name, y.error());
+    for (double v : y->values) {
+      if (!(v >= 0 && v < static_cast<double>(net->outputs()) && v == std::floor(v))) {
+        return ReportError(name, Error{ErrorCode::kInvalidArgument, o.labels + ": label " + FormatNumber(v) +
+                                                                        " is not a class in [0, " +
+                                                                        std::to_string(net->outputs()) + ")"});
+      }
+      labels.push_back(static_cast<int>(v));
+    }
+  }
+  auto batch = runtime::RunNirSpikes(*net, *spikes, o.spikes, common.threads);
+  if (!batch) return ReportError(name, batch.error());
+  if (!labels.empty() && static_cast<int64_t>(labels.size()) != batch->samples) {
+    return ReportError(name, Error{ErrorCode::kInvalidArgument, o.labels + ": " + std::to_string(labels.size()) +
+                                                                    " labels for " + std::to_string(batch->samples) +
+                                                                    " samples"});
+  }
+  if (!o.out.empty()) {
+    if (auto ok = WriteNpyTensor(o.out, batch->outputs); !ok) return ReportError(name, ok.error());
+  }
+  if (!o.membranes.empty()) {
+    if (auto ok = WriteNpyTensor(o.membranes, batch->membranes); !ok) return ReportError(name, ok.error());
+  }
+  int64_t correct = 0;
+  for (std::size_t s = 0; s < labels.size(); ++s) correct += batch->decisions[s] == labels[s];
+  double spikes_out = 0;
+  for (double v : batch->outputs.values) spikes_out += v;
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::string line = model_path + " (NIR " + net->graph().version + ", " + std::to_string(net->graph().nodes.size()) +
+                     " nodes) on " + o.spikes + ": " + std::to_string(batch->samples) + " samples x " +
+                     std::to_string(batch->steps) + " steps, output total " + FormatNumber(spikes_out);
+  if (!labels.empty()) {
+    char text[64];
+    std::snprintf(text, sizeof text, ", accuracy %.2f%% (%lld correct)",
+                  100.0 * static_cast<double>(correct) / static_cast<double>(labels.size()), static_cast<long long>(correct));
+    line += text;
+  }
+  std::fprintf(common.json ? stderr : stdout, "%s, %.2f s\n", line.c_str(), seconds);
+  Json json = {{"model", model_path},         {"nir_version", net->graph().version},
+               {"spikes", o.spikes},          {"samples", batch->samples},
+               {"steps", batch->steps},       {"outputs", net->outputs()},
+               {"dt_s", o.dt_s},              {"output_total", spikes_out},
+               {"decisions", batch->decisions}};
+  if (!labels.empty()) {
+    json["correct"] = correct;
+    json["accuracy"] = static_cast<double>(correct) / static_cast<double>(labels.size());
+  }
+  json["seconds"] = seconds;
+  EmitJson(common, json);
+  return 0;
+}
+
+}  // namespace
 
 int RunEval(int argc, char** argv) {
   const std::string name = "eval";
@@ -14,6 +102,7 @@ int RunEval(int argc, char** argv) {
   ModelOptions model_options;
   std::string model_path, dataset;
   int64_t limit = 0;
+  NirEvalOptions nir;
   po::options_description desc("options");
   AddCommonOptions(desc, common);
   desc.add_options()
@@ -22,7 +111,17 @@ int RunEval(int argc, char** argv) {
        "outputs) separated by commas. ONNX and .npy weights get the neuron and encoding options "
        "below; a .xbm file keeps its own, except for those options given explicitly")
       ("dataset", po::value(&dataset), "mnist or fashion-mnist (default: the one it was trained on)")
-      ("limit", po::value(&limit)->default_value(0), "evaluate on the first N test images (0: all)");
+      ("limit", po::value(&limit)->default_value(0), "evaluate on the first N test images (0: all)")
+      ("spikes", po::value(&nir.spikes),
+       "NIR models (.nir): the input spike trains, a .npy array (T, input shape) or (N, T, input shape) of 0/1 or "
+       "counts")
+      ("labels", po::value(&nir.labels), "NIR models: the N class labels (.npy), for an accuracy")
+      ("out", po::value(&nir.out), "NIR models: write the output spikes (.npy, (N,) T x outputs)")
+      ("membranes", po::value(&nir.membranes), "NIR models: write the output neurons' membrane voltages (.npy, as --out)")
+      ("dt", po::value(&nir.dt_s)->default_value(nir.dt_s), "NIR models: time step, s, of the leaky neurons' update")
+      ("reset", po::value(&nir.reset)->default_value(nir.reset),
+       "NIR models: neuron reset after a spike: auto (the file's v_reset; before NIR 1.0, IF by subtraction and "
+       "LIF/CubaLIF to zero), zero or subtract (docs/nir.md)");
   AddModelOptions(desc, model_options);
   po::positional_options_description positional;
   positional.add("model", 1);
@@ -32,6 +131,14 @@ int RunEval(int argc, char** argv) {
   }
   if (limit < 0) {
     return ReportError(name, Error{ErrorCode::kInvalidArgument, "--limit = " + std::to_string(limit) + " must be >= 0"});
+  }
+  const bool is_nir = model_path.size() > 4 && model_path.ends_with(".nir");
+  if (is_nir) return EvalNir(name, common, model_path, nir);
+  for (const char* flag : {"spikes", "labels", "out", "membranes"}) {
+    if (vm.count(flag)) {
+      return ReportError(name, Error{ErrorCode::kInvalidArgument,
+                                     std::string("--") + flag + " is for NIR models (.nir); " + model_path + " is not one"});
+    }
   }
   if (auto ok = FinishModelOptions(model_options); !ok) return ReportError(name, ok.error());
   auto model = LoadModel(model_path, model_options, vm);

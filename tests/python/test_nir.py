@@ -1,0 +1,269 @@
+"""NIR graphs through `xbar eval --model net.nir --spikes in.npy`, checked against references
+written from the exporting frameworks' own equations (numpy, torch), and NIR files crafted with
+h5py in the layouts xbar must read (fixed-length strings, float32, gzip, nested graphs, NIR 1.0
+resets) or refuse with one line.
+
+Run by ctest (tests/CMakeLists.txt) with XBAR set to the xbar executable.
+"""
+import json
+import os
+import subprocess
+
+import h5py
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+XBAR = os.environ["XBAR"]
+DATA = os.path.join(os.environ["XBAR_SOURCE_DIR"], "tests", "data", "nir")
+DT = 1e-4
+
+
+def run_eval(model, spikes, tmp_path, *extra):
+    """xbar eval on `spikes` (a numpy array); returns (outputs, membranes, json)."""
+    spikes_path = tmp_path / "in.npy"
+    np.save(spikes_path, spikes)
+    out, v = tmp_path / "out.npy", tmp_path / "v.npy"
+    r = subprocess.run([XBAR, "eval", "--model", str(model), "--spikes", str(spikes_path), "--out", str(out),
+                        "--membranes", str(v), "--json", "-q", *extra], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    return np.load(out), np.load(v), json.loads(r.stdout)
+
+
+def fails(args):
+    r = subprocess.run([XBAR, *args], capture_output=True, text=True)
+    assert r.returncode != 0
+    assert r.stderr.count("\n") == 1, r.stderr
+    return r.stderr.strip()
+
+
+def params(path):
+    with h5py.File(path, "r") as f:
+        nodes = f["node"]["nodes"]
+        return {name: {k: np.array(v[()]) for k, v in nodes[name].items() if k != "type"} for name in nodes}
+
+
+# --- the snnTorch recurrent network for Braille reading -------------------------------------------
+
+def braille_reference(p, x):
+    """snnTorch's RSynaptic then Synaptic, as its NIR export defines them (dt = 1e-4, reset to zero,
+    no reset delay): syn = alpha syn + input, mem = beta mem + syn, spike mem > threshold; the
+    recurrent weight takes the previous step's spikes."""
+    def ab(node):
+        return 1 - DT / p[node]["tau_syn"], 1 - DT / p[node]["tau_mem"]
+    a1, b1 = ab("lif1.lif")
+    a2, b2 = ab("lif2")
+    w1, c1 = p["fc1"]["weight"].astype(np.float64), p["fc1"]["bias"].astype(np.float64)
+    wr, cr = p["lif1.w_rec"]["weight"].astype(np.float64), p["lif1.w_rec"]["bias"].astype(np.float64)
+    w2, c2 = p["fc2"]["weight"].astype(np.float64), p["fc2"]["bias"].astype(np.float64)
+    syn1, mem1, spk1 = np.zeros(38), np.zeros(38), np.zeros(38)
+    syn2, mem2 = np.zeros(7), np.zeros(7)
+    outs, mems = [], []
+    for t in range(x.shape[0]):
+        syn1 = a1 * syn1 + (w1 @ x[t] + c1) + (wr @ spk1 + cr)
+        mem1 = b1 * mem1 + syn1
+        spk1 = (mem1 > p["lif1.lif"]["v_threshold"]).astype(float)
+        mem1 = np.where(spk1 > 0, 0.0, mem1)
+        syn2 = a2 * syn2 + (w2 @ spk1 + c2)
+        mem2 = b2 * mem2 + syn2
+        spk2 = (mem2 > p["lif2"]["v_threshold"]).astype(float)
+        mems.append(np.where(spk2 > 0, 0.0, mem2))
+        mem2 = mems[-1]
+        outs.append(spk2)
+    return np.array(outs), np.array(mems)
+
+
+def test_braille_network_runs_as_snntorch_defines_it(tmp_path):
+    path = os.path.join(DATA, "braille_noDelay_bias_zero.nir")
+    x = (np.random.default_rng(7).random((4, 120, 12)) < 0.15).astype(np.float64)
+    out, v, result = run_eval(path, x, tmp_path)
+    assert out.shape == (4, 120, 7) and v.shape == (4, 120, 7)
+    p = params(path)
+    for s in range(4):
+        ref_out, ref_v = braille_reference(p, x[s])
+        np.testing.assert_array_equal(out[s], ref_out)
+        np.testing.assert_allclose(v[s], ref_v, rtol=1e-9, atol=1e-9)
+    assert out.sum() > 0 and result["samples"] == 4
+
+
+# --- the Sinabs convolutional network for N-MNIST -------------------------------------------------
+
+def cnn_reference(p, x):
+    """The graph with torch's conv2d and pooling: IF neurons v += x, spike v > 1, subtract 1."""
+    def conv(name, h):
+        n = p[name]
+        return F.conv2d(h, torch.tensor(n["weight"], dtype=torch.float64), torch.tensor(n["bias"], dtype=torch.float64),
+                        stride=tuple(int(s) for s in n["stride"]), padding=tuple(int(s) for s in n["padding"]))
+    state = {}
+
+    def fire(name, h):
+        v = state.get(name, torch.zeros_like(h)) + h
+        z = (v > 1.0).double()
+        state[name] = v - z
+        return z
+    outs = []
+    for t in range(x.shape[0]):
+        h = torch.tensor(x[t][None], dtype=torch.float64)
+        h = fire("1", conv("0", h))
+        h = fire("3", conv("2", h))
+        h = F.avg_pool2d(h, 2) * 4
+        h = fire("6", conv("5", h))
+        h = F.avg_pool2d(h, 2) * 4
+        h = h.flatten()
+        h = fire("10", torch.tensor(p["9"]["weight"], dtype=torch.float64) @ h + torch.tensor(p["9"]["bias"], dtype=torch.float64))
+        h = fire("12", torch.tensor(p["11"]["weight"], dtype=torch.float64) @ h + torch.tensor(p["11"]["bias"], dtype=torch.float64))
+        outs.append(h.numpy())
+    return np.array(outs)
+
+
+def test_sinabs_cnn_runs_as_torch_convolves_it(tmp_path):
+    path = os.path.join(DATA, "cnn_sinabs.nir")
+    x = np.random.default_rng(3).poisson(0.3, (2, 25, 2, 34, 34)).astype(np.uint8)
+    out, _, result = run_eval(path, x, tmp_path)
+    p = params(path)
+    for s in range(2):
+        np.testing.assert_array_equal(out[s], cnn_reference(p, x[s].astype(np.float64)))
+    assert out.sum() > 0
+    assert len(result["decisions"]) == 2
+
+
+def test_labels_give_an_accuracy(tmp_path):
+    path = os.path.join(DATA, "braille_noDelay_bias_zero.nir")
+    x = (np.random.default_rng(8).random((3, 50, 12)) < 0.2).astype(np.float64)
+    out, _, first = run_eval(path, x, tmp_path)
+    labels = np.array(first["decisions"])
+    labels[0] = (labels[0] + 1) % 7
+    np.save(tmp_path / "y.npy", labels)
+    _, _, result = run_eval(path, x, tmp_path, "--labels", str(tmp_path / "y.npy"))
+    assert result["correct"] == 2 and result["accuracy"] == pytest.approx(2 / 3)
+
+
+# --- crafted files ---------------------------------------------------------------------------------
+
+def write_graph(path, version, nodes, edges, fixed=False, dtype=np.float64, gzip=False, group=None):
+    """A NIR file (or, with `group`, a subgraph written into it) the way NIR's writers lay it out."""
+    def text(g, name, value):
+        if fixed:
+            g.create_dataset(name, data=np.bytes_(value))
+        else:
+            g.create_dataset(name, data=value, dtype=h5py.string_dtype())
+
+    def fill(g):
+        text(g, "type", "NIRGraph")
+        members = g.create_group("nodes")
+        for name, (kind, ps) in nodes.items():
+            n = members.create_group(name)
+            if kind == "NIRGraph":
+                write_graph(None, None, ps["nodes"], ps["edges"], fixed, dtype, gzip, group=n)
+                continue
+            text(n, "type", kind)
+            for k, v in ps.items():
+                if isinstance(v, str):
+                    text(n, k, v)
+                    continue
+                a = np.asarray(v)
+                a = a.astype(dtype) if a.dtype.kind == "f" else a
+                if gzip and a.ndim > 0:
+                    n.create_dataset(k, data=a, compression="gzip")
+                else:
+                    n.create_dataset(k, data=a)
+        pairs = np.array(edges, dtype=object if not fixed else "S16")
+        if fixed:
+            g.create_dataset("edges", data=pairs)
+        else:
+            g.create_dataset("edges", data=pairs, dtype=h5py.string_dtype())
+    if group is not None:
+        fill(group)
+        return
+    with h5py.File(path, "w") as f:
+        text(f, "version", version)
+        fill(f.create_group("node"))
+
+
+def lif(threshold=1.0, **extra):
+    return ("LIF", {"tau": np.array([1e-3, 1e-3]), "r": np.array([1.0, 1.0]), "v_leak": np.array([0.0, 0.0]),
+                    "v_threshold": np.array([threshold, threshold]), **extra})
+
+
+def chain_nodes():
+    return {"in": ("Input", {"shape": np.array([2])}),
+            "w": ("Affine", {"weight": np.array([[3.0, 0.0], [1.0, 2.0]]), "bias": np.array([0.1, 0.0])}),
+            "n": lif(0.5),
+            "out": ("Output", {"shape": np.array([2])})}
+
+
+CHAIN_EDGES = [("in", "w"), ("w", "n"), ("n", "out")]
+
+
+@pytest.mark.parametrize("fixed,dtype,gzip", [(False, np.float64, False), (True, np.float32, False),
+                                              (False, np.float32, True), (True, np.float64, True)])
+def test_string_kinds_float_widths_and_compression_read_alike(tmp_path, fixed, dtype, gzip):
+    x = (np.random.default_rng(1).random((60, 2)) < 0.3).astype(np.float64)
+    write_graph(tmp_path / "ref.nir", "0.2.0", chain_nodes(), CHAIN_EDGES)
+    ref, _, _ = run_eval(tmp_path / "ref.nir", x, tmp_path)
+    write_graph(tmp_path / "g.nir", "0.2.0", chain_nodes(), CHAIN_EDGES, fixed=fixed, dtype=dtype, gzip=gzip)
+    out, _, _ = run_eval(tmp_path / "g.nir", x, tmp_path)
+    np.testing.assert_array_equal(out, ref)
+    assert ref.sum() > 0
+
+
+def test_nested_graphs_run_as_their_flat_form(tmp_path):
+    x = (np.random.default_rng(2).random((60, 2)) < 0.3).astype(np.float64)
+    write_graph(tmp_path / "flat.nir", "0.2.0", chain_nodes(), CHAIN_EDGES)
+    flat, _, _ = run_eval(tmp_path / "flat.nir", x, tmp_path)
+    sub = {"nodes": {"input": ("Input", {"shape": np.array([2])}), "n": lif(0.5),
+                     "output": ("Output", {"shape": np.array([2])})},
+           "edges": [("input", "n"), ("n", "output")]}
+    nodes = {k: v for k, v in chain_nodes().items() if k != "n"}
+    # The subgraph addressed as a whole ("G") and through its members ("G.input").
+    for into, outof in [("G", "G"), ("G.input", "G.output")]:
+        write_graph(tmp_path / "nested.nir", "0.2.0", {**nodes, "G": ("NIRGraph", sub)},
+                    [("in", "w"), ("w", into), (outof, "out")])
+        nested, _, _ = run_eval(tmp_path / "nested.nir", x, tmp_path)
+        np.testing.assert_array_equal(nested, flat)
+
+
+def test_nir_1_resets_to_v_reset(tmp_path):
+    nodes = chain_nodes()
+    nodes["n"] = lif(0.5, v_reset=np.array([0.2, 0.2]))
+    write_graph(tmp_path / "v1.nir", "1.0.0", nodes, CHAIN_EDGES)
+    x = np.zeros((3, 2))
+    x[0, 0] = 10.0  # w gives 30.1: neuron 0 fires in step 0
+    out, v, _ = run_eval(tmp_path / "v1.nir", x, tmp_path)
+    assert out[0, 0] == 1
+    assert v[0, 0] == pytest.approx(0.2)
+
+
+def test_refuses_what_it_cannot_run_with_one_line(tmp_path):
+    spikes = tmp_path / "s.npy"
+    np.save(spikes, np.zeros((5, 2)))
+    out = tmp_path / "never.npy"
+    nodes = chain_nodes()
+    nodes["d"] = ("Delay", {"delay": np.array([1e-3, 1e-3])})
+    write_graph(tmp_path / "delay.nir", "0.2.0", nodes, CHAIN_EDGES + [("n", "d")])
+    msg = fails(["eval", "--model", str(tmp_path / "delay.nir"), "--spikes", str(spikes), "--out", str(out)])
+    assert msg.startswith("xbar eval: error: " + str(tmp_path / "delay.nir") + ": node 'd' has type Delay, which xbar does not run")
+    nodes = chain_nodes()
+    nodes["w"] = ("Conv1d", {"weight": np.ones((2, 2, 1))})
+    write_graph(tmp_path / "c1.nir", "0.2.0", nodes, CHAIN_EDGES)
+    assert "node 'w' has type Conv1d" in fails(["eval", "--model", str(tmp_path / "c1.nir"), "--spikes", str(spikes)])
+    write_graph(tmp_path / "old.nir", "0.0.6", chain_nodes(), CHAIN_EDGES)
+    assert fails(["eval", "--model", str(tmp_path / "old.nir"), "--spikes", str(spikes)]).endswith(
+        "NIR format version 0.0.6 is not supported (0.1.x, 0.2.x, 1.x)")
+    nodes = chain_nodes()
+    del nodes["n"][1]["v_threshold"]
+    write_graph(tmp_path / "nothr.nir", "0.2.0", nodes, CHAIN_EDGES)
+    assert fails(["eval", "--model", str(tmp_path / "nothr.nir"), "--spikes", str(spikes)]).endswith(
+        "node 'n' (LIF) has no parameter 'v_threshold'")
+    write_graph(tmp_path / "g.nir", "0.2.0", chain_nodes(), CHAIN_EDGES + [("n", "ghost")])
+    assert fails(["eval", "--model", str(tmp_path / "g.nir"), "--spikes", str(spikes)]).endswith(
+        "edge n -> ghost names a node the graph does not have")
+    write_graph(tmp_path / "ok.nir", "0.2.0", chain_nodes(), CHAIN_EDGES)
+    np.save(tmp_path / "bad.npy", np.zeros((5, 3)))
+    assert fails(["eval", "--model", str(tmp_path / "ok.nir"), "--spikes", str(tmp_path / "bad.npy"), "--out", str(out)]
+                 ).endswith("spike array of shape (5, 3) is neither (T, 2) nor (N, T, 2) for the graph's input (2)")
+    assert fails(["eval", "--model", str(tmp_path / "ok.nir")]).endswith("a NIR model runs on spike trains: give --spikes in.npy")
+    assert fails(["eval", "--model", str(tmp_path / "ok.nir"), "--spikes", str(spikes), "--reset", "half"]).endswith(
+        "--reset 'half' must be auto, zero or subtract")
+    assert not out.exists()
