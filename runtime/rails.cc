@@ -31,7 +31,7 @@ std::string RailWarning(const compiler::Model& model, const device_models::ChipS
   return "warning: the model's membranes (" + model_rails + ") and hidden drives (" + model_drive +
          ") exceed the chip's rails [" + FormatNumber(low) + ", " + FormatNumber(high) + "] mV and driver range +-" +
          FormatNumber(drive) + " mV: on the chip (xbar infer, finetune, spice chip, which apply the chip's limits) its membranes would saturate. "
-         "Measure how often with xbar eval --rails-mv " + FormatNumber(low) + "," + FormatNumber(high) +
+         "Measure how often with xbar compile --rails-check DATASET or xbar eval --rails-mv " + FormatNumber(low) + "," + FormatNumber(high) +
          " --drive-limit-mv " + FormatNumber(drive) + " --json, retrain within them (docs/mif.md)\n";
 }
 

@@ -427,6 +427,14 @@ TEST(XbarCli, RailsAndDriveLimitAreTrainedKeptAndReported) {
                              "chip's rails [-1000, 1000] mV and driver range +-1000 mV"),
             std::string::npos)
       << outside.err;
+  // It measures how often and where on the data set the model was trained on, unless told not to.
+  EXPECT_NE(outside.err.find("rails check on 500 mnist test images within the chip's rails"), std::string::npos)
+      << outside.err;
+  auto unmeasured = Xbar("compile " + src + "/models/mnist.xbm --chip " + src + "/chips/default.textproto -o " + plan +
+                         " -q --rails-check none");
+  ASSERT_EQ(unmeasured.exit_code, 0) << unmeasured.err;
+  EXPECT_NE(unmeasured.err.find("warning: the model's membranes"), std::string::npos) << unmeasured.err;
+  EXPECT_EQ(unmeasured.err.find("rails check on"), std::string::npos) << unmeasured.err;
   // --rails-check says how often and where: the unbounded model's output layer sits at the rails.
   auto check = Xbar("compile " + src + "/models/mnist.xbm --chip " + src + "/chips/default.textproto -o " + plan +
                     " --rails-check mnist --rails-check-images 40");
