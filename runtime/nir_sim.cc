@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <optional>
 
 #include "support/format.h"
 #include "support/threads.h"
@@ -36,6 +37,36 @@ int64_t WindowOut(int64_t n, int64_t k, int64_t s, int64_t p) { return (n + 2 * 
 
 // The value of parameter `t` for element `i` (one value for all, or one per element).
 double At(const NirTensor& t, int64_t i) { return t.values[t.values.size() == 1 ? 0 : static_cast<std::size_t>(i)]; }
+
+// A neuron node's population: its parameters broadcast to its `size` elements.
+device_models::SpikingParams Population(const NirNode& node, int64_t size, NirReset reset, double dt_s) {
+  using device_models::SpikingKind;
+  device_models::SpikingParams p;
+  switch (node.type) {
+    case NirType::kI: p.kind = SpikingKind::kI; break;
+    case NirType::kIF: p.kind = SpikingKind::kIF; break;
+    case NirType::kLI: p.kind = SpikingKind::kLI; break;
+    case NirType::kLIF: p.kind = SpikingKind::kLIF; break;
+    case NirType::kCubaLI: p.kind = SpikingKind::kCubaLI; break;
+    default: p.kind = SpikingKind::kCubaLIF; break;
+  }
+  auto array = [&](const char* key, Eigen::ArrayXd& out) {
+    const NirTensor* t = node.Find(key);
+    if (t == nullptr) return;
+    out.resize(static_cast<Eigen::Index>(size));
+    for (int64_t e = 0; e < size; ++e) out(static_cast<Eigen::Index>(e)) = At(*t, e);
+  };
+  array("r", p.r);
+  array(p.Synaptic() ? "tau_mem" : "tau", p.tau);
+  array("tau_syn", p.tau_syn);
+  array("v_leak", p.v_leak);
+  array("v_threshold", p.v_threshold);
+  array("v_reset", p.v_reset);
+  array("w_in", p.w_in);
+  p.reset = reset == NirReset::kSubtract ? device_models::ResetRule::kSubtract : device_models::ResetRule::kToValue;
+  p.dt_s = dt_s;
+  return p;
+}
 
 }  // namespace
 
@@ -115,6 +146,7 @@ Expected<NirNetwork> NirNetwork::Create(compiler::NirGraph graph, const NirRunOp
   // Shapes, in evaluation order (a node's forward inputs come first).
   net.shape_.assign(static_cast<std::size_t>(n), {});
   net.window_.assign(static_cast<std::size_t>(n), {});
+  net.neurons_.assign(static_cast<std::size_t>(n), std::nullopt);
   net.size_.assign(static_cast<std::size_t>(n), 0);
   net.reset_.assign(static_cast<std::size_t>(n), NirReset::kZero);
   for (int i : net.order_) {
@@ -276,6 +308,7 @@ Expected<NirNetwork> NirNetwork::Create(compiler::NirGraph graph, const NirRunOp
       }
       net.reset_[static_cast<std::size_t>(i)] = r;
     }
+    if (HasMembrane(node.type)) net.neurons_[static_cast<std::size_t>(i)] = Population(node, in_size, net.reset_[static_cast<std::size_t>(i)], options.dt_s);
   }
   // A recurrent edge must carry what the node's forward inputs carry.
   for (int i = 0; i < n; ++i) {
@@ -303,16 +336,15 @@ NirRun NirNetwork::Forward(const Eigen::Ref<const Eigen::MatrixXd>& spikes) cons
   const int n = static_cast<int>(graph_.nodes.size());
   const int64_t steps = spikes.rows();
   std::vector<Eigen::VectorXd> now(static_cast<std::size_t>(n)), before(static_cast<std::size_t>(n));
-  std::vector<Eigen::VectorXd> v(static_cast<std::size_t>(n)), current(static_cast<std::size_t>(n));
+  std::vector<std::optional<device_models::SpikingPopulation>> populations(static_cast<std::size_t>(n));
   for (int i = 0; i < n; ++i) {
     const auto s = static_cast<Eigen::Index>(size_[static_cast<std::size_t>(i)]);
     now[static_cast<std::size_t>(i)] = before[static_cast<std::size_t>(i)] = Eigen::VectorXd::Zero(s);
-    v[static_cast<std::size_t>(i)] = current[static_cast<std::size_t>(i)] = Eigen::VectorXd::Zero(s);
+    if (neurons_[static_cast<std::size_t>(i)]) populations[static_cast<std::size_t>(i)].emplace(*neurons_[static_cast<std::size_t>(i)]);
   }
   NirRun run;
   run.outputs = Eigen::MatrixXd::Zero(steps, outputs());
   run.membranes = Eigen::MatrixXd::Zero(steps, outputs());
-  const double dt = options_.dt_s;
   Eigen::VectorXd x;
   // Step -1 gives the recurrent edges what their sources send before the first step: neurons
   // nothing, weights their biases (snnTorch's recurrent layer adds its bias from step 0 on).
@@ -335,8 +367,6 @@ NirRun NirNetwork::Forward(const Eigen::Ref<const Eigen::MatrixXd>& spikes) cons
         x += delayed_[static_cast<std::size_t>(i)][k] ? before[static_cast<std::size_t>(in[k])] : now[static_cast<std::size_t>(in[k])];
       }
       const auto p = [&](const char* key, Eigen::Index e) { return At(*node.Find(key), e); };
-      Eigen::VectorXd& vm = v[static_cast<std::size_t>(i)];
-      Eigen::VectorXd& syn = current[static_cast<std::size_t>(i)];
       switch (node.type) {
         case NirType::kOutput:
         case NirType::kFlatten:
@@ -393,42 +423,12 @@ NirRun NirNetwork::Forward(const Eigen::Ref<const Eigen::MatrixXd>& spikes) cons
           for (Eigen::Index e = 0; e < x.size(); ++e) y(e) = x(e) > p("threshold", e) ? 1.0 : 0.0;
           break;
         default: {
+          // Neurons (device_models/spiking_neuron.h); nothing before the first step.
           if (initial) {
             y.setZero();
             break;
           }
-          // Neurons. Integrators (I, IF) add r x per step; leaky ones take a forward-Euler step of
-          // tau dv/dt = v_leak - v + r I (CubaLI/CubaLIF: the synaptic current first, then the
-          // membrane on the updated current).
-          const bool cuba = node.type == NirType::kCubaLI || node.type == NirType::kCubaLIF;
-          const bool leaky = node.type == NirType::kLI || node.type == NirType::kLIF || cuba;
-          for (Eigen::Index e = 0; e < x.size(); ++e) {
-            double drive = x(e);
-            if (cuba) {
-              const NirTensor* w_in = node.Find("w_in");
-              syn(e) += dt / p("tau_syn", e) * (-syn(e) + (w_in != nullptr ? At(*w_in, e) : 1.0) * x(e));
-              drive = syn(e);
-            }
-            if (leaky) {
-              const double tau = p(cuba ? "tau_mem" : "tau", e);
-              vm(e) += dt / tau * (p("v_leak", e) - vm(e) + p("r", e) * drive);
-            } else {
-              vm(e) += p("r", e) * drive;
-            }
-            if (!Spikes(node.type)) {
-              y(e) = vm(e);
-              continue;
-            }
-            const double threshold = p("v_threshold", e);
-            y(e) = vm(e) > threshold ? 1.0 : 0.0;
-            if (y(e) == 0) continue;
-            if (reset_[static_cast<std::size_t>(i)] == NirReset::kSubtract) {
-              vm(e) -= threshold;
-            } else {
-              const NirTensor* v_reset = node.Find("v_reset");
-              vm(e) = v_reset != nullptr ? At(*v_reset, e) : 0.0;
-            }
-          }
+          y = populations[static_cast<std::size_t>(i)]->Step(x.array()).matrix();
           break;
         }
       }
@@ -438,7 +438,7 @@ NirRun NirNetwork::Forward(const Eigen::Ref<const Eigen::MatrixXd>& spikes) cons
       continue;
     }
     run.outputs.row(t) = now[static_cast<std::size_t>(output_)].transpose();
-    if (probe_ >= 0) run.membranes.row(t) = v[static_cast<std::size_t>(probe_)].transpose();
+    if (probe_ >= 0) run.membranes.row(t) = populations[static_cast<std::size_t>(probe_)]->v().transpose();
     before = now;
   }
   run.outputs.colwise().sum().maxCoeff(&run.decision);

@@ -8,12 +8,14 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <Eigen/Core>
 
 #include "compiler/nir.h"
+#include "device_models/spiking_neuron.h"
 #include "support/error.h"
 #include "support/npy.h"
 
@@ -80,6 +82,7 @@ class NirNetwork {
   std::vector<std::vector<char>> delayed_;   // per node: per entry of in_, a recurrent edge
   std::vector<int> order_;
   std::vector<NirReset> reset_;
+  std::vector<std::optional<device_models::SpikingParams>> neurons_;  // per neuron node
   std::vector<int64_t> input_shape_;
   int input_ = -1, output_ = -1, probe_ = -1;  // probe_: the neuron whose membrane is recorded
 };
