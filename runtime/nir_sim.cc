@@ -173,6 +173,18 @@ Expected<NirNetwork> NirNetwork::Create(compiler::NirGraph graph, const NirRunOp
       }
       return {};
     };
+    // Geometry parameters: whole numbers, one value (or one per spatial axis).
+    for (const char* key : {"stride", "padding", "dilation", "kernel_size", "groups", "start_dim", "end_dim"}) {
+      const NirTensor* t = node.Find(key);
+      if (t == nullptr) continue;
+      const bool pair = std::string_view(key) != "groups" && !std::string_view(key).ends_with("_dim");
+      const bool whole = std::all_of(t->values.begin(), t->values.end(),
+                                     [](double v) { return v == std::floor(v) && std::abs(v) <= 1e6; });
+      if (t->size() < 1 || t->size() > (pair ? 2 : 1) || !whole) {
+        return refuse(where + ": parameter '" + key + "' must be " + (pair ? "one or two whole numbers" : "one whole number") +
+                      ", the file has " + std::to_string(t->size()) + " value(s)");
+      }
+    }
     std::vector<int64_t> shape = in_shape;
     switch (node.type) {
       case NirType::kInput: {
@@ -282,7 +294,9 @@ Expected<NirNetwork> NirNetwork::Create(compiler::NirGraph graph, const NirRunOp
         g.ph = static_cast<int64_t>(p->values[0]);
         g.pw = static_cast<int64_t>(p->values[p->values.size() > 1 ? 1 : 0]);
       }
-      if (g.sh < 1 || g.sw < 1 || g.ph < 0 || g.pw < 0) return refuse(where + ": stride must be >= 1 and padding >= 0");
+      if (g.kh < 1 || g.kw < 1 || g.sh < 1 || g.sw < 1 || g.ph < 0 || g.pw < 0) {
+        return refuse(where + ": kernel and stride must be >= 1 and padding >= 0");
+      }
       const int64_t c = conv ? k.shape[0] : in_shape[0];
       const int64_t ho = WindowOut(in_shape[1], g.kh, g.sh, g.ph), wo = WindowOut(in_shape[2], g.kw, g.sw, g.pw);
       if (ho < 1 || wo < 1) return refuse(where + ": the window does not fit its input " + ShapeText(in_shape));

@@ -259,6 +259,24 @@ def test_refuses_what_it_cannot_run_with_one_line(tmp_path):
     write_graph(tmp_path / "g.nir", "0.2.0", chain_nodes(), CHAIN_EDGES + [("n", "ghost")])
     assert fails(["eval", "--model", str(tmp_path / "g.nir"), "--spikes", str(spikes)]).endswith(
         "edge n -> ghost names a node the graph does not have")
+    conv_nodes = {"in": ("Input", {"shape": np.array([1, 4, 4])}),
+                  "c": ("Conv2d", {"weight": np.ones((2, 1, 3, 3)), "bias": np.zeros(2), "stride": np.array([], dtype=np.int64),
+                                   "padding": np.array([1, 1]), "dilation": np.array([1, 1]), "groups": np.int64(1)}),
+                  "f": ("Flatten", {"start_dim": np.int64(0), "end_dim": np.int64(-1)}),
+                  "out": ("Output", {"shape": np.array([32])})}
+    write_graph(tmp_path / "stride.nir", "0.2.0", conv_nodes, [("in", "c"), ("c", "f"), ("f", "out")])
+    np.save(tmp_path / "img.npy", np.zeros((3, 1, 4, 4)))
+    assert fails(["eval", "--model", str(tmp_path / "stride.nir"), "--spikes", str(tmp_path / "img.npy")]).endswith(
+        "node 'c' (Conv2d): parameter 'stride' must be one or two whole numbers, the file has 0 value(s)")
+    conv_nodes["c"][1]["stride"] = np.array([1, 1])
+    conv_nodes["c"][1]["groups"] = np.int64(2)
+    write_graph(tmp_path / "groups.nir", "0.2.0", conv_nodes, [("in", "c"), ("c", "f"), ("f", "out")])
+    assert fails(["eval", "--model", str(tmp_path / "groups.nir"), "--spikes", str(tmp_path / "img.npy")]).endswith(
+        "node 'c' (Conv2d): groups = 2, xbar maps groups = 1 only")
+    conv_nodes["c"][1]["groups"] = np.int64(1)
+    write_graph(tmp_path / "conv.nir", "0.2.0", conv_nodes, [("in", "c"), ("c", "f"), ("f", "out")])
+    out_c, _, _ = run_eval(tmp_path / "conv.nir", np.ones((3, 1, 4, 4)), tmp_path)
+    assert out_c.shape == (3, 32) and out_c[0, 0] == 4 and out_c[0, 5] == 9  # a 3x3 window over ones, padded
     write_graph(tmp_path / "ok.nir", "0.2.0", chain_nodes(), CHAIN_EDGES)
     np.save(tmp_path / "bad.npy", np.zeros((5, 3)))
     assert fails(["eval", "--model", str(tmp_path / "ok.nir"), "--spikes", str(tmp_path / "bad.npy"), "--out", str(out)]
