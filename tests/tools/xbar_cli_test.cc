@@ -716,7 +716,9 @@ TEST(XbarCli, FinetunesAgainstTheChipAndReprogramsOnlyChangedCells) {
   const std::string tuned = (kTmp / "t.xbp").string(), delta = (kTmp / "t.xbpulse").string();
   const std::string state = (kTmp / "t.xbcs").string();
   auto f = Xbar("finetune " + m.plan + " --chip-state " + m.state + " -o " + tuned + " --delta " + delta +
-                " --state " + state + " --train-limit 512 --limit 64 --lr 3e-3 --no-ir-drop --json -q");
+                " --state " + state + " --train-limit 512 --limit 64 --lr 1e-2 --no-ir-drop --json -q");
+  // (At --lr 3e-3 the hardware-aware model's 512-image gradient moves no weight of the last layer
+  // by a conductance level: nothing to reprogram.)
   ASSERT_EQ(f.exit_code, 0) << f.err;
   auto result = xbar::ParseJson(f.out, "xbar finetune --json");
   ASSERT_TRUE(result.has_value()) << result.error().message;
