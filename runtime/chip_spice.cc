@@ -230,8 +230,8 @@ std::string ChipNetlist(const compiler::Plan& plan, const std::vector<Eigen::Mat
       const compiler::PlanTile& pt = plan.tiles[static_cast<std::size_t>(q)];
       for (int o = 0; o < tile.outputs; ++o) {
         const int neuron = tile.column_offset + o;
-        const double k = plan.chip.CurrentStageGain(plan.neuron, layer.gain(neuron), w);
         const int plus = tile.columns.plus_column(o), minus = tile.columns.minus_column(o);
+        const double k = tile.stage_gain(plus);  // the output's stage, ChipView's
         const std::string a = NodeName("a", l, neuron), id = "t" + std::to_string(q) + "_" + std::to_string(o);
         s += "fp_" + id + " 0 " + a + " vs_t" + std::to_string(q) + "_" +
              std::to_string(pt.column_map[static_cast<std::size_t>(plus)]) + " " + SpiceNumber(k * tile.column_gain(plus)) + "\n";

@@ -28,9 +28,16 @@ std::string ShapeText(const std::vector<int64_t>& shape) {
   return s + ")";
 }
 
-bool Spikes(NirType t) { return t == NirType::kIF || t == NirType::kLIF || t == NirType::kCubaLIF; }
-bool HasMembrane(NirType t) {
-  return t == NirType::kI || t == NirType::kLI || t == NirType::kCubaLI || Spikes(t);
+bool IsNeuron(NirType t) {
+  return t == NirType::kI || t == NirType::kIF || t == NirType::kLI || t == NirType::kLIF || t == NirType::kCubaLI ||
+         t == NirType::kCubaLIF;
+}
+
+// An Input's or Output's `shape` parameter.
+std::vector<int64_t> ShapeOf(const NirNode& node) {
+  std::vector<int64_t> shape;
+  for (double d : node.Find("shape")->values) shape.push_back(static_cast<int64_t>(d));
+  return shape;
 }
 
 int64_t WindowOut(int64_t n, int64_t k, int64_t s, int64_t p) { return (n + 2 * p - k) / s + 1; }
@@ -85,7 +92,10 @@ bool NirNetwork::Delayed(int from, int to) const {
   return false;
 }
 
-NirReset NirNetwork::ResetOf(int node) const { return reset_[static_cast<std::size_t>(node)]; }
+NirReset NirNetwork::ResetOf(int node) const {
+  const auto& p = neurons_[static_cast<std::size_t>(node)];
+  return p && p->reset == device_models::ResetRule::kSubtract ? NirReset::kSubtract : NirReset::kZero;
+}
 
 Expected<NirNetwork> NirNetwork::Create(compiler::NirGraph graph, const NirRunOptions& options,
                                         const std::string& source) {
@@ -148,7 +158,6 @@ Expected<NirNetwork> NirNetwork::Create(compiler::NirGraph graph, const NirRunOp
   net.window_.assign(static_cast<std::size_t>(n), {});
   net.neurons_.assign(static_cast<std::size_t>(n), std::nullopt);
   net.size_.assign(static_cast<std::size_t>(n), 0);
-  net.reset_.assign(static_cast<std::size_t>(n), NirReset::kZero);
   for (int i : net.order_) {
     const NirNode& node = graph.nodes[static_cast<std::size_t>(i)];
     const std::string where = "node '" + node.name + "' (" + std::string(compiler::NirTypeName(node.type)) + ")";
@@ -188,18 +197,13 @@ Expected<NirNetwork> NirNetwork::Create(compiler::NirGraph graph, const NirRunOp
     std::vector<int64_t> shape = in_shape;
     switch (node.type) {
       case NirType::kInput: {
-        const NirTensor& s = param("shape");
-        for (double d : s.values) shape.push_back(static_cast<int64_t>(d));
+        shape = ShapeOf(node);
         if (shape.empty() || Product(shape) < 1) return refuse(where + ": shape " + ShapeText(shape) + " is empty");
         net.input_shape_ = shape;
         break;
       }
       case NirType::kOutput:
-        if (Product(shape) != Product([&] {
-              std::vector<int64_t> s;
-              for (double d : param("shape").values) s.push_back(static_cast<int64_t>(d));
-              return s;
-            }())) {
+        if (Product(ShapeOf(node)) != in_size) {
           return refuse(where + ": its shape does not match the " + std::to_string(in_size) + " values it receives");
         }
         break;
@@ -315,14 +319,13 @@ Expected<NirNetwork> NirNetwork::Create(compiler::NirGraph graph, const NirRunOp
         }
       }
     }
-    if (Spikes(node.type)) {
-      NirReset r = options.reset;
-      if (r == NirReset::kAuto) {
-        r = graph.HasResetValues() ? NirReset::kZero : node.type == NirType::kIF ? NirReset::kSubtract : NirReset::kZero;
+    if (IsNeuron(node.type)) {
+      NirReset reset = options.reset;
+      if (reset == NirReset::kAuto) {
+        reset = graph.HasResetValues() || node.type != NirType::kIF ? NirReset::kZero : NirReset::kSubtract;
       }
-      net.reset_[static_cast<std::size_t>(i)] = r;
+      net.neurons_[static_cast<std::size_t>(i)] = Population(node, in_size, reset, options.dt_s);
     }
-    if (HasMembrane(node.type)) net.neurons_[static_cast<std::size_t>(i)] = Population(node, in_size, net.reset_[static_cast<std::size_t>(i)], options.dt_s);
   }
   // A recurrent edge must carry what the node's forward inputs carry.
   for (int i = 0; i < n; ++i) {
@@ -341,7 +344,7 @@ Expected<NirNetwork> NirNetwork::Create(compiler::NirGraph graph, const NirRunOp
     }
   }
   const auto& out_in = net.in_[static_cast<std::size_t>(net.output_)];
-  if (out_in.size() == 1 && HasMembrane(graph.nodes[static_cast<std::size_t>(out_in[0])].type)) net.probe_ = out_in[0];
+  if (out_in.size() == 1 && IsNeuron(graph.nodes[static_cast<std::size_t>(out_in[0])].type)) net.probe_ = out_in[0];
   net.graph_ = std::move(graph);
   return net;
 }
@@ -494,7 +497,32 @@ Expected<NirBatch> RunNirSpikes(const NirNetwork& net, const NpyTensor& spikes, 
     Eigen::Map<RowMajor>(batch.membranes.values.data() + s * batch.steps * n_out, batch.steps, n_out) = run.membranes;
     batch.decisions[static_cast<std::size_t>(s)] = run.decision;
   }
+  for (double v : batch.outputs.values) batch.output_total += v;
   return batch;
+}
+
+Expected<int64_t> NirBatch::Correct(const std::vector<int>& labels, const std::string& labels_path) const {
+  if (static_cast<int64_t>(labels.size()) != samples) {
+    return Fail(ErrorCode::kInvalidArgument, labels_path + ": " + std::to_string(labels.size()) + " labels for " +
+                                                 std::to_string(samples) + " samples");
+  }
+  int64_t correct = 0;
+  for (std::size_t s = 0; s < labels.size(); ++s) correct += decisions[s] == labels[s];
+  return correct;
+}
+
+Expected<std::vector<int>> ReadNirLabels(const std::string& path, int64_t classes) {
+  auto y = ReadNpyTensor(path);
+  if (!y) return std::unexpected(y.error());
+  std::vector<int> labels;
+  for (double v : y->values) {
+    if (!(v >= 0 && v < static_cast<double>(classes) && v == std::floor(v))) {
+      return Fail(ErrorCode::kInvalidArgument, path + ": label " + FormatNumber(v) + " is not a class in [0, " +
+                                                   std::to_string(classes) + ")");
+    }
+    labels.push_back(static_cast<int>(v));
+  }
+  return labels;
 }
 
 }  // namespace xbar::runtime

@@ -60,7 +60,7 @@ class NirNetwork {
   const std::vector<int>& order() const { return order_; }
   /// Nodes whose edge into `node` carries the step before (recurrent), per node.
   bool Delayed(int from, int to) const;
-  /// The reset node `node` uses (kZero or kSubtract), for neurons that spike.
+  /// The reset neuron node `node` uses: kZero (to v_reset) or kSubtract.
   NirReset ResetOf(int node) const;
 
   /// Runs one sample: `spikes` is steps x inputs (row t: step t's input, C order).
@@ -81,7 +81,6 @@ class NirNetwork {
   std::vector<std::vector<int>> in_;         // per node: nodes feeding it
   std::vector<std::vector<char>> delayed_;   // per node: per entry of in_, a recurrent edge
   std::vector<int> order_;
-  std::vector<NirReset> reset_;
   std::vector<std::optional<device_models::SpikingParams>> neurons_;  // per neuron node
   std::vector<int64_t> input_shape_;
   int input_ = -1, output_ = -1, probe_ = -1;  // probe_: the neuron whose membrane is recorded
@@ -94,7 +93,16 @@ struct NirBatch {
   NpyTensor outputs;        // (N,) T x outputs, as the input
   NpyTensor membranes;      // the same shape
   std::vector<int> decisions;
+  double output_total = 0;  // the sum of every output (spikes emitted, for spiking outputs)
+
+  /// How many decisions equal `labels` (ReadNirLabels); kInvalidArgument naming `labels_path`
+  /// when there are not as many labels as samples.
+  Expected<int64_t> Correct(const std::vector<int>& labels, const std::string& labels_path) const;
 };
+
+/// Class labels from a .npy file: whole numbers in [0, classes). Otherwise kInvalidArgument naming
+/// the file, the value and the range.
+Expected<std::vector<int>> ReadNirLabels(const std::string& path, int64_t classes);
 
 /// Runs `net` on `spikes`, (T, input shape) or (N, T, input shape), samples in parallel (the
 /// answer does not depend on `threads`). A shape that is neither: kInvalidArgument naming

@@ -1,5 +1,4 @@
 // xbar eval: test accuracy of a model on a data set.
-#include <cmath>
 #include <cstdio>
 
 #include <chrono>
@@ -41,23 +40,17 @@ int EvalNir(const std::string& name, const CommonOptions& common, const std::str
   if (!spikes) return ReportError(name, spikes.error());
   std::vector<int> labels;
   if (!o.labels.empty()) {
-    auto y = ReadNpyTensor(o.labels);
-    if (!y) return ReportError(name, y.error());
-    for (double v : y->values) {
-      if (!(v >= 0 && v < static_cast<double>(net->outputs()) && v == std::floor(v))) {
-        return ReportError(name, Error{ErrorCode::kInvalidArgument, o.labels + ": label " + FormatNumber(v) +
-                                                                        " is not a class in [0, " +
-                                                                        std::to_string(net->outputs()) + ")"});
-      }
-      labels.push_back(static_cast<int>(v));
-    }
+    auto read = runtime::ReadNirLabels(o.labels, net->outputs());
+    if (!read) return ReportError(name, read.error());
+    labels = std::move(*read);
   }
   auto batch = runtime::RunNirSpikes(*net, *spikes, o.spikes, common.threads);
   if (!batch) return ReportError(name, batch.error());
-  if (!labels.empty() && static_cast<int64_t>(labels.size()) != batch->samples) {
-    return ReportError(name, Error{ErrorCode::kInvalidArgument, o.labels + ": " + std::to_string(labels.size()) +
-                                                                    " labels for " + std::to_string(batch->samples) +
-                                                                    " samples"});
+  int64_t correct = 0;
+  if (!labels.empty()) {
+    auto counted = batch->Correct(labels, o.labels);
+    if (!counted) return ReportError(name, counted.error());
+    correct = *counted;
   }
   if (!o.out.empty()) {
     if (auto ok = WriteNpyTensor(o.out, batch->outputs); !ok) return ReportError(name, ok.error());
@@ -65,10 +58,7 @@ int EvalNir(const std::string& name, const CommonOptions& common, const std::str
   if (!o.membranes.empty()) {
     if (auto ok = WriteNpyTensor(o.membranes, batch->membranes); !ok) return ReportError(name, ok.error());
   }
-  int64_t correct = 0;
-  for (std::size_t s = 0; s < labels.size(); ++s) correct += batch->decisions[s] == labels[s];
-  double spikes_out = 0;
-  for (double v : batch->outputs.values) spikes_out += v;
+  const double spikes_out = batch->output_total;
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::string line = model_path + " (NIR " + net->graph().version + ", " + std::to_string(net->graph().nodes.size()) +
                      " nodes) on " + o.spikes + ": " + std::to_string(batch->samples) + " samples x " +
