@@ -55,6 +55,7 @@ Expected<CompileState> StartCompile(const Model& model, const dm::ChipSpec& chip
   state.plan.model_name = model.name;
   state.plan.neuron = model.neuron;
   state.plan.encoding = model.encoding;
+  state.plan.populations = model.populations;
   state.plan.chip = chip;
   return state;
 }

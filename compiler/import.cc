@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "compiler/model_io.h"
+#include "compiler/nir_import.h"
 #include "compiler/onnx_io.h"
 #include "support/npy.h"
 
@@ -78,15 +79,23 @@ Expected<ModelFormat> ModelFormatOf(const std::string& spec) {
   if (all_npy) return ModelFormat::kNpyList;
   if (items.size() == 1 && LowerExtension(spec) == ".xbm") return ModelFormat::kXbm;
   if (items.size() == 1 && LowerExtension(spec) == ".onnx") return ModelFormat::kOnnx;
+  if (items.size() == 1 && LowerExtension(spec) == ".nir") return ModelFormat::kNir;
   return Fail(ErrorCode::kInvalidArgument,
               "model '" + spec +
-                  "' is not a .xbm file, a .onnx file or a comma-separated list of .npy weight files");
+                  "' is not a .xbm file, a .onnx file, a .nir file or a comma-separated list of .npy weight files");
 }
 
 Expected<Model> ImportModel(const std::string& spec, const ImportOptions& options) {
   auto format = ModelFormatOf(spec);
   if (!format) return std::unexpected(format.error());
   if (*format == ModelFormat::kXbm) return ReadModel(spec);
+  if (*format == ModelFormat::kNir) {
+    auto graph = ReadNir(spec);
+    if (!graph) return std::unexpected(graph.error());
+    auto net = NirNetwork::Create(std::move(*graph), options.nir, spec);
+    if (!net) return std::unexpected(net.error());
+    return ModelFromNir(*net, spec);
+  }
   if (auto ok = options.neuron.Validate(); !ok) return std::unexpected(ok.error());
   if (auto ok = options.encoding.Validate(); !ok) return std::unexpected(ok.error());
   if (*format == ModelFormat::kOnnx) return ReadOnnxModel(spec, options);

@@ -60,7 +60,8 @@ Shape3 LayerShape::output() const {
 }
 
 int LayerShape::fan_in() const {
-  return kind == LayerKind::kConv ? input().c * kernel * kernel : input().size();
+  if (kind == LayerKind::kConv) return input().c * kernel * kernel;
+  return input().size() + (recurrent ? out_channels : 0);
 }
 
 std::string LayerShape::ToString() const {
@@ -72,6 +73,7 @@ std::string LayerShape::ToString() const {
     if (padding != 0) s += "p" + std::to_string(padding);
   } else {
     s += std::to_string(out_channels);
+    if (recurrent) s += "r";
   }
   if (bias) s += "b";
   return s;
@@ -103,6 +105,7 @@ Expected<void> LayerShape::Validate(int index) const {
     }
     return {};
   }
+  if (recurrent) return Bad(Layer(index) + ": a convolution cannot be recurrent (dense layers only)");
   if (out_channels < 1 || out_channels > kMaxChannels) {
     return Bad(Layer(index) + ": " + std::to_string(out_channels) + " output channels must lie in [1, " +
                std::to_string(kMaxChannels) + "]");

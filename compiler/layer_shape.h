@@ -43,6 +43,9 @@ struct LayerShape {
   int kernel = 1, stride = 1, padding = 0;  // convolution only (dense: 1, 1, 0)
   int out_channels = 0;  // convolution: output channels; dense: outputs
   bool bias = false;
+  /// Dense only (NIR recurrent layers): the layer's own outputs of the step before are fan-in
+  /// elements too, after the input's and before the bias.
+  bool recurrent = false;
 
   /// The input after pooling: source with height and width divided by pool_size (dense: flat).
   Shape3 input() const;
@@ -50,16 +53,17 @@ struct LayerShape {
   Shape3 output() const;
   /// Neurons after this layer, output().size().
   int neurons() const { return output().size(); }
-  /// Weight elements one output channel sees: in_c * kernel^2 (convolution) or inputs (dense).
+  /// Weight elements one output channel sees: in_c * kernel^2 (convolution) or inputs (dense; a
+  /// recurrent one: inputs + outputs).
   int fan_in() const;
   /// Weight matrix shape: out_channels x (fan_in + bias).
   int matrix_rows() const { return out_channels; }
   int matrix_cols() const { return fan_in() + (bias ? 1 : 0); }
   /// Output positions a convolution's kernel matrix is applied at per step (dense: 1).
   int positions() const { return kind == LayerKind::kConv ? output().h * output().w : 1; }
-  /// Whether this is a plain dense layer: no pooling, no bias.
-  bool plain_dense() const { return kind == LayerKind::kDense && pool == PoolKind::kNone && !bias; }
-  /// The description token(s) of this layer, e.g. "a2-c32k5p2" or "10b".
+  /// Whether this is a plain dense layer: no pooling, no bias, no recurrence.
+  bool plain_dense() const { return kind == LayerKind::kDense && pool == PoolKind::kNone && !bias && !recurrent; }
+  /// The description token(s) of this layer, e.g. "a2-c32k5p2", "10b" or "38rb" (recurrent).
   std::string ToString() const;
 
   /// Checks sizes against their limits (kInvalidArgument naming layer `index`, the value and the

@@ -10,6 +10,9 @@ Expected<void> Encoding::Validate() const {
   if (steps < 1 || steps > 100000) {
     return bad("steps = " + std::to_string(steps) + " must lie in [1, 100000]");
   }
+  if (kind == EncodingKind::kSpikeTrain && period != 1) {
+    return bad("period = " + std::to_string(period) + ": a spike train drives layer 0 at every step (period 1)");
+  }
   if (period < 1 || period > steps) {
     return bad("period = " + std::to_string(period) + " must lie in [1, steps = " +
                std::to_string(steps) + "]");
@@ -88,6 +91,38 @@ Expected<void> Model::Validate() const {
     }
   }
   if (auto ok = neuron.Validate(); !ok) return ok;
+  if (Spiking()) {
+    if (populations.size() != weights.size()) {
+      return Fail(ErrorCode::kInvalidArgument, "model has " + std::to_string(populations.size()) +
+                                                   " neuron populations for " + std::to_string(weights.size()) + " layers");
+    }
+    if (encoding.kind != EncodingKind::kSpikeTrain) {
+      return Fail(ErrorCode::kInvalidArgument, "a model of neuron populations takes spike trains (its encoding is not one)");
+    }
+    const auto shapes = Shapes();
+    for (std::size_t l = 0; l < populations.size(); ++l) {
+      const auto& p = populations[l];
+      const std::string where = "layer " + std::to_string(l) + " (" + shapes[l].ToString() + ")";
+      if (auto ok = p.Validate(); !ok) return std::unexpected(WithContext(ok.error(), where));
+      if (p.size() != shapes[l].neurons()) {
+        return Fail(ErrorCode::kInvalidArgument, where + ": " + std::to_string(p.size()) + " neurons in its population, " +
+                                                     std::to_string(shapes[l].neurons()) + " outputs");
+      }
+      // Between layers a neuron's output is a read pulse on the next layer's word lines: only a
+      // spiking kind has one (a membrane-output kind would need a DAC per neuron).
+      if (!p.Spikes() && l + 1 < populations.size()) {
+        return Fail(ErrorCode::kInvalidArgument, where + ": " + device_models::SpikingKindName(p.kind) +
+                                                     " neurons send no spikes; xbar maps them as the output layer only");
+      }
+    }
+  } else if (encoding.kind == EncodingKind::kSpikeTrain) {
+    return Fail(ErrorCode::kInvalidArgument, "a spike-train model needs a neuron population per layer");
+  }
+  for (std::size_t l = 0; l < layers.size(); ++l) {
+    if (layers[l].recurrent && !Spiking()) {
+      return Fail(ErrorCode::kInvalidArgument, "layer " + std::to_string(l) + " is recurrent; MIF networks are feed-forward");
+    }
+  }
   return encoding.Validate();
 }
 

@@ -10,12 +10,23 @@
 
 #include "compiler/layer_shape.h"
 #include "device_models/mif_neuron.h"
+#include "device_models/spiking_neuron.h"
 #include "support/error.h"
 
 namespace xbar::compiler {
 
-/// How an input sample drives the first layer and how the output is read (docs/mif.md).
+/// How samples reach layer 0's word lines.
+enum class EncodingKind {
+  kPeriodicImpulse,  // an image's pixels at steps 0, P, 2P, ... (MIF networks, docs/mif.md)
+  kSpikeTrain,       // spike counts, one row of the input per step (NIR networks, docs/nir.md)
+};
+
+/// How an input sample drives the first layer and how the output is read (docs/mif.md). A spike
+/// train drives layer 0 at every step (period 1), with the input as it comes (gain 1), and every
+/// later layer with the spikes of the layer before (scale 1); the decision is the output with the
+/// largest sum over steps.
 struct Encoding {
+  EncodingKind kind = EncodingKind::kPeriodicImpulse;
   int steps = 100;                  // T, time steps per sample
   int period = 20;                  // P, impulses at steps 0, P, 2P, ...
   double input_gain = 0.1;          // pixel [0, 1] to first-layer drive
@@ -46,9 +57,10 @@ struct TrainingInfo {
   std::string command;
 };
 
-/// A fully memristive spiking network: weight layer l has the geometry layers[l] and the weight
-/// matrix weights[l] (out_channels x fan-in [+ bias], compiler/layer_shape.h; for a dense layer
-/// outputs x inputs, so drive = W_l * input); every neuron is a MIF neuron.
+/// A spiking network on memristive crossbars: weight layer l has the geometry layers[l] and the
+/// weight matrix weights[l] (out_channels x fan-in [+ bias], compiler/layer_shape.h; for a dense
+/// layer outputs x inputs, so drive = W_l * input). Every neuron is a MIF neuron (`neuron`), unless
+/// the network came from a NIR graph: then layer l's neurons are populations[l].
 struct Model {
   std::string name;
   device_models::MifParams neuron;
@@ -56,7 +68,12 @@ struct Model {
   std::vector<Eigen::MatrixXf> weights;  // weights[l] is layers[l].matrix_rows() x matrix_cols()
   /// The geometry of every weight layer; empty means plain dense layers as the weights say.
   std::vector<LayerShape> layers;
+  /// NIR networks: per layer, its neurons (integrate-and-fire kinds); empty for MIF networks.
+  std::vector<device_models::SpikingParams> populations;
   TrainingInfo training;
+
+  /// Whether the neurons are NIR populations (spike-train inputs, spikes between layers).
+  bool Spiking() const { return !populations.empty(); }
 
   /// The geometry of every layer: `layers`, or the plain dense layers the weights imply.
   std::vector<LayerShape> Shapes() const;

@@ -24,6 +24,7 @@ Expected<void> WriteModel(const std::string& path, const Model& model) {
     const auto& w = model.weights[l];
     auto* layer = m.add_layers();
     if (!model.layers.empty()) LayerShapeToProto(model.layers[l], layer);
+    if (model.Spiking()) PopulationToProto(model.populations[l], layer->mutable_population());
     layer->set_inputs(static_cast<uint32_t>(w.cols()));
     layer->set_outputs(static_cast<uint32_t>(w.rows()));
     auto* data = layer->mutable_weights();
@@ -82,6 +83,13 @@ Expected<Model> ParseModel(std::string_view bytes, const std::string& path) {
   if (!model.layers.empty() && model.layers.size() != model.weights.size()) {
     return Fail(ErrorCode::kDataLoss, path + ": " + std::to_string(model.layers.size()) + " of " +
                                           std::to_string(model.weights.size()) + " layers carry a geometry");
+  }
+  const auto shapes = model.Shapes();
+  for (int l = 0; l < m.layers_size() && static_cast<std::size_t>(l) < shapes.size(); ++l) {
+    if (!m.layers(l).has_population()) continue;
+    auto p = PopulationFromProto(m.layers(l).population(), shapes[static_cast<std::size_t>(l)].neurons(), l, path);
+    if (!p) return std::unexpected(p.error());
+    model.populations.push_back(std::move(*p));
   }
   const auto& t = m.training();
   model.training = TrainingInfo{t.dataset(),       t.seed(),          static_cast<int>(t.epochs()),

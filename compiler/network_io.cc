@@ -2,6 +2,8 @@
 #include "compiler/network_io.h"
 
 #include <algorithm>
+#include <array>
+#include <utility>
 #include <cmath>
 
 namespace xbar::compiler {
@@ -41,6 +43,7 @@ void LayerShapeToProto(const LayerShape& s, v1::Layer* layer) {
   layer->set_stride(static_cast<uint32_t>(s.stride));
   layer->set_padding(static_cast<uint32_t>(s.padding));
   layer->set_bias(s.bias);
+  layer->set_recurrent(s.recurrent);
 }
 
 bool HasLayerShape(const v1::Layer& layer) { return layer.has_source(); }
@@ -71,6 +74,7 @@ Expected<LayerShape> LayerShapeFromProto(const v1::Layer& layer, int index, cons
   s.padding = size(layer.padding());
   s.out_channels = size(layer.outputs());
   s.bias = layer.bias();
+  s.recurrent = layer.recurrent();
   return s;
 }
 
@@ -99,8 +103,73 @@ device_models::MifParams NeuronFromProto(const v1::MifNeuron& n) {
   return p;
 }
 
+namespace {
+
+using device_models::ResetRule;
+using device_models::SpikingKind;
+
+constexpr std::pair<SpikingKind, v1::SpikingKind> kSpikingKinds[] = {
+    {SpikingKind::kI, v1::SPIKING_KIND_I},           {SpikingKind::kIF, v1::SPIKING_KIND_IF},
+    {SpikingKind::kLI, v1::SPIKING_KIND_LI},         {SpikingKind::kLIF, v1::SPIKING_KIND_LIF},
+    {SpikingKind::kCubaLI, v1::SPIKING_KIND_CUBA_LI}, {SpikingKind::kCubaLIF, v1::SPIKING_KIND_CUBA_LIF}};
+
+// The population's arrays and their message fields, in one table for both directions.
+template <typename Params, typename Message>
+auto PopulationArrays(Params& p, Message& m) {
+  return std::array{std::pair{&p.tau, m.mutable_tau_s()},         std::pair{&p.tau_syn, m.mutable_tau_syn_s()},
+                    std::pair{&p.r, m.mutable_r()},               std::pair{&p.v_leak, m.mutable_v_leak()},
+                    std::pair{&p.v_threshold, m.mutable_v_threshold()}, std::pair{&p.v_reset, m.mutable_v_reset()},
+                    std::pair{&p.w_in, m.mutable_w_in()}};
+}
+
+}  // namespace
+
+void PopulationToProto(const device_models::SpikingParams& p, v1::SpikingPopulation* m) {
+  for (const auto& [kind, message] : kSpikingKinds) {
+    if (kind == p.kind) m->set_kind(message);
+  }
+  m->set_reset(p.reset == ResetRule::kSubtract ? v1::RESET_RULE_SUBTRACT : v1::RESET_RULE_TO_VALUE);
+  m->set_dt_s(p.dt_s);
+  for (const auto& [values, field] : PopulationArrays(p, *m)) {
+    const bool uniform = values->size() > 0 && (*values == (*values)(0)).all();
+    field->Clear();
+    if (uniform) {
+      field->Add((*values)(0));
+    } else {
+      field->Add(values->data(), values->data() + values->size());
+    }
+  }
+}
+
+Expected<device_models::SpikingParams> PopulationFromProto(const v1::SpikingPopulation& m, int neurons, int index,
+                                                           const std::string& file) {
+  device_models::SpikingParams p;
+  bool known = false;
+  for (const auto& [kind, message] : kSpikingKinds) {
+    if (message == m.kind()) {
+      p.kind = kind;
+      known = true;
+    }
+  }
+  if (!known || (m.reset() != v1::RESET_RULE_TO_VALUE && m.reset() != v1::RESET_RULE_SUBTRACT)) {
+    return Fail(ErrorCode::kDataLoss, file + ": layer " + std::to_string(index) + " has a neuron population of unknown kind " +
+                                          std::to_string(m.kind()) + " or reset " + std::to_string(m.reset()));
+  }
+  p.reset = m.reset() == v1::RESET_RULE_SUBTRACT ? ResetRule::kSubtract : ResetRule::kToValue;
+  p.dt_s = m.dt_s();
+  v1::SpikingPopulation copy = m;  // PopulationArrays pairs each array with its (mutable) field
+  for (const auto& [values, field] : PopulationArrays(p, copy)) {
+    if (field->size() == 1) {
+      *values = Eigen::ArrayXd::Constant(neurons, field->Get(0));
+    } else {
+      *values = Eigen::Map<const Eigen::ArrayXd>(field->data(), field->size());
+    }
+  }
+  return p;
+}
+
 void EncodingToProto(const Encoding& e, v1::Encoding* p) {
-  p->set_kind(v1::ENCODING_KIND_PERIODIC_IMPULSE);
+  p->set_kind(e.kind == EncodingKind::kSpikeTrain ? v1::ENCODING_KIND_SPIKE_TRAIN : v1::ENCODING_KIND_PERIODIC_IMPULSE);
   p->set_steps(static_cast<uint32_t>(e.steps));
   p->set_period(static_cast<uint32_t>(e.period));
   p->set_input_gain(e.input_gain);
@@ -110,10 +179,11 @@ void EncodingToProto(const Encoding& e, v1::Encoding* p) {
 }
 
 Expected<Encoding> EncodingFromProto(const v1::Encoding& p, const std::string& file) {
-  if (p.kind() != v1::ENCODING_KIND_PERIODIC_IMPULSE) {
+  if (p.kind() != v1::ENCODING_KIND_PERIODIC_IMPULSE && p.kind() != v1::ENCODING_KIND_SPIKE_TRAIN) {
     return Fail(ErrorCode::kDataLoss, file + ": encoding kind " + std::to_string(p.kind()) + " is not supported");
   }
   Encoding e;
+  e.kind = p.kind() == v1::ENCODING_KIND_SPIKE_TRAIN ? EncodingKind::kSpikeTrain : EncodingKind::kPeriodicImpulse;
   e.steps = static_cast<int>(std::min<uint32_t>(p.steps(), 1u << 30));
   e.period = static_cast<int>(std::min<uint32_t>(p.period(), 1u << 30));
   e.input_gain = p.input_gain();

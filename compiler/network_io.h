@@ -21,6 +21,13 @@ bool HasLayerShape(const v1::Layer& layer);
 /// Rejects unknown kinds (kDataLoss naming `file` and the layer); sizes are validated later.
 Expected<LayerShape> LayerShapeFromProto(const v1::Layer& layer, int index, const std::string& file);
 
+/// A layer's neuron population into / out of its message: a parameter with one value for every
+/// neuron is stored once. FromProto broadcasts single values to `neurons`; an unknown kind or
+/// reset is kDataLoss naming `file` and the layer; values are validated later.
+void PopulationToProto(const device_models::SpikingParams& p, v1::SpikingPopulation* m);
+Expected<device_models::SpikingParams> PopulationFromProto(const v1::SpikingPopulation& m, int neurons, int index,
+                                                           const std::string& file);
+
 void EncodingToProto(const Encoding& e, v1::Encoding* p);
 /// Rejects an unknown encoding kind (kDataLoss, naming `file`); values are validated later.
 Expected<Encoding> EncodingFromProto(const v1::Encoding& p, const std::string& file);

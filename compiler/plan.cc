@@ -156,6 +156,19 @@ Expected<void> Plan::Validate() const {
   if (auto ok = neuron.Validate(); !ok) return ok;
   if (auto ok = encoding.Validate(); !ok) return ok;
   if (layers.empty()) return std::unexpected(Invalid("plan has no layers"));
+  if (!populations.empty() && populations.size() != layers.size()) {
+    return std::unexpected(Invalid("plan has " + std::to_string(populations.size()) + " neuron populations for " +
+                                   std::to_string(layers.size()) + " layers"));
+  }
+  for (std::size_t l = 0; l < populations.size(); ++l) {
+    if (auto ok = populations[l].Validate(); !ok) {
+      return std::unexpected(WithContext(ok.error(), "layer " + std::to_string(l)));
+    }
+    if (populations[l].size() != layers[l].neurons()) {
+      return std::unexpected(Invalid("layer " + std::to_string(l) + " has " + std::to_string(populations[l].size()) +
+                                     " neurons in its population, " + std::to_string(layers[l].neurons()) + " outputs"));
+    }
+  }
   const int levels_count = chip.conductance_levels;
   for (std::size_t l = 0; l < layers.size(); ++l) {
     const PlanLayer& layer = layers[l];
@@ -359,7 +372,8 @@ Expected<Model> WeightsFromPlan(const Plan& plan, const std::vector<Eigen::Matri
   model.name = plan.model_name;
   model.neuron = plan.neuron;
   model.encoding = plan.encoding;
-  if (!plan.IsPlainDense()) model.layers = plan.Shapes();
+  model.populations = plan.populations;
+  if (!plan.IsPlainDense() || !plan.populations.empty()) model.layers = plan.Shapes();
   for (const auto& layer : plan.layers) model.weights.push_back(Eigen::MatrixXf::Zero(layer.outputs, layer.inputs));
   for (std::size_t t = 0; t < plan.tiles.size(); ++t) {
     const PlanTile& tile = plan.tiles[t];

@@ -146,6 +146,8 @@ struct Plan {
   std::string model_name;
   device_models::MifParams neuron;
   Encoding encoding;
+  /// NIR models: per layer, its neuron population (Model::populations); empty for MIF networks.
+  std::vector<device_models::SpikingParams> populations;
   device_models::ChipSpec chip;
   MappingScheme scheme = MappingScheme::kDifferential;
   ScaleGranularity scale_granularity = ScaleGranularity::kLayer;

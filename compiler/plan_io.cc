@@ -35,7 +35,7 @@ Expected<void> WritePlan(const std::string& path, const Plan& plan) {
   if (plan.chip.neurons == dm::ChipSpec{}.neurons) p.mutable_chip()->clear_neurons();
   // So is the analog chain at the default chip's (the chip's neuron in SI units, issue 15).
   if (plan.chip.analog == dm::AnalogSpec{}) p.mutable_chip()->clear_analog();
-  const bool geometry = !plan.IsPlainDense();
+  const bool geometry = !plan.IsPlainDense() || !plan.populations.empty();
   p.set_scheme(plan.scheme == MappingScheme::kDifferential ? v1::MAPPING_SCHEME_DIFFERENTIAL
                                                            : v1::MAPPING_SCHEME_OFFSET);
   p.set_scale_granularity(plan.scale_granularity == ScaleGranularity::kLayer ? v1::SCALE_GRANULARITY_LAYER
@@ -46,7 +46,8 @@ Expected<void> WritePlan(const std::string& path, const Plan& plan) {
   p.set_clip_value(plan.clip_value);
   p.set_clip_percentile(plan.clip_percentile);
   p.set_compensated(plan.compensated);
-  for (const PlanLayer& layer : plan.layers) {
+  for (std::size_t li = 0; li < plan.layers.size(); ++li) {
+    const PlanLayer& layer = plan.layers[li];
     auto* l = p.add_layers();
     l->set_inputs(static_cast<uint32_t>(layer.inputs));
     l->set_outputs(static_cast<uint32_t>(layer.outputs));
@@ -61,6 +62,9 @@ Expected<void> WritePlan(const std::string& path, const Plan& plan) {
       LayerShapeToProto(layer.shape, l->mutable_geometry());
       l->mutable_geometry()->set_inputs(static_cast<uint32_t>(layer.inputs));
       l->mutable_geometry()->set_outputs(static_cast<uint32_t>(layer.outputs));
+      if (!plan.populations.empty()) {
+        PopulationToProto(plan.populations[li], l->mutable_geometry()->mutable_population());
+      }
     }
     if (layer.replicas != 1) l->set_replicas(static_cast<uint32_t>(layer.replicas));
   }
@@ -164,6 +168,12 @@ Expected<Plan> ParsePlan(std::string_view bytes, const std::string& path) {
       auto shape = LayerShapeFromProto(l.geometry(), static_cast<int>(plan.layers.size()), path);
       if (!shape) return std::unexpected(shape.error());
       layer.shape = *shape;
+      if (l.geometry().has_population()) {
+        auto population = PopulationFromProto(l.geometry().population(), layer.shape.neurons(),
+                                              static_cast<int>(plan.layers.size()), path);
+        if (!population) return std::unexpected(population.error());
+        plan.populations.push_back(std::move(*population));
+      }
     } else {
       layer.shape = LayerShape::Dense(layer.inputs, layer.outputs);
     }

@@ -12,6 +12,8 @@
 
 #include <Eigen/Core>
 
+#include "support/error.h"
+
 namespace xbar::device_models {
 
 enum class SpikingKind { kI, kIF, kLI, kLIF, kCubaLI, kCubaLIF };
@@ -34,7 +36,13 @@ struct SpikingParams {
   bool Leaky() const { return kind != SpikingKind::kI && kind != SpikingKind::kIF; }
   bool Synaptic() const { return kind == SpikingKind::kCubaLI || kind == SpikingKind::kCubaLIF; }
   Eigen::Index size() const { return r.size(); }
+  /// Checks every array its kind uses has size() finite values (time constants and dt > 0, s);
+  /// kInvalidArgument naming the parameter, the value and the limit.
+  Expected<void> Validate() const;
 };
+
+/// "I", "IF", "LI", "LIF", "CubaLI", "CubaLIF" (NIR's names).
+const char* SpikingKindName(SpikingKind kind);
 
 /// One population's state, stepped in time. Starts at rest (v = I = 0).
 class SpikingPopulation {

@@ -115,6 +115,11 @@ Expected<std::vector<ChipView>> ChipView::CreateModes(const compiler::Plan& plan
                                                       const std::vector<Eigen::MatrixXd>* reference,
                                                       const ChipViewOptions& options,
                                                       const std::vector<DriftCompensation>& modes) {
+  if (!plan.populations.empty()) {
+    return Fail(ErrorCode::kFailedPrecondition,
+                "plan of '" + plan.model_name + "' holds NIR neuron populations; the chip model steps MIF neuron arrays "
+                "only so far (docs/nir.md, \"Not yet\")");
+  }
   const auto& geometry = plan.chip.tiles;
   auto check = [&](const std::vector<Eigen::MatrixXd>& g, const char* what) -> Expected<void> {
     if (g.size() != plan.tiles.size()) {

@@ -17,6 +17,7 @@ compiler::Model WithinChipLimits(const compiler::Model& model, const device_mode
 }
 
 std::string RailWarning(const compiler::Model& model, const device_models::ChipSpec& chip) {
+  if (model.Spiking()) return "";  // NIR populations: their own thresholds, no MIF membrane rails
   const compiler::Model chip_limits = WithinChipLimits(model, chip);
   const double low = chip_limits.neuron.rail_low_mv, high = chip_limits.neuron.rail_high_mv;
   const double drive = chip_limits.encoding.drive_limit_mv;

@@ -44,8 +44,8 @@ void ExpectSameBytes(const std::string& golden, Write write) {
   EXPECT_TRUE(got == want) << golden << ": " << got.size() << " bytes written, golden has " << want.size();
 }
 
-// The golden files were made by the Release build (-O3 -march=native). It reproduces them byte for
-// byte. A sanitizer build instruments the arithmetic and GCC then fuses multiply-adds differently
+// The golden files were made by the Release build (-O3 -march=x86-64-v3, CMakeLists.txt: the same
+// bits on every machine of the kind). It reproduces them byte for byte. A sanitizer build instruments the arithmetic and GCC then fuses multiply-adds differently
 // (its C++ default is -ffp-contract=fast), so the last bits of conductances differ: there the same
 // code runs under ASan and UBSan and the reproduction is checked structurally and numerically.
 #if defined(__SANITIZE_ADDRESS__)

@@ -284,7 +284,7 @@ TEST(ImportModelSpec, RejectsUnknownExtensionsListingWhatIsAccepted) {
     const Error e = MustFail(spec);
     EXPECT_EQ(e.code, ErrorCode::kInvalidArgument);
     EXPECT_EQ(e.message, "model '" + spec +
-                             "' is not a .xbm file, a .onnx file or a comma-separated list of .npy weight files");
+                             "' is not a .xbm file, a .onnx file, a .nir file or a comma-separated list of .npy weight files");
   }
   EXPECT_EQ(*ModelFormatOf("M.ONNX"), ModelFormat::kOnnx);
   EXPECT_EQ(*ModelFormatOf("a.npy"), ModelFormat::kNpyList);

@@ -285,3 +285,29 @@ def test_refuses_what_it_cannot_run_with_one_line(tmp_path):
     assert fails(["eval", "--model", str(tmp_path / "ok.nir"), "--spikes", str(spikes), "--reset", "half"]).endswith(
         "--reset 'half' must be auto, zero or subtract")
     assert not out.exists()
+
+
+def test_compile_and_program_take_a_nir_graph(tmp_path):
+    """xbar compile maps the Sinabs CNN onto the default chip and xbar program writes its pulses;
+    inference of NIR populations on the chip model is not built yet and says so in one line."""
+    chips = os.path.join(os.environ["XBAR_SOURCE_DIR"], "chips", "default.textproto")
+    plan, state, pulses = tmp_path / "cnn.xbp", tmp_path / "cnn.xbcs", tmp_path / "cnn.xbpulse"
+    r = subprocess.run([XBAR, "compile", os.path.join(DATA, "cnn_sinabs.nir"), "--chip", chips, "-o", str(plan),
+                        "--json", "-q"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    report = json.loads(r.stdout)
+    assert len(report["layers"]) == 5
+    assert report["neurons"] == 16 * 16 * 16 * 2 + 8 * 8 * 8 + 256 + 10
+    r = subprocess.run([XBAR, "program", str(plan), "-o", str(pulses), "--state", str(state), "-q"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert state.stat().st_size > 0 and pulses.stat().st_size > 0
+    message = fails(["infer", str(plan), "--chip-state", str(state), "--dataset", "mnist", "--limit", "1"])
+    assert "holds NIR neuron populations" in message
+    # A graph the compiler cannot map: one line naming the node, nothing written.
+    bad = tmp_path / "branch.nir"
+    write_graph(bad, "0.2.0", {**chain_nodes(), "n2": lif()}, CHAIN_EDGES + [("w", "n2"), ("n2", "out")])
+    out = tmp_path / "branch.xbp"
+    message = fails(["compile", str(bad), "--chip", chips, "-o", str(out)])
+    assert "branch.nir" in message and "node 'w' (Affine) feeds 2 nodes" in message
+    assert not out.exists()

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "runtime/nir_sim.h"
+#include "tests/testing/nir_graph.h"
 
 namespace xbar::runtime {
 namespace {
@@ -15,19 +16,12 @@ using compiler::NirNode;
 using compiler::NirTensor;
 using compiler::NirType;
 
-const std::string kDir = std::string(XBAR_SOURCE_DIR) + "/tests/data/nir/";
+const std::string& kDir = testing::kNirDir;
 
-NirTensor Values(std::vector<double> v, std::vector<int64_t> shape = {}) {
-  if (shape.empty()) shape = {static_cast<int64_t>(v.size())};
-  return NirTensor{shape, std::move(v), false};
-}
+NirTensor Values(std::vector<double> v, std::vector<int64_t> shape = {}) { return testing::NirValues(std::move(v), std::move(shape)); }
 
 NirNode Node(std::string name, NirType type, std::map<std::string, NirTensor> params) {
-  NirNode n;
-  n.name = std::move(name);
-  n.type = type;
-  n.params = std::move(params);
-  return n;
+  return testing::NirNodeOf(std::move(name), type, std::move(params));
 }
 
 // Norse ran lif_norse.nir (one LIF behind a 1x1 Affine) at dt = 0.1 ms and saved input, membrane
@@ -49,7 +43,7 @@ TEST(NirSim, ReproducesNorsesOwnRunOfItsLifExport) {
   ASSERT_EQ(rows.size(), 1000u);
   Eigen::MatrixXd spikes(1000, 1);
   for (int t = 0; t < 1000; ++t) spikes(t, 0) = rows[static_cast<std::size_t>(t)][0];
-  const NirRun run = net->Forward(spikes);
+  const NirRun run = RunNir(*net, spikes);
   double worst = 0;
   int fired = 0;
   for (int t = 0; t < 1000; ++t) {
@@ -82,7 +76,7 @@ TEST(NirSim, ARecurrentEdgeCarriesTheStepBefore) {
   EXPECT_TRUE(net->Delayed(2, 1));
   EXPECT_FALSE(net->Delayed(0, 1));
   EXPECT_EQ(net->ResetOf(1), NirReset::kSubtract);  // NIR 0.x IF: by subtraction
-  const NirRun run = net->Forward(Eigen::MatrixXd::Constant(5, 1, 0.5));
+  const NirRun run = RunNir(*net, Eigen::MatrixXd::Constant(5, 1, 0.5));
   // v: 0.5, 1.0 (not > 1), 1.5 -> spike, v 0.5; then 0.5 + 0.5 + 0.6 = 1.6 -> spike, v 0.6;
   // then 0.6 + 0.5 + 0.6 = 1.7 -> spike, v 0.7.
   EXPECT_EQ(run.outputs.col(0).transpose(), Eigen::RowVectorXd((Eigen::RowVectorXd(5) << 0, 0, 1, 1, 1).finished()));
@@ -93,10 +87,10 @@ TEST(NirSim, ResetsAsTheFileOrTheOptionSays) {
   auto to_value = NirNetwork::Create(Recurrent(0.25), {}, "v1");  // NIR 1.0: v <- v_reset
   ASSERT_TRUE(to_value.has_value());
   EXPECT_EQ(to_value->ResetOf(1), NirReset::kZero);
-  EXPECT_NEAR(to_value->Forward(Eigen::MatrixXd::Constant(3, 1, 0.5)).membranes(2, 0), 0.25, 1e-12);
+  EXPECT_NEAR(RunNir(*to_value, Eigen::MatrixXd::Constant(3, 1, 0.5)).membranes(2, 0), 0.25, 1e-12);
   auto zero = NirNetwork::Create(Recurrent(), {.dt_s = 1e-4, .reset = NirReset::kZero}, "rec");
   ASSERT_TRUE(zero.has_value());
-  EXPECT_EQ(zero->Forward(Eigen::MatrixXd::Constant(3, 1, 0.5)).membranes(2, 0), 0.0);
+  EXPECT_EQ(RunNir(*zero, Eigen::MatrixXd::Constant(3, 1, 0.5)).membranes(2, 0), 0.0);
 }
 
 TEST(NirSim, BatchesGiveTheSameAnswerOnAnyThreadCount) {

@@ -41,10 +41,18 @@ void AddModelOptions(po::options_description& desc, ModelOptions& options) {
       ("rails-mv", po::value(&options.rails_mv),
        "LO,HI: the membranes' supply rails, mV (they hold the membrane; default none)")
       ("drive-limit-mv", po::value(&e.drive_limit_mv),
-       "hidden layers' word-line drivers clip at this membrane voltage, mV (default none)");
+       "hidden layers' word-line drivers clip at this membrane voltage, mV (default none)")
+      ("dt", po::value(&options.import.nir.dt_s)->default_value(options.import.nir.dt_s),
+       "NIR models (.nir): time step, s, of the leaky neurons' update")
+      ("reset", po::value(&options.reset)->default_value(options.reset),
+       "NIR models: neuron reset after a spike: auto (the file's v_reset; before NIR 1.0, IF by subtraction and "
+       "LIF/CubaLIF to zero), zero or subtract (docs/nir.md)");
 }
 
 Expected<void> FinishModelOptions(ModelOptions& options) {
+  auto reset = compiler::ParseNirReset(options.reset);
+  if (!reset) return std::unexpected(reset.error());
+  options.import.nir.reset = *reset;
   if (options.membrane == "implicit") {
     options.import.neuron.membrane_update = device_models::MembraneUpdate::kImplicit;
   } else if (options.membrane == "explicit") {

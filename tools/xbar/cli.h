@@ -31,19 +31,21 @@ struct CommonOptions {
 void AddCommonOptions(po::options_description& desc, CommonOptions& common);
 
 /// Neuron and encoding options of the commands that train or read a model (--steps --period
-/// --input-gain --inter-layer-scale --readout-scale --membrane); defaults are `xbar train`'s.
+/// --input-gain --inter-layer-scale --readout-scale --membrane ..., and a NIR graph's --dt and
+/// --reset); defaults are `xbar train`'s.
 struct ModelOptions {
   compiler::ImportOptions import;
   std::string membrane = "implicit";
   double step_scale = 1;  // one time step = this many steps of the published neuron
   std::string rails_mv;   // "LO,HI": the membrane's supply rails (empty: none)
+  std::string reset = "auto";  // NIR models: --reset
 };
 
 /// Adds the model options to `desc`, writing into `options`.
 void AddModelOptions(po::options_description& desc, ModelOptions& options);
 
-/// Turns --membrane into the neuron's update rule and --rails-mv into its rails (usage error
-/// naming the value). The other values
+/// Turns --membrane into the neuron's update rule, --rails-mv into its rails and --reset into a
+/// NIR graph's reset rule (usage error naming the value). The other values
 /// are checked where the model is made (Encoding::Validate), after any .xbm file's own are merged.
 Expected<void> FinishModelOptions(ModelOptions& options);
 

@@ -33,7 +33,7 @@ int RunCompile(int argc, char** argv) {
   AddCommonOptions(desc, common);
   AddModelOptions(desc, model_options);
   desc.add_options()
-      ("model", po::value(&model_path), "model: .xbm, .onnx, or .npy weight files separated by commas")
+      ("model", po::value(&model_path), "model: .xbm, .onnx, .nir (a NIR graph, docs/nir.md), or .npy weight files separated by commas")
       ("chip", po::value(&chip_path), "chip description (.textproto, e.g. chips/default.textproto)")
       ("out,o", po::value(&out_path), "plan file to write (.xbp)")
       ("faults", po::value(&faults_path),
@@ -116,6 +116,10 @@ int RunCompile(int argc, char** argv) {
     rails_check_auto = true;
   }
   if (rails_check == "none") rails_check.clear();
+  if (model->Spiking() && !rails_check.empty()) {
+    return ReportError(name, Error{ErrorCode::kInvalidArgument, "--rails-check runs MIF networks on images; '" +
+                                                                    model_path + "' is a network of NIR populations"});
+  }
   std::string rails_text;
   if (!rails_check.empty()) {
     if (rails_check_images < 1) {

@@ -16,13 +16,12 @@ namespace xbar::tools {
 namespace {
 
 struct NirEvalOptions {
-  std::string spikes, labels, out, membranes, reset = "auto";
-  double dt_s = 1e-4;
+  std::string spikes, labels, out, membranes;
 };
 
 // xbar eval --model net.nir --spikes in.npy: the graph in software on spike trains (docs/nir.md).
 int EvalNir(const std::string& name, const CommonOptions& common, const std::string& model_path,
-            const NirEvalOptions& o) {
+            const compiler::NirRunOptions& options, const NirEvalOptions& o) {
   const auto start = std::chrono::steady_clock::now();
   if (o.spikes.empty()) {
     return ReportError(name, Error{ErrorCode::kInvalidArgument, "a NIR model runs on spike trains: give --spikes in.npy"});
@@ -30,11 +29,9 @@ int EvalNir(const std::string& name, const CommonOptions& common, const std::str
   for (const std::string* path : {&o.out, &o.membranes}) {
     if (auto ok = CheckOutputFolder(*path); !ok) return ReportError(name, ok.error());
   }
-  auto reset = runtime::ParseNirReset(o.reset);
-  if (!reset) return ReportError(name, reset.error());
   auto graph = compiler::ReadNir(model_path);
   if (!graph) return ReportError(name, graph.error());
-  auto net = runtime::NirNetwork::Create(std::move(*graph), {.dt_s = o.dt_s, .reset = *reset}, model_path);
+  auto net = runtime::NirNetwork::Create(std::move(*graph), options, model_path);
   if (!net) return ReportError(name, net.error());
   auto spikes = ReadNpyTensor(o.spikes);
   if (!spikes) return ReportError(name, spikes.error());
@@ -73,7 +70,7 @@ int EvalNir(const std::string& name, const CommonOptions& common, const std::str
   Json json = {{"model", model_path},         {"nir_version", net->graph().version},
                {"spikes", o.spikes},          {"samples", batch->samples},
                {"steps", batch->steps},       {"outputs", net->outputs()},
-               {"dt_s", o.dt_s},              {"output_total", spikes_out},
+               {"dt_s", options.dt_s},              {"output_total", spikes_out},
                {"decisions", batch->decisions}};
   if (!labels.empty()) {
     json["correct"] = correct;
@@ -97,8 +94,8 @@ int RunEval(int argc, char** argv) {
   AddCommonOptions(desc, common);
   desc.add_options()
       ("model", po::value(&model_path)->required(),
-       "model: a .xbm file, a .onnx file (Conv/MatMul/Gemm layers) or .npy weight files (inputs x "
-       "outputs) separated by commas. ONNX and .npy weights get the neuron and encoding options "
+       "model: a .xbm file, a .nir graph (run on --spikes), a .onnx file (Conv/MatMul/Gemm layers) or .npy weight "
+       "files (inputs x outputs) separated by commas. ONNX and .npy weights get the neuron and encoding options "
        "below; a .xbm file keeps its own, except for those options given explicitly")
       ("dataset", po::value(&dataset), "mnist or fashion-mnist (default: the one it was trained on)")
       ("limit", po::value(&limit)->default_value(0), "evaluate on the first N test images (0: all)")
@@ -107,11 +104,7 @@ int RunEval(int argc, char** argv) {
        "counts")
       ("labels", po::value(&nir.labels), "NIR models: the N class labels (.npy), for an accuracy")
       ("out", po::value(&nir.out), "NIR models: write the output spikes (.npy, (N,) T x outputs)")
-      ("membranes", po::value(&nir.membranes), "NIR models: write the output neurons' membrane voltages (.npy, as --out)")
-      ("dt", po::value(&nir.dt_s)->default_value(nir.dt_s), "NIR models: time step, s, of the leaky neurons' update")
-      ("reset", po::value(&nir.reset)->default_value(nir.reset),
-       "NIR models: neuron reset after a spike: auto (the file's v_reset; before NIR 1.0, IF by subtraction and "
-       "LIF/CubaLIF to zero), zero or subtract (docs/nir.md)");
+      ("membranes", po::value(&nir.membranes), "NIR models: write the output neurons' membrane voltages (.npy, as --out)");
   AddModelOptions(desc, model_options);
   po::positional_options_description positional;
   positional.add("model", 1);
@@ -122,15 +115,15 @@ int RunEval(int argc, char** argv) {
   if (limit < 0) {
     return ReportError(name, Error{ErrorCode::kInvalidArgument, "--limit = " + std::to_string(limit) + " must be >= 0"});
   }
+  if (auto ok = FinishModelOptions(model_options); !ok) return ReportError(name, ok.error());
   const bool is_nir = model_path.size() > 4 && model_path.ends_with(".nir");
-  if (is_nir) return EvalNir(name, common, model_path, nir);
+  if (is_nir) return EvalNir(name, common, model_path, model_options.import.nir, nir);
   for (const char* flag : {"spikes", "labels", "out", "membranes"}) {
     if (vm.count(flag)) {
       return ReportError(name, Error{ErrorCode::kInvalidArgument,
                                      std::string("--") + flag + " is for NIR models (.nir); " + model_path + " is not one"});
     }
   }
-  if (auto ok = FinishModelOptions(model_options); !ok) return ReportError(name, ok.error());
   auto model = LoadModel(model_path, model_options, vm);
   if (!model) return ReportError(name, model.error());
   if (dataset.empty()) dataset = model->training.dataset;
