@@ -368,6 +368,16 @@ Expected<Model> WeightsFromPlan(const Plan& plan, const std::vector<Eigen::Matri
     XBAR_CHECK(circuit.has_value());  // shapes and values checked above, wires by the chip
     effective[t] = circuit->EffectiveMatrix().transpose();
   }
+  Model model = ZeroWeightModel(plan);
+  for (std::size_t t = 0; t < plan.tiles.size(); ++t) {
+    const PlanTile& tile = plan.tiles[t];
+    if (effective[t].size() == 0) continue;  // another copy of the weights
+    AddTileWeights(plan, tile, tile.UsedBlock(effective[t]), model.weights[static_cast<std::size_t>(tile.layer)]);
+  }
+  return model;
+}
+
+Model ZeroWeightModel(const Plan& plan) {
   Model model;
   model.name = plan.model_name;
   model.neuron = plan.neuron;
@@ -375,11 +385,6 @@ Expected<Model> WeightsFromPlan(const Plan& plan, const std::vector<Eigen::Matri
   model.populations = plan.populations;
   if (!plan.IsPlainDense() || !plan.populations.empty()) model.layers = plan.Shapes();
   for (const auto& layer : plan.layers) model.weights.push_back(Eigen::MatrixXf::Zero(layer.outputs, layer.inputs));
-  for (std::size_t t = 0; t < plan.tiles.size(); ++t) {
-    const PlanTile& tile = plan.tiles[t];
-    if (effective[t].size() == 0) continue;  // another copy of the weights
-    AddTileWeights(plan, tile, tile.UsedBlock(effective[t]), model.weights[static_cast<std::size_t>(tile.layer)]);
-  }
   return model;
 }
 

@@ -202,6 +202,10 @@ uint32_t PlanTargetsChecksum(const Plan& plan);
 /// unused cells at g_min (their RESET state).
 std::vector<Eigen::MatrixXd> TargetConductances(const Plan& plan);
 
+/// The plan's network (neuron, encoding, populations, layer shapes) with every weight zero: what
+/// AddTileWeights fills.
+Model ZeroWeightModel(const Plan& plan);
+
 /// Adds one tile's weights to `weights` (the tile's layer, outputs x inputs): per output, scale
 /// times the difference of its bit lines (G+ - G-, or G - G_ref of the same word line), where `g`
 /// gives the conductance each used cell presents to its word line, rows x used_columns (the used

@@ -283,6 +283,7 @@ void Accumulate(AnalogEnergy& a, const AnalogEnergy& b) {
 }
 
 Expected<double> CalibrateOutputGain(const ChipView& view, const Dataset& images, int threads) {
+  if (auto ok = RequireMifNeurons(view); !ok) return std::unexpected(ok.error());
   const int64_t n = images.size();
   if (n == 0) return Fail(ErrorCode::kInvalidArgument, "output calibration needs at least one image");
   if (images.images.rows() != view.inputs()) {

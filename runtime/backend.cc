@@ -65,6 +65,7 @@ class BehaviouralBackend final : public ChipBackend {
 
   Expected<InferenceRun> Infer(const ChipView& view, const Dataset& data,
                                const InferOptions& options) override {
+    if (auto ok = RequireMifNeurons(view); !ok) return std::unexpected(ok.error());
     if (data.images.rows() != view.inputs()) return std::unexpected(ShapeError(view, data));
     auto run = ForEachImage(
         data, options, [&]() -> Expected<std::unique_ptr<AnalogChip>> { return std::make_unique<AnalogChip>(view); },
@@ -194,6 +195,7 @@ class RtlBackend final : public ChipBackend {
 
   Expected<InferenceRun> Infer(const ChipView& view, const Dataset& data,
                                const InferOptions& options) override {
+    if (auto ok = RequireMifNeurons(view); !ok) return std::unexpected(ok.error());
     if (data.images.rows() != view.inputs()) return std::unexpected(BehaviouralShape(view, data));
     const RtlShape shape = RtlControllerShape();
     const int layers = static_cast<int>(view.layers().size());

@@ -48,6 +48,7 @@ std::string NodeName(const char* what, int layer, int neuron) {
 }  // namespace
 
 Expected<AnalogSchedule> AnalogSchedule::Of(const compiler::Plan& plan, const ChipView& view) {
+  if (auto ok = RequireMifNeurons(view); !ok) return std::unexpected(ok.error());
   for (std::size_t l = 0; l < view.layers().size(); ++l) {
     if (view.layers()[l].shape.kind == compiler::LayerKind::kConv || view.layers()[l].read_cycles != 1) {
       return Fail(ErrorCode::kInvalidArgument, "layer " + std::to_string(l) +

@@ -139,6 +139,9 @@ class ChipView {
   int PlanTileOf(int physical) const { return physical_to_plan_[static_cast<std::size_t>(physical)]; }
   int physical_tiles() const { return static_cast<int>(physical_to_plan_.size()); }
   const device_models::MifParams& neuron() const { return neuron_; }
+  /// Whether the plan's neurons are NIR populations (spike-train inputs; docs/nir.md): the chip
+  /// model does not step them yet, so inference refuses such a view (RequireMifNeurons).
+  bool spiking() const { return spiking_; }
   int steps() const { return steps_; }
   int period() const { return period_; }
   int inputs() const { return layers_.front().inputs; }
@@ -175,6 +178,7 @@ class ChipView {
   std::vector<Layer> layers_;
   std::vector<int> physical_to_plan_;
   device_models::MifParams neuron_;
+  bool spiking_ = false;
   int steps_ = 0, period_ = 0;
   int output_bits_ = 0;
   double output_lsb_mv_ = 0;
@@ -187,5 +191,14 @@ class ChipView {
   double clock_hz_ = 0;
   double global_gain_ = 1, min_column_gain_ = 1, max_column_gain_ = 1;
 };
+
+/// kFailedPrecondition for a view of NIR populations, which the neuron arrays do not step yet.
+Expected<void> RequireMifNeurons(const ChipView& view);
+
+/// The network the chip computes when read through `view`: the plan's, each weight
+/// scale · (T+ − T−) of its cells' transfer (IR drop and drift-compensation gains included; one
+/// copy of a convolution's weights, replica 0). The chip is linear in its word-line voltages, so
+/// for a NIR model this is exactly what its crossbars apply (xbar export).
+compiler::Model RealisedModel(const compiler::Plan& plan, const ChipView& view);
 
 }  // namespace xbar::runtime

@@ -98,6 +98,7 @@ Expected<FinetuneResult> Finetune(const compiler::Plan& plan, const device_model
   view_options.threads = options.threads;
   auto view = ChipView::Create(plan, present, &reference, view_options);
   if (!view) return std::unexpected(view.error());
+  if (auto ok = RequireMifNeurons(*view); !ok) return std::unexpected(ok.error());
 
   FinetuneResult result;
   result.chip_weights = ChipWeights(plan, *view);

@@ -311,3 +311,48 @@ def test_compile_and_program_take_a_nir_graph(tmp_path):
     message = fails(["compile", str(bad), "--chip", chips, "-o", str(out)])
     assert "branch.nir" in message and "node 'w' (Affine) feeds 2 nodes" in message
     assert not out.exists()
+
+
+def test_export_writes_the_network_a_programmed_chip_realises(tmp_path):
+    """xbar export of a programmed plan: a NIR file h5py reads, the graph's chain with the weights
+    the chip's conductances realise (4-bit levels, programming error, IR drop, drift and column
+    compensation: within 25 % rms of the file's, and not equal to them); a model exports as it is."""
+    chips = os.path.join(os.environ["XBAR_SOURCE_DIR"], "chips", "default.textproto")
+    source = os.path.join(DATA, "cnn_sinabs.nir")
+    plan, state = tmp_path / "cnn.xbp", tmp_path / "cnn.xbcs"
+    for args in (["compile", source, "--chip", chips, "-o", str(plan)],
+                 ["program", str(plan), "-o", str(tmp_path / "cnn.xbpulse"), "--state", str(state)]):
+        r = subprocess.run([XBAR, *args, "-q"], capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+    out = tmp_path / "chip.nir"
+    r = subprocess.run([XBAR, "export", str(plan), "--chip-state", str(state), "--age", "1d", "--nir", str(out),
+                        "--json", "-q"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["nir_version"] == "0.2.0"
+    original, realised = params(source), params(out)
+    for a, b in [("0", "layer0.weight"), ("2", "layer1.weight"), ("5", "layer2.weight"), ("9", "layer3.weight"),
+                 ("11", "layer4.weight")]:
+        wa, wb = original[a]["weight"], realised[b]["weight"]
+        assert wa.shape == wb.shape
+        error = np.linalg.norm(wa - wb) / np.linalg.norm(wa)
+        assert 0.01 < error < 0.25, (a, error)
+    with h5py.File(out, "r") as f:
+        assert f["node"]["nodes"]["layer0.neurons"]["type"][()].decode() == "IF"
+    np.testing.assert_array_equal(realised["layer0.neurons"]["v_threshold"], original["1"]["v_threshold"])
+    # It runs as a graph (here in xbar's software run).
+    x = (np.random.default_rng(5).random((2, 10, 2, 34, 34)) < 0.1).astype(np.float32)
+    outputs, _, _ = run_eval(out, x, tmp_path)
+    assert outputs.shape == (2, 10, 10)
+    # A model exports as it is: the Braille graph through xbar's model and back runs identically.
+    back = tmp_path / "braille.nir"
+    r = subprocess.run([XBAR, "export", os.path.join(DATA, "braille_noDelay_bias_zero.nir"), "--nir", str(back), "-q"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    y = (np.random.default_rng(6).random((3, 50, 12)) < 0.3).astype(np.float32)
+    a, _, _ = run_eval(os.path.join(DATA, "braille_noDelay_bias_zero.nir"), y, tmp_path)
+    b, _, _ = run_eval(back, y, tmp_path)
+    np.testing.assert_array_equal(a, b)
+    assert a.sum() > 0
+    # A plan without its chip, or a MIF model: one line, nothing written.
+    assert "--chip-state or --program" in fails(["export", str(plan), "--nir", str(tmp_path / "x.nir")])
+    assert not (tmp_path / "x.nir").exists()

@@ -15,6 +15,7 @@ int RunFinetune(int argc, char** argv);
 int RunReport(int argc, char** argv);
 int RunRepair(int argc, char** argv);
 int RunYield(int argc, char** argv);
+int RunExport(int argc, char** argv);
 }  // namespace xbar::tools
 
 namespace {
@@ -35,6 +36,8 @@ constexpr Subcommand kSubcommands[] = {
      xbar::tools::RunInfer},
     {"finetune", "chip-in-the-loop fine-tuning and a delta program that reprograms only what changed",
      xbar::tools::RunFinetune},
+    {"export", "a spiking network as a NIR graph: a model, or a programmed chip's realised weights at an age",
+     xbar::tools::RunExport},
     {"repair", "re-target the partners of cells write-verify could not program (stuck), reprogram them",
      xbar::tools::RunRepair},
     {"yield", "accuracy distribution over many chip instances (Monte-Carlo yield; mpirun splits the chips)",
