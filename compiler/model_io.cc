@@ -84,8 +84,11 @@ Expected<Model> ParseModel(std::string_view bytes, const std::string& path) {
     return Fail(ErrorCode::kDataLoss, path + ": " + std::to_string(model.layers.size()) + " of " +
                                           std::to_string(model.weights.size()) + " layers carry a geometry");
   }
+  // Populations are sized by the layers' geometry: read them once it is known to be valid (else
+  // Validate below names what is wrong with it).
   const auto shapes = model.Shapes();
-  for (int l = 0; l < m.layers_size() && static_cast<std::size_t>(l) < shapes.size(); ++l) {
+  const bool geometry_valid = model.layers.empty() || ValidateChain(model.layers).has_value();
+  for (int l = 0; geometry_valid && l < m.layers_size() && static_cast<std::size_t>(l) < shapes.size(); ++l) {
     if (!m.layers(l).has_population()) continue;
     auto p = PopulationFromProto(m.layers(l).population(), shapes[static_cast<std::size_t>(l)].neurons(), l, path);
     if (!p) return std::unexpected(p.error());

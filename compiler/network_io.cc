@@ -143,6 +143,13 @@ void PopulationToProto(const device_models::SpikingParams& p, v1::SpikingPopulat
 
 Expected<device_models::SpikingParams> PopulationFromProto(const v1::SpikingPopulation& m, int neurons, int index,
                                                            const std::string& file) {
+  // A layer's neuron count comes from its (not yet validated) geometry: bound it before the
+  // population's single values are broadcast to it.
+  constexpr int kMaxNeurons = 1 << 24;
+  if (neurons < 1 || neurons > kMaxNeurons) {
+    return Fail(ErrorCode::kDataLoss, file + ": layer " + std::to_string(index) + " has a neuron population of " +
+                                          std::to_string(neurons) + " neurons, outside [1, " + std::to_string(kMaxNeurons) + "]");
+  }
   device_models::SpikingParams p;
   bool known = false;
   for (const auto& [kind, message] : kSpikingKinds) {

@@ -168,7 +168,7 @@ Expected<Plan> ParsePlan(std::string_view bytes, const std::string& path) {
       auto shape = LayerShapeFromProto(l.geometry(), static_cast<int>(plan.layers.size()), path);
       if (!shape) return std::unexpected(shape.error());
       layer.shape = *shape;
-      if (l.geometry().has_population()) {
+      if (l.geometry().has_population() && layer.shape.Validate(static_cast<int>(plan.layers.size())).has_value()) {
         auto population = PopulationFromProto(l.geometry().population(), layer.shape.neurons(),
                                               static_cast<int>(plan.layers.size()), path);
         if (!population) return std::unexpected(population.error());
