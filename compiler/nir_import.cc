@@ -122,7 +122,8 @@ class Importer {
     if (next.size() != 1) {
       return Refuse(at, "feeds " + std::to_string(next.size()) + " nodes; xbar maps chains (one successor per node)");
     }
-    if (net_.inputs_of(next[0]).size() != 1 && !(net_.population(next[0]) && Node(at).type != NirType::kInput)) {
+    // A population's second input (its recurrent weight, or a stray sum) is Stage's to judge.
+    if (net_.inputs_of(next[0]).size() != 1 && !net_.population(next[0])) {
       return Refuse(next[0], "sums " + std::to_string(net_.inputs_of(next[0]).size()) + " inputs; xbar maps chains");
     }
     return next[0];
