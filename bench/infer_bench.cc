@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_support.h"
 #include "compiler/artifact_check.h"
 #include "compiler/chip_io.h"
 #include "compiler/compile.h"
@@ -27,23 +28,13 @@ namespace {
 
 using namespace xbar;  // NOLINT: a benchmark's main
 
-double Seconds(std::chrono::steady_clock::time_point since) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
-}
-
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
-
 template <typename T>
 T Must(Expected<T> e, const char* what) {
-  if (!e) {
-    std::fprintf(stderr, "infer_bench: %s: %s\n", what, e.error().message.c_str());
-    std::exit(1);
-  }
-  return std::move(*e);
+  return bench::Must(std::move(e), "infer_bench", what);
 }
+
+using bench::Median;
+using bench::Seconds;
 
 }  // namespace
 

@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "compiler/network_io.h"
 #include "support/file_io.h"
 #include "xbar/v1/chip.pb.h"
 
@@ -299,6 +300,21 @@ Expected<dm::ChipSpec> FromProto(const v1::Chip& c, const ParseInfoTree& tree,
   Take(an.has_synapse_capacitance_f(), an.synapse_capacitance_f(), spec.analog.synapse_capacitance_f);
   Take(an.has_synapse_transconductance_s(), an.synapse_transconductance_s(), spec.analog.synapse_transconductance_s);
   Take(an.has_current_gain_max(), an.current_gain_max(), spec.analog.current_gain_max);
+  const auto& sn = c.spiking_neurons();
+  Take(sn.has_count(), Saturate(sn.count()), spec.spiking.count);
+  Take(sn.has_threshold_v(), sn.threshold_v(), spec.spiking.threshold_v);
+  if (sn.kinds_size() > 0) {
+    spec.spiking.kinds.clear();
+    for (int k = 0; k < sn.kinds_size(); ++k) {
+      const auto kind = SpikingKindFromProto(sn.kinds(k));
+      if (!kind) {
+        return Fail(ErrorCode::kDataLoss,
+                    Locate(name, tree, {Field(chip_type, "spiking_neurons"), Field(v1::SpikingNeurons::descriptor(), "kinds")}, k) +
+                        ": spiking_neurons.kinds has the unknown kind " + std::to_string(sn.kinds(k)));
+      }
+      if (!spec.spiking.Has(*kind)) spec.spiking.kinds.push_back(*kind);
+    }
+  }
 
   const auto& n = c.neuron();
   if (n.has_membrane_update() && n.membrane_update() != v1::MEMBRANE_UPDATE_IMPLICIT &&
@@ -448,6 +464,10 @@ v1::Chip ToProto(const dm::ChipSpec& spec) {
   an->set_synapse_capacitance_f(spec.analog.synapse_capacitance_f);
   an->set_synapse_transconductance_s(spec.analog.synapse_transconductance_s);
   an->set_current_gain_max(spec.analog.current_gain_max);
+  auto* sn = c.mutable_spiking_neurons();
+  for (dm::SpikingKind kind : spec.spiking.kinds) sn->add_kinds(SpikingKindToProto(kind));
+  sn->set_count(Unsigned(spec.spiking.count));
+  sn->set_threshold_v(spec.spiking.threshold_v);
   const dm::MifParams& n = spec.neuron;
   auto* np = c.mutable_neuron();
   np->set_r_on_ohm(n.r_on_ohm);

@@ -124,10 +124,22 @@ auto PopulationArrays(Params& p, Message& m) {
 
 }  // namespace
 
-void PopulationToProto(const device_models::SpikingParams& p, v1::SpikingPopulation* m) {
-  for (const auto& [kind, message] : kSpikingKinds) {
-    if (kind == p.kind) m->set_kind(message);
+v1::SpikingKind SpikingKindToProto(device_models::SpikingKind kind) {
+  for (const auto& [k, message] : kSpikingKinds) {
+    if (k == kind) return message;
   }
+  return v1::SPIKING_KIND_UNSPECIFIED;
+}
+
+std::optional<device_models::SpikingKind> SpikingKindFromProto(int kind) {
+  for (const auto& [k, message] : kSpikingKinds) {
+    if (message == kind) return k;
+  }
+  return std::nullopt;
+}
+
+void PopulationToProto(const device_models::SpikingParams& p, v1::SpikingPopulation* m) {
+  m->set_kind(SpikingKindToProto(p.kind));
   m->set_reset(p.reset == ResetRule::kSubtract ? v1::RESET_RULE_SUBTRACT : v1::RESET_RULE_TO_VALUE);
   m->set_dt_s(p.dt_s);
   for (const auto& [values, field] : PopulationArrays(p, *m)) {
@@ -151,17 +163,12 @@ Expected<device_models::SpikingParams> PopulationFromProto(const v1::SpikingPopu
                                           std::to_string(neurons) + " neurons, outside [1, " + std::to_string(kMaxNeurons) + "]");
   }
   device_models::SpikingParams p;
-  bool known = false;
-  for (const auto& [kind, message] : kSpikingKinds) {
-    if (message == m.kind()) {
-      p.kind = kind;
-      known = true;
-    }
-  }
-  if (!known || (m.reset() != v1::RESET_RULE_TO_VALUE && m.reset() != v1::RESET_RULE_SUBTRACT)) {
+  const auto kind = SpikingKindFromProto(m.kind());
+  if (!kind || (m.reset() != v1::RESET_RULE_TO_VALUE && m.reset() != v1::RESET_RULE_SUBTRACT)) {
     return Fail(ErrorCode::kDataLoss, file + ": layer " + std::to_string(index) + " has a neuron population of unknown kind " +
                                           std::to_string(m.kind()) + " or reset " + std::to_string(m.reset()));
   }
+  p.kind = *kind;
   p.reset = m.reset() == v1::RESET_RULE_SUBTRACT ? ResetRule::kSubtract : ResetRule::kToValue;
   p.dt_s = m.dt_s();
   v1::SpikingPopulation copy = m;  // PopulationArrays pairs each array with its (mutable) field

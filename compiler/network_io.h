@@ -2,6 +2,7 @@
 // shared by every file format that carries a network (model, plan).
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "compiler/model.h"
@@ -27,6 +28,10 @@ Expected<LayerShape> LayerShapeFromProto(const v1::Layer& layer, int index, cons
 void PopulationToProto(const device_models::SpikingParams& p, v1::SpikingPopulation* m);
 Expected<device_models::SpikingParams> PopulationFromProto(const v1::SpikingPopulation& m, int neurons, int index,
                                                            const std::string& file);
+
+/// NIR neuron kinds as their xbar.v1 enum and back (nullopt for UNSPECIFIED or an unknown value).
+v1::SpikingKind SpikingKindToProto(device_models::SpikingKind kind);
+std::optional<device_models::SpikingKind> SpikingKindFromProto(int kind);
 
 void EncodingToProto(const Encoding& e, v1::Encoding* p);
 /// Rejects an unknown encoding kind (kDataLoss, naming `file`); values are validated later.

@@ -28,7 +28,24 @@ Expected<void> PlacePass(CompileState& state, PassReport& report) {
   Plan& plan = state.plan;
   const auto& geometry = plan.chip.tiles;
   const auto needed = static_cast<int64_t>(plan.tiles.size());
-  if (const int64_t neurons = plan.Neurons(); neurons > plan.chip.neurons) {
+  // NIR populations run on the chip's integrate-and-fire arrays, MIF layers on its MIF neurons.
+  const auto& spiking = plan.chip.spiking;
+  for (std::size_t l = 0; l < plan.populations.size(); ++l) {
+    if (!spiking.Has(plan.populations[l].kind)) {
+      std::string kinds;
+      for (auto kind : spiking.kinds) kinds += std::string(kinds.empty() ? "" : ", ") + device_models::SpikingKindName(kind);
+      return Fail(ErrorCode::kFailedPrecondition,
+                  "layer " + std::to_string(l) + "'s " + device_models::SpikingKindName(plan.populations[l].kind) +
+                      " neurons have no circuit on the chip, whose spiking_neurons.kinds are " +
+                      (kinds.empty() ? "none" : kinds) + " (use another --chip)");
+    }
+  }
+  if (const int64_t neurons = plan.Neurons(); !plan.populations.empty() && neurons > spiking.count) {
+    return Fail(ErrorCode::kFailedPrecondition, "network needs " + std::to_string(neurons) +
+                                                    " integrate-and-fire neurons but the chip has " +
+                                                    std::to_string(spiking.count) + " (use a larger --chip)");
+  }
+  if (const int64_t neurons = plan.Neurons(); plan.populations.empty() && neurons > plan.chip.neurons) {
     return Fail(ErrorCode::kFailedPrecondition, "network needs " + std::to_string(neurons) +
                                                     " neurons but the chip has " +
                                                     std::to_string(plan.chip.neurons) + " (use a larger --chip)");

@@ -198,6 +198,11 @@ Expected<void> ChipSpec::Validate() const {
   if (auto ok = ValidateProgramming(programming); !ok) return ok;
   if (auto ok = ValidateAdc(adc); !ok) return ok;
   if (auto ok = ValidateAnalog(analog, neuron); !ok) return ok;
+  if (auto ok = IntInRange("spiking_neurons.count", spiking.count, 0, kMaxNeurons); !ok) return ok;
+  if (!(spiking.threshold_v > 0 && spiking.threshold_v < analog.rail_high_v)) {
+    return Invalid("spiking_neurons.threshold_v = " + FormatNumber(spiking.threshold_v) +
+                   " V must lie in (0, analog.rail_high_v = " + FormatNumber(analog.rail_high_v) + " V)");
+  }
 
   // Couplings between the parts.
   const MemristorParams& m = device.memristor;

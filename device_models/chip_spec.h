@@ -5,14 +5,17 @@
 // default chip, identical to chips/default.textproto (a test keeps them equal).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "device_models/tile_circuit.h"
 #include "device_models/memristor.h"
 #include "device_models/mif_neuron.h"
 #include "device_models/nonidealities.h"
 #include "device_models/presets.h"
+#include "device_models/spiking_neuron.h"
 #include "support/error.h"
 
 namespace xbar::device_models {
@@ -99,6 +102,24 @@ struct AnalogSpec {
   bool operator==(const AnalogSpec&) const = default;
 };
 
+/// The integrate-and-fire neuron arrays NIR populations run on (docs/nir.md "On the chip"): which
+/// of NIR's kinds their circuits implement, how many there are, and the comparator threshold a
+/// population's largest v_threshold maps onto. A membrane of v file units is a capacitor voltage
+/// of v · threshold_v / max(v_threshold) volts, held by the analog rails; one step lasts the
+/// graph's dt (xbar --dt), each circuit stepping its kind's rule (device_models/spiking_neuron.h).
+struct SpikingNeuronSpec {
+  /// Every kind by default (I, IF, LI, LIF, CubaLI, CubaLIF).
+  std::vector<SpikingKind> kinds = {SpikingKind::kI,  SpikingKind::kIF,     SpikingKind::kLI,
+                                    SpikingKind::kLIF, SpikingKind::kCubaLI, SpikingKind::kCubaLIF};
+  /// Circuits on the chip, [0, kMaxNeurons]; 0: the chip runs no NIR populations.
+  int count = 16384;
+  /// Comparator threshold, V, in (0, analog.rail_high_v).
+  double threshold_v = 0.1;
+
+  bool Has(SpikingKind kind) const { return std::find(kinds.begin(), kinds.end(), kind) != kinds.end(); }
+  bool operator==(const SpikingNeuronSpec&) const = default;
+};
+
 /// A model neuron (MifParams, dimensionless) as the chip's circuit. The membrane update
 /// C (v' - v) = I + G1 (E1 - v') + G2 (E2 - v') is the backward-Euler step of
 /// C_m dv/dt = I + sum G_i (E_i - v) with C = C_m / dt, and it is homogeneous in (C, G, I): scaling
@@ -154,6 +175,8 @@ struct ChipSpec {
   MifParams neuron;
   /// The analog chain in SI units: what the neuron and the hidden word-line drivers are physically.
   AnalogSpec analog;
+  /// The integrate-and-fire circuits NIR populations run on.
+  SpikingNeuronSpec spiking;
   DeviceSpec device = DeviceSpec::FromPreset(PcmNandakumar2019());
 
   /// Rejects non-physical or inconsistent values: kInvalidArgument naming the field (as in the

@@ -28,6 +28,10 @@ Expected<void> SpikingParams::Validate() const {
   if (!(dt_s > 0) || !std::isfinite(dt_s)) {
     return Fail(ErrorCode::kInvalidArgument, kind_name + " population: dt = " + FormatNumber(dt_s) + " s must be > 0");
   }
+  if (!(v_min < v_max)) {
+    return Fail(ErrorCode::kInvalidArgument, kind_name + " population: membrane bounds [" + FormatNumber(v_min) + ", " +
+                                                 FormatNumber(v_max) + "] are empty");
+  }
   // name, array, whether the kind needs it, whether it must be > 0
   const struct {
     const char* name;
@@ -84,6 +88,7 @@ const Eigen::ArrayXd& SpikingPopulation::Step(const Eigen::ArrayXd& x) {
   } else {
     v_ += p_.r * x;
   }
+  if (std::isfinite(p_.v_min) || std::isfinite(p_.v_max)) v_ = v_.max(p_.v_min).min(p_.v_max);
   if (!p_.Spikes()) {
     out_ = v_;
     return out_;

@@ -6,9 +6,12 @@
 //   I, IF:           v <- v + r x                                   (integrators: no dt)
 //   LI, LIF:         v <- v + dt/tau (v_leak - v + r x)             (forward Euler)
 //   CubaLI, CubaLIF: I <- I + dt/tau_syn (-I + w_in x);  v <- v + dt/tau_mem (v_leak - v + r I)
+// The membrane is then held within [v_min, v_max] (a circuit's rails; unbounded by default).
 // Spiking kinds (IF, LIF, CubaLIF) then emit z = [v > v_threshold] and reset where z = 1: to
 // v_reset, or by subtracting v_threshold. Their output is z; the others' is v.
 #pragma once
+
+#include <cmath>
 
 #include <Eigen/Core>
 
@@ -31,11 +34,20 @@ struct SpikingParams {
   Eigen::ArrayXd tau, tau_syn, r, v_leak, v_threshold, v_reset, w_in;
   ResetRule reset = ResetRule::kToValue;
   double dt_s = 1e-4;
+  /// Bounds of the membrane, file units: a circuit's supply rails hold it there after each update,
+  /// before the threshold is compared (the software run has none).
+  double v_min = -INFINITY, v_max = INFINITY;
 
   bool Spikes() const { return kind == SpikingKind::kIF || kind == SpikingKind::kLIF || kind == SpikingKind::kCubaLIF; }
   bool Leaky() const { return kind != SpikingKind::kI && kind != SpikingKind::kIF; }
   bool Synaptic() const { return kind == SpikingKind::kCubaLI || kind == SpikingKind::kCubaLIF; }
   Eigen::Index size() const { return r.size(); }
+  /// The part of one step's input x that neuron `i` adds to the state it integrates (the membrane,
+  /// or the synaptic current of the current-based kinds): r, r dt / tau, or w_in dt / tau_syn.
+  double InputWeight(Eigen::Index i) const {
+    if (Synaptic()) return (w_in.size() > 0 ? w_in(i) : 1.0) * dt_s / tau_syn(i);
+    return Leaky() ? r(i) * dt_s / tau(i) : r(i);
+  }
   /// Checks every array its kind uses has size() finite values (time constants and dt > 0, s);
   /// kInvalidArgument naming the parameter, the value and the limit.
   Expected<void> Validate() const;
@@ -54,6 +66,8 @@ class SpikingPopulation {
   /// One step with input `x` (size()); returns the output: spikes (0/1) or membranes.
   const Eigen::ArrayXd& Step(const Eigen::ArrayXd& x);
   const Eigen::ArrayXd& v() const { return v_; }
+  /// The last step's output (zero before the first).
+  const Eigen::ArrayXd& output() const { return out_; }
   const SpikingParams& params() const { return p_; }
 
  private:

@@ -13,6 +13,14 @@ namespace {
 
 bool IsConv(const ChipView::Layer& layer) { return layer.shape.kind == compiler::LayerKind::kConv; }
 
+// Per word line, a read's energy per read window and siemens: V² for a level held through the
+// window (an image's input DAC, a membrane's driver); n v_read² = |V| v_read for a spike train's n
+// read pulses (V = n v_read, charge-equivalent).
+template <typename Derived>
+auto ReadSquares(const Eigen::ArrayBase<Derived>& v, bool pulses, double v_read) {
+  return pulses ? (v.abs() * v_read).eval() : v.square().eval();
+}
+
 }  // namespace
 
 void TileWordLines(const ChipView::Layer& layer, const ChipView::Tile& tile, const Eigen::VectorXd& in, int position,
@@ -46,12 +54,18 @@ AnalogChip::AnalogChip(const ChipView& view)
   position_currents_.resize(view.tiles().size());
   position_cost_.resize(view.tiles().size());
   for (const auto& layer : view.layers()) {
-    layers_.emplace_back(view.neuron());
+    if (view.spiking()) {
+      populations_.emplace_back(layer.population);
+    } else {
+      layers_.emplace_back(view.neuron());
+    }
     drive_.push_back(device_models::Arr<double>::Zero(layer.outputs, 1));
     ops_.emplace_back(layer.shape);
   }
   layer_in_v_.resize(view.layers().size());
   layer_in_stamp_.assign(view.layers().size(), 0);
+  layer_in_source_.assign(view.layers().size(), 0);
+  layer_in_own_.assign(view.layers().size(), 0);
   stepped_.assign(view.layers().size(), 0);
 }
 
@@ -64,6 +78,7 @@ bool AnalogChip::Begin() {
   for (std::size_t l = 0; l < layers_.size(); ++l) {
     layers_[l].Reset(view_->layers()[l].outputs, 1, view_->steps(), false);
   }
+  for (auto& population : populations_) population.Reset();
   std::fill(pending_.begin(), pending_.end(), 0);
   for (auto& u : drive_) u.setZero();
   for (auto& s : stepped_) s = ++stamp_;
@@ -72,6 +87,7 @@ bool AnalogChip::Begin() {
 }
 
 const Eigen::VectorXd& AnalogChip::LayerInput(uint32_t layer) {
+  if (view_->spiking()) return SpikeInput(layer);
   if (layer == 0) return input_v_;
   if (layer_in_stamp_[layer] != stepped_[layer - 1]) {
     // Each neuron drives its word lines through a driver that clips at the drive limit; pooling
@@ -93,6 +109,42 @@ const Eigen::VectorXd& AnalogChip::LayerInput(uint32_t layer) {
   return layer_in_v_[layer];
 }
 
+const Eigen::VectorXd& AnalogChip::SpikeInput(uint32_t layer) {
+  const ChipView::Layer& spec = view_->layers()[layer];
+  const bool recurrent = spec.shape.recurrent;
+  const bool pooled = spec.shape.pool != compiler::PoolKind::kNone;
+  if (layer == 0 && !recurrent && !pooled) return input_v_;
+  const uint64_t source = layer == 0 ? input_version_ : stepped_[layer - 1];
+  if (layer_in_source_[layer] == source && (!recurrent || layer_in_own_[layer] == stepped_[layer])) {
+    return layer_in_v_[layer];
+  }
+  // A spike is one read pulse at v_read on its word lines; pooling adds (or averages) the pulses'
+  // currents. A recurrent layer's own spikes of the step before drive its last fan-in rows.
+  const double v_read = view_->v_read_v();
+  source_v_ = layer == 0 ? input_v_ : Eigen::VectorXd(populations_[layer - 1].output().matrix() * v_read);
+  // The pooled source (a convolution's tiles take their patches from it), then the recurrent rows.
+  Eigen::VectorXd& in = layer_in_v_[layer];
+  const Eigen::Index own = recurrent ? spec.outputs : 0;
+  if (pooled) {
+    const auto& p = ops_[layer].Pool(source_v_);
+    in.resize(p.rows() + own);
+    in.head(p.rows()) = p.col(0);
+  } else {
+    in.resize(source_v_.size() + own);
+    in.head(source_v_.size()) = source_v_;
+  }
+  if (recurrent) in.tail(own) = populations_[layer].output().matrix() * v_read;
+  layer_in_source_[layer] = source;
+  layer_in_own_[layer] = stepped_[layer];
+  layer_in_stamp_[layer] = ++stamp_;
+  return in;
+}
+
+uint64_t AnalogChip::InputVersion(uint32_t layer) const {
+  return layer == 0 && !(view_->spiking() && view_->layers()[0].shape.recurrent) ? input_version_
+                                                                                 : layer_in_stamp_[layer];
+}
+
 bool AnalogChip::SetInput(uint32_t index, uint32_t code) {
   if (index >= static_cast<uint32_t>(input_v_.size())) {
     return Refuse("input " + std::to_string(index) + " is outside the network's " +
@@ -101,7 +153,9 @@ bool AnalogChip::SetInput(uint32_t index, uint32_t code) {
   if (code > kInputCodeMax) {
     return Refuse("input code " + std::to_string(code) + " exceeds the 8-bit DAC's 255");
   }
-  const double v = code / kInputCodeMax * view_->v_read_v();
+  // An image's DAC drives code / 255 of the read voltage; a spike train's count is that many read
+  // pulses, charge-equivalent to a word line at count times v_read for one read window.
+  const double v = view_->spiking() ? code * view_->v_read_v() : code / kInputCodeMax * view_->v_read_v();
   if (input_v_(index) != v) {
     input_v_(index) = v;
     ++input_version_;
@@ -110,9 +164,9 @@ bool AnalogChip::SetInput(uint32_t index, uint32_t code) {
 }
 
 bool AnalogChip::ReadLayer(uint32_t layer, uint32_t cycle, std::span<const uint32_t> enables) {
-  if (layer >= layers_.size()) {
+  if (layer >= view_->layers().size()) {
     return Refuse("layer " + std::to_string(layer) + " read, the network has " +
-                  std::to_string(layers_.size()));
+                  std::to_string(view_->layers().size()));
   }
   const ChipView::Layer& spec = view_->layers()[layer];
   if (cycle >= static_cast<uint32_t>(spec.read_cycles)) {
@@ -124,6 +178,7 @@ bool AnalogChip::ReadLayer(uint32_t layer, uint32_t cycle, std::span<const uint3
   const int positions = spec.shape.positions();
   const double sense_s = view_->timing().sense_cycles / view_->clock_hz();
   const int physical_tiles = view_->physical_tiles();
+  const uint64_t version = InputVersion(layer);
   for (std::size_t w = 0; w < enables.size(); ++w) {
     for (uint32_t bits = enables[w]; bits != 0; bits &= bits - 1) {
       const int physical = static_cast<int>(w * 32) + std::countr_zero(bits);
@@ -147,7 +202,6 @@ bool AnalogChip::ReadLayer(uint32_t layer, uint32_t cycle, std::span<const uint3
       if (conv) {
         // All of the step's positions of this tile at once, at its first read with this input
         // (layer 0: with these inputs, so for every impulse of the image).
-        const uint64_t version = layer == 0 ? input_version_ : layer_in_stamp_[layer];
         if (read_version_[q] != version) {
           ReadPositions(spec, tile, in, q);
           read_version_[q] = version;
@@ -156,16 +210,17 @@ bool AnalogChip::ReadLayer(uint32_t layer, uint32_t cycle, std::span<const uint3
         energy_.reads += ReadCost{cost(0), cost(1), cost(2)};
         continue;
       }
-      if (layer == 0 && read_version_[q] == input_version_) {
+      // A tile read again with the same word lines gives the same currents (same arithmetic).
+      if (read_version_[q] == version) {
         energy_.reads += read_cost_[q];
         continue;
       }
       TileWordLines(spec, tile, in, position, word_lines_);
-      if (layer == 0) read_version_[q] = input_version_;
+      read_version_[q] = version;
       currents_[q].noalias() = tile.transfer * word_lines_;
       const auto v = word_lines_.array();
       const auto rail = (v > 0).select(Eigen::ArrayXd::Constant(v.size(), rail_high_v_), -rail_low_v_);
-      read_cost_[q] = {v.square().matrix().dot(tile.row_conductance_s) * sense_s,
+      read_cost_[q] = {ReadSquares(v, view_->spiking(), view_->v_read_v()).matrix().dot(tile.row_conductance_s) * sense_s,
                        (rail * v.abs()).matrix().dot(tile.row_conductance_s) * sense_s,
                        currents_[q].cwiseAbs().dot(tile.stage_gain) * sense_s};
       energy_.reads += read_cost_[q];
@@ -203,16 +258,16 @@ void AnalogChip::ReadPositions(const ChipView::Layer& layer, const ChipView::Til
   rail_batch_ = (v > 0).select(Eigen::ArrayXXd::Constant(v.rows(), v.cols(), rail_high_v_), -rail_low_v_);
   Eigen::Matrix3Xd& cost = position_cost_[q];
   cost.resize(3, count);
-  cost.row(0).noalias() = tile.row_conductance_s.transpose() * v.square().matrix();
+  cost.row(0).noalias() = tile.row_conductance_s.transpose() * ReadSquares(v, view_->spiking(), view_->v_read_v()).matrix();
   cost.row(1).noalias() = tile.row_conductance_s.transpose() * (rail_batch_.array() * v.abs()).matrix();
   cost.row(2).noalias() = tile.stage_gain.transpose() * position_currents_[q].cwiseAbs();
   cost *= sense_s;
 }
 
 bool AnalogChip::StepNeurons(uint32_t layer) {
-  if (layer >= layers_.size()) {
+  if (layer >= view_->layers().size()) {
     return Refuse("neuron step of layer " + std::to_string(layer) + ", the network has " +
-                  std::to_string(layers_.size()));
+                  std::to_string(view_->layers().size()));
   }
   const ChipView::Layer& spec = view_->layers()[layer];
   device_models::Arr<double>& u = drive_[layer];
@@ -233,6 +288,11 @@ bool AnalogChip::StepNeurons(uint32_t layer) {
     }
     u.col(0) *= spec.gain.array();
   }
+  if (view_->spiking()) {
+    StepPopulation(layer, u);
+    if (IsConv(spec)) u.setZero();
+    return true;
+  }
   const auto& state = layers_[layer].Step(u);
   stepped_[layer] = ++stamp_;
   energy_.range.Tally(state, layer + 1 < layers_.size(), view_->neuron(), view_->drive_limit_mv());
@@ -245,7 +305,46 @@ bool AnalogChip::StepNeurons(uint32_t layer) {
   return true;
 }
 
+void AnalogChip::StepPopulation(uint32_t layer, const device_models::Arr<double>& drive) {
+  device_models::SpikingPopulation& population = populations_[layer];
+  const device_models::SpikingParams& p = population.params();
+  const double volts_per_unit = view_->layers()[layer].volts_per_unit;
+  previous_v_ = population.v();
+  population.Step(drive.col(0));
+  stepped_[layer] = ++stamp_;
+  // The membrane capacitors' charge moved (a reset included), and how the rails held them.
+  const Eigen::ArrayXd& v = population.v();
+  const double capacitance = view_->membrane_capacitance_f();
+  energy_.spiking_charge_c += capacitance * volts_per_unit * (v - previous_v_).abs().sum();
+  VoltageRange& range = energy_.range;
+  const auto n = static_cast<uint64_t>(v.size());
+  const auto railed = static_cast<uint64_t>((v <= p.v_min || v >= p.v_max).count());
+  range.peak_membrane_mv = std::max(range.peak_membrane_mv, 1e3 * volts_per_unit * v.abs().maxCoeff());
+  range.membrane_samples += n;
+  range.at_rail += railed;
+  if (layer + 1 == populations_.size()) {
+    range.output_samples += n;
+    range.output_at_rail += railed;
+  }
+  ++energy_.neuron_steps;
+}
+
 int64_t AnalogChip::SampleOutput(uint32_t index) {
+  if (view_->spiking()) {
+    // A spiking output neuron's spike is latched (one bit); a membrane output goes through the
+    // output ADC, its capacitor at volts_per_unit per file unit.
+    const device_models::SpikingPopulation& out = populations_.back();
+    if (index >= static_cast<uint32_t>(out.v().size())) {
+      Refuse("output " + std::to_string(index) + " sampled, the network has " + std::to_string(out.v().size()));
+      return kRefused;
+    }
+    const double v_mv = 1e3 * view_->layers().back().volts_per_unit * out.v()(index);
+    peak_output_mv_ = std::max(peak_output_mv_, std::abs(v_mv));
+    const int64_t code = out.params().Spikes() ? static_cast<int64_t>(out.output()(index)) : OutputCode(*view_, v_mv);
+    ++energy_.conversions;
+    if (record_) samples_.push_back(static_cast<int32_t>(code));
+    return code;
+  }
   const auto& v = layers_.back().state().v;
   if (index >= static_cast<uint32_t>(v.rows())) {
     Refuse("output " + std::to_string(index) + " sampled, the network has " +
@@ -276,6 +375,7 @@ void Accumulate(AnalogEnergy& a, const AnalogEnergy& b) {
   a.neuron_power_steps_w += b.neuron_power_steps_w;
   a.synapse_out_units += b.synapse_out_units;
   a.synapse_in_units += b.synapse_in_units;
+  a.spiking_charge_c += b.spiking_charge_c;
   a.tile_reads += b.tile_reads;
   a.neuron_steps += b.neuron_steps;
   a.conversions += b.conversions;

@@ -46,7 +46,10 @@ struct AnalogEnergy {
   double synapse_out_units = 0, synapse_in_units = 0;
   int64_t tile_reads = 0;
   int64_t neuron_steps = 0;         // neuron-array steps (layers x time steps)
-  int64_t conversions = 0;          // output ADC conversions
+  int64_t conversions = 0;          // output ADC conversions (NIR plans: and output spikes latched)
+  // NIR plans: Σ over steps and neurons of C_m |Δv| (C), the charge the integrate-and-fire
+  // circuits' membranes (and synapses) take from and return to the rails.
+  double spiking_charge_c = 0;
   VoltageRange range = {};          // membranes at the rails, drives clipped, peak membrane
 };
 
@@ -65,10 +68,12 @@ class AnalogChip final : public rtl::InferenceAnalog {
   /// Keep every output sample of the next inferences (steps x outputs, row-major).
   void set_record_samples(bool record) { record_ = record; }
   const std::vector<int32_t>& samples() const { return samples_; }
-  /// Membrane voltage (mV) of the output neurons now (before the ADC).
+  /// Membrane voltage (mV) of the output neurons now (before the ADC). MIF plans.
   const device_models::Arr<double>& output_v() const { return layers_.back().state().v; }
-  /// Membrane voltage (mV) of layer `layer`'s neurons now (a convolution's channel-major).
+  /// Membrane voltage (mV) of layer `layer`'s neurons now (a convolution's channel-major). MIF plans.
   const device_models::Arr<double>& membrane_v(std::size_t layer) const { return layers_[layer].state().v; }
+  /// NIR plans: layer `layer`'s population (its membranes in file units, its last output).
+  const device_models::SpikingPopulation& population(std::size_t layer) const { return populations_[layer]; }
   /// Energy since construction or the last TakeEnergy; TakeEnergy returns it and starts afresh.
   const AnalogEnergy& energy() const { return energy_; }
   /// Largest |membrane voltage| (mV) the output ADC has been asked to convert.
@@ -80,6 +85,11 @@ class AnalogChip final : public rtl::InferenceAnalog {
   // Word-line voltages of layer `layer`'s input (after pooling): the input DACs for layer 0, the
   // pooled membrane voltages of the layer before, computed once per step of that layer.
   const Eigen::VectorXd& LayerInput(uint32_t layer);
+  // NIR plans: the same with spikes as read pulses (SpikeInput) and the step of a population.
+  const Eigen::VectorXd& SpikeInput(uint32_t layer);
+  void StepPopulation(uint32_t layer, const device_models::Arr<double>& drive);
+  // Version of layer `layer`'s word-line input, for the tiles' read caches.
+  uint64_t InputVersion(uint32_t layer) const;
   // A convolution tile's reads of all its positions of a step at once (plan tile q, input `in`):
   // one matrix product instead of one per position, at its first read with this input.
   void ReadPositions(const ChipView::Layer& layer, const ChipView::Tile& tile, const Eigen::VectorXd& in,
@@ -91,6 +101,9 @@ class AnalogChip final : public rtl::InferenceAnalog {
   device_models::Arr<double> clipped_;  // the drive-limited membranes of the layer being read
   std::vector<Eigen::VectorXd> layer_in_v_; // per layer > 0: its input's word-line voltages
   std::vector<uint64_t> layer_in_stamp_;    // per layer > 0: stamp of the step it was taken at
+                                            // (NIR plans: a fresh stamp per recomputation)
+  std::vector<uint64_t> layer_in_source_;   // NIR plans, per layer: the source's stamp it was taken at
+  std::vector<uint64_t> layer_in_own_;      // NIR recurrent layers: their own step's stamp
   std::vector<uint64_t> stepped_;           // per layer: stamp of its last step (or Begin)
   uint64_t stamp_ = 0;
   std::vector<LayerOp<double>> ops_;        // per layer: its pooling
@@ -111,7 +124,10 @@ class AnalogChip final : public rtl::InferenceAnalog {
   std::vector<Eigen::Matrix3Xd> position_cost_;
   Eigen::MatrixXd word_batch_;              // scratch: a tile's word lines, one column per position
   Eigen::MatrixXd rail_batch_;              // scratch: the rail each of them draws from, V
-  std::vector<device_models::MifLayer<double>> layers_;
+  std::vector<device_models::MifLayer<double>> layers_;          // MIF plans: per layer
+  std::vector<device_models::SpikingPopulation> populations_;  // NIR plans: per layer
+  Eigen::ArrayXd previous_v_;   // scratch: a population's membranes before its step
+  Eigen::VectorXd source_v_;    // scratch: NIR plans, the word lines of a layer's source
   std::vector<device_models::Arr<double>> drive_;  // convolutions: I+ - I- summed over the step's reads
   std::vector<int32_t> samples_;
   bool record_ = false;

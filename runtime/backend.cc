@@ -63,6 +63,10 @@ class BehaviouralBackend final : public ChipBackend {
     return ReplayBehavioural(program, chip);
   }
 
+  Expected<ChipSpikeBatch> InferSpikes(const ChipView& view, const NpyTensor& spikes, const std::string& spikes_path,
+                                       int threads) override {
+    return RunChipSpikes(view, spikes, spikes_path, threads);
+  }
   Expected<InferenceRun> Infer(const ChipView& view, const Dataset& data,
                                const InferOptions& options) override {
     if (auto ok = RequireMifNeurons(view); !ok) return std::unexpected(ok.error());
@@ -193,6 +197,11 @@ class RtlBackend final : public ChipBackend {
     return ReplayOnRtl(program, chip, {options_});
   }
 
+  Expected<ChipSpikeBatch> InferSpikes(const ChipView&, const NpyTensor&, const std::string&, int) override {
+    return Fail(ErrorCode::kFailedPrecondition,
+                "the rtl backend does not take spike trains yet: its controller loads one image per inference "
+                "(docs/nir.md \"Not yet\"); use --backend behavioural");
+  }
   Expected<InferenceRun> Infer(const ChipView& view, const Dataset& data,
                                const InferOptions& options) override {
     if (auto ok = RequireMifNeurons(view); !ok) return std::unexpected(ok.error());

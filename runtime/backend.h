@@ -12,6 +12,7 @@
 #include "runtime/program_replay.h"
 #include "device_models/chip_instance.h"
 #include "runtime/analog_chip.h"
+#include "runtime/chip_spikes.h"
 #include "runtime/dataset.h"
 #include "runtime/rtl_chip.h"
 #include "support/error.h"
@@ -51,6 +52,10 @@ class ChipBackend {
   /// Runs images of `data` through the programmed chip `view`.
   virtual Expected<InferenceRun> Infer(const ChipView& view, const Dataset& data,
                                        const InferOptions& options) = 0;
+  /// Runs spike trains (RunChipSpikes's layout, read from `spikes_path`) through the programmed
+  /// chip `view` of a NIR plan.
+  virtual Expected<ChipSpikeBatch> InferSpikes(const ChipView& view, const NpyTensor& spikes,
+                                               const std::string& spikes_path, int threads) = 0;
 };
 
 /// "behavioural" or "rtl" (kInvalidArgument naming the value otherwise). `rtl` configures the RTL

@@ -4,6 +4,8 @@
 #include <bit>
 #include <chrono>
 #include <cmath>
+#include <functional>
+#include <utility>
 
 #include "support/rng.h"
 
@@ -58,9 +60,56 @@ Expected<ChipAtAge> ChipViewAtAge(const compiler::Plan& plan, const device_model
   return at;
 }
 
-Expected<ChipEvalReport> EvaluateChip(const compiler::Plan& plan, const device_models::ChipInstance& chip,
-                                      const Dataset& test, const Dataset& calibration, ChipBackend& backend,
-                                      const ChipEvalOptions& options) {
+namespace {
+
+// Energy per sample and the voltage ranges of a run of `n` samples with energy `e` (ChipEvalReport).
+void ReportEnergy(const compiler::Plan& plan, const AnalogEnergy& e, double n, const ChipEvalOptions& options,
+                  ChipEvalReport& report) {
+  const device_models::AnalogSpec& analog = plan.chip.analog;
+  // A stage draws what it delivers from the rail of the current's sign: on average half the
+  // supply span (1 V for the +-1 V rails).
+  const double supply_v = 0.5 * (analog.rail_high_v - analog.rail_low_v);
+  report.read_energy_j = e.reads.read_j / n;
+  report.driver_energy_j = (e.reads.driver_j - e.reads.read_j) / n;
+  report.current_stage_energy_j = supply_v * e.reads.stage_c / n;
+  bool adc = true;
+  if (!plan.populations.empty()) {
+    // The integrate-and-fire circuits: the charge their capacitors took and gave back, at the
+    // supply; their synapses are in that charge. A spiking output is latched, not converted.
+    report.neuron_energy_j = supply_v * e.spiking_charge_c / n;
+    report.synapse_energy_j = 0;
+    adc = !plan.populations.back().Spikes();
+  } else {
+    // The neuron circuit the chip builds (docs/chip.md "The analog chain in SI units"): its
+    // branches' conductances are alpha times the model's, a model current unit is A_u amperes.
+    const device_models::PhysicalNeuron neuron = plan.chip.Physical(plan.neuron);
+    report.neuron_energy_j = e.neuron_power_steps_w * neuron.alpha * neuron.step_s / n;
+    report.synapse_energy_j = supply_v * neuron.amps_per_unit *
+                              (neuron.step_s * e.synapse_out_units +
+                               analog.synapse_capacitance_f / analog.synapse_transconductance_s * e.synapse_in_units) /
+                              n;
+  }
+  report.adc_energy_j =
+      adc ? static_cast<double>(e.conversions) * options.adc_fom_j * std::ldexp(1.0, plan.chip.adc.output_bits) / n : 0;
+  report.tile_reads_per_image = static_cast<double>(e.tile_reads) / n;
+  report.peak_membrane_v = e.range.peak_membrane_mv * 1e-3;
+  report.membrane_at_rail_fraction = e.range.at_rail_fraction();
+  report.drive_clipped_fraction = e.range.clipped_fraction();
+}
+
+// What a point's run gives the report.
+struct PointRun {
+  int64_t correct = 0, samples = 0;
+  uint64_t cycles_per_sample = 0;
+  AnalogEnergy energy;
+};
+using RunPoint = std::function<Expected<PointRun>(const ChipView& view, bool first)>;
+
+// The loop of EvaluateChip and EvaluateChipSpikes: ages outer, compensation modes inner, each
+// point's view read from the chip at its age, its run by `run`, the first point's energy reported.
+Expected<void> EvaluatePoints(const compiler::Plan& plan, const device_models::ChipInstance& chip,
+                              const std::vector<Eigen::MatrixXd>& reference, const ChipEvalOptions& options,
+                              const RunPoint& run, ChipEvalReport& report) {
   const auto start = std::chrono::steady_clock::now();
   const double t0 = plan.chip.device.nonidealities.drift.t0_s;
   std::vector<double> ages = options.ages_s.empty() ? std::vector<double>{t0} : options.ages_s;
@@ -71,12 +120,6 @@ Expected<ChipEvalReport> EvaluateChip(const compiler::Plan& plan, const device_m
   }
   ChipViewOptions view_options{.ir_drop = options.ir_drop, .compensation = DriftCompensation::kNone,
                                .timing = options.timing, .threads = options.threads};
-  // Reference reads right after programming: drift compensation's baseline and the calibration.
-  const auto reference = ReferenceReads(plan, chip, options);
-  ChipEvalReport report;
-  auto gain = CalibrateOnReference(plan, reference, calibration, options);
-  if (!gain) return std::unexpected(gain.error());
-  report.output_gain = *gain;
   bool first = true;
   for (double age : ages) {
     const auto present = ReadsAtAge(plan, chip, age, options);
@@ -86,18 +129,17 @@ Expected<ChipEvalReport> EvaluateChip(const compiler::Plan& plan, const device_m
     const double views_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - views_start).count();
     for (std::size_t m = 0; m < views->size(); ++m) {
-      const DriftCompensation compensation = options.compensations[m];
       ChipView* view = &(*views)[m];
       const auto point_start = std::chrono::steady_clock::now();
       view->set_output_gain(report.output_gain);
-      auto run = backend.Infer(*view, test, {.limit = options.limit, .threads = options.threads});
-      if (!run) return std::unexpected(run.error());
+      auto result = run(*view, first);
+      if (!result) return std::unexpected(result.error());
       AgePoint p;
       p.age_s = age;
-      p.compensation = compensation;
-      p.correct = run->correct;
-      p.images = static_cast<int64_t>(run->images.size());
-      p.accuracy = run->accuracy();
+      p.compensation = options.compensations[m];
+      p.correct = result->correct;
+      p.images = result->samples;
+      p.accuracy = p.images > 0 ? static_cast<double>(p.correct) / static_cast<double>(p.images) : 0.0;
       p.global_gain = view->global_gain();
       p.min_column_gain = view->min_column_gain();
       p.max_column_gain = view->max_column_gain();
@@ -106,35 +148,54 @@ Expected<ChipEvalReport> EvaluateChip(const compiler::Plan& plan, const device_m
       report.points.push_back(p);
       if (first && p.images > 0) {
         first = false;
-        const double n = static_cast<double>(p.images);
-        report.cycles_per_image = run->cycles_per_image;
-        report.latency_s = static_cast<double>(run->cycles_per_image) / plan.chip.clock_hz;
-        const AnalogEnergy& e = run->energy;
-        const device_models::AnalogSpec& analog = plan.chip.analog;
-        // A stage draws what it delivers from the rail of the current's sign: on average half the
-        // supply span (1 V for the +-1 V rails).
-        const double supply_v = 0.5 * (analog.rail_high_v - analog.rail_low_v);
-        report.read_energy_j = e.reads.read_j / n;
-        report.driver_energy_j = (e.reads.driver_j - e.reads.read_j) / n;
-        report.current_stage_energy_j = supply_v * e.reads.stage_c / n;
-        // The neuron circuit the chip builds (docs/chip.md "The analog chain in SI units"): its
-        // branches' conductances are alpha times the model's, a model current unit is A_u amperes.
-        const device_models::PhysicalNeuron neuron = plan.chip.Physical(plan.neuron);
-        report.neuron_energy_j = e.neuron_power_steps_w * neuron.alpha * neuron.step_s / n;
-        report.synapse_energy_j = supply_v * neuron.amps_per_unit *
-                                  (neuron.step_s * e.synapse_out_units +
-                                   analog.synapse_capacitance_f / analog.synapse_transconductance_s * e.synapse_in_units) /
-                                  n;
-        report.adc_energy_j = static_cast<double>(run->energy.conversions) * options.adc_fom_j *
-                              std::ldexp(1.0, plan.chip.adc.output_bits) / n;
-        report.tile_reads_per_image = static_cast<double>(run->energy.tile_reads) / n;
-        report.peak_membrane_v = run->energy.range.peak_membrane_mv * 1e-3;
-        report.membrane_at_rail_fraction = run->energy.range.at_rail_fraction();
-        report.drive_clipped_fraction = run->energy.range.clipped_fraction();
+        report.cycles_per_image = result->cycles_per_sample;
+        report.latency_s = static_cast<double>(result->cycles_per_sample) / plan.chip.clock_hz;
+        ReportEnergy(plan, result->energy, static_cast<double>(p.images), options, report);
       }
     }
   }
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return {};
+}
+
+}  // namespace
+
+Expected<ChipEvalReport> EvaluateChip(const compiler::Plan& plan, const device_models::ChipInstance& chip,
+                                      const Dataset& test, const Dataset& calibration, ChipBackend& backend,
+                                      const ChipEvalOptions& options) {
+  // Reference reads right after programming: drift compensation's baseline and the calibration.
+  const auto reference = ReferenceReads(plan, chip, options);
+  ChipEvalReport report;
+  auto gain = CalibrateOnReference(plan, reference, calibration, options);
+  if (!gain) return std::unexpected(gain.error());
+  report.output_gain = *gain;
+  auto ok = EvaluatePoints(plan, chip, reference, options, [&](const ChipView& view, bool) -> Expected<PointRun> {
+    auto run = backend.Infer(view, test, {.limit = options.limit, .threads = options.threads});
+    if (!run) return std::unexpected(run.error());
+    return PointRun{run->correct, static_cast<int64_t>(run->images.size()), run->cycles_per_image, run->energy};
+  }, report);
+  if (!ok) return std::unexpected(ok.error());
+  return report;
+}
+
+Expected<ChipEvalReport> EvaluateChipSpikes(const compiler::Plan& plan, const device_models::ChipInstance& chip,
+                                            const SpikeInputs& inputs, ChipBackend& backend,
+                                            const ChipEvalOptions& options, NirBatch* first_batch) {
+  const auto reference = ReferenceReads(plan, chip, options);
+  ChipEvalReport report;
+  auto ok = EvaluatePoints(plan, chip, reference, options, [&](const ChipView& view, bool first) -> Expected<PointRun> {
+    auto run = backend.InferSpikes(view, inputs.spikes, inputs.spikes_path, options.threads);
+    if (!run) return std::unexpected(run.error());
+    PointRun point{0, run->batch.samples, SpikeCycles(view, run->batch.steps), run->energy};
+    if (inputs.labels != nullptr) {
+      auto correct = run->batch.Correct(*inputs.labels, inputs.labels_path);
+      if (!correct) return std::unexpected(correct.error());
+      point.correct = *correct;
+    }
+    if (first && first_batch != nullptr) *first_batch = std::move(run->batch);
+    return point;
+  }, report);
+  if (!ok) return std::unexpected(ok.error());
   return report;
 }
 

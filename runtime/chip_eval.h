@@ -3,12 +3,14 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "compiler/plan.h"
 #include "device_models/chip_instance.h"
 #include "runtime/backend.h"
 #include "runtime/analog_chip.h"
+#include "runtime/chip_spikes.h"
 #include "runtime/dataset.h"
 #include "support/error.h"
 
@@ -95,5 +97,22 @@ Expected<ChipAtAge> ChipViewAtAge(const compiler::Plan& plan, const device_model
 Expected<ChipEvalReport> EvaluateChip(const compiler::Plan& plan, const device_models::ChipInstance& chip,
                                       const Dataset& test, const Dataset& calibration, ChipBackend& backend,
                                       const ChipEvalOptions& options);
+
+/// Spike trains for EvaluateChipSpikes: the array (RunChipSpikes's layout), the file it came from,
+/// and optionally a class label per sample (ReadNirLabels) and their file.
+struct SpikeInputs {
+  const NpyTensor& spikes;
+  std::string spikes_path;
+  const std::vector<int>* labels = nullptr;
+  std::string labels_path;
+};
+
+/// EvaluateChip for a NIR plan: the spike trains through the chip at each age and compensation
+/// mode (AgePoint::images counts samples; correct and accuracy need labels). The output amplifier
+/// keeps gain 1 (spiking outputs are latched, not converted). `first_batch`, if given, receives
+/// the first point's outputs.
+Expected<ChipEvalReport> EvaluateChipSpikes(const compiler::Plan& plan, const device_models::ChipInstance& chip,
+                                            const SpikeInputs& inputs, ChipBackend& backend,
+                                            const ChipEvalOptions& options, NirBatch* first_batch = nullptr);
 
 }  // namespace xbar::runtime

@@ -158,6 +158,7 @@ Expected<std::vector<ChipView>> ChipView::CreateModes(const compiler::Plan& plan
   view.output_bits_ = plan.chip.adc.output_bits;
   view.output_lsb_mv_ = 2.0 * plan.chip.adc.output_full_scale_mv / std::ldexp(1.0, view.output_bits_);
   view.v_read_v_ = plan.chip.v_read_v;
+  view.membrane_capacitance_f_ = plan.chip.analog.membrane_capacitance_f;
   view.membrane_to_row_v_ = plan.chip.analog.driver_gain / 1e3;  // V per mV
   view.readout_scale_ = plan.encoding.readout_scale;
   view.drive_limit_mv_ = plan.chip.analog.DriveLimitMv();
@@ -221,6 +222,16 @@ Expected<std::vector<ChipView>> ChipView::CreateModes(const compiler::Plan& plan
     layer.bias_v = pulses ? view.v_read_v_ : plan.encoding.inter_layer_scale * view.membrane_to_row_v_;
     layer.gain.resize(pl.outputs);
     for (int o = 0; o < pl.outputs; ++o) layer.gain(o) = pl.scale[static_cast<std::size_t>(o)] * per_volt;
+    if (view.spiking_) {
+      // The circuit's membrane: the population's largest threshold at the comparator's threshold
+      // voltage; the rails hold it (in file units, the population's bounds).
+      layer.population = plan.populations[l];
+      const auto& th = layer.population.v_threshold;
+      const double top = layer.population.Spikes() && th.size() > 0 ? th.abs().maxCoeff() : 1.0;
+      layer.volts_per_unit = plan.chip.spiking.threshold_v / (top > 0 ? top : 1.0);
+      layer.population.v_min = plan.chip.analog.rail_low_v / layer.volts_per_unit;
+      layer.population.v_max = plan.chip.analog.rail_high_v / layer.volts_per_unit;
+    }
     layer.enables.assign(static_cast<std::size_t>((geometry.count + 31) / 32), 0u);
     for (int t : pl.tiles) {
       const int physical = plan.tiles[static_cast<std::size_t>(t)].physical_index;
@@ -235,10 +246,15 @@ Expected<std::vector<ChipView>> ChipView::CreateModes(const compiler::Plan& plan
   for (Tile& tile : view.tiles_) {
     const Layer& layer = view.layers_[static_cast<std::size_t>(tile.layer)];
     tile.stage_gain = Eigen::VectorXd::Zero(tile.used_columns);
-    // NIR populations' circuits (and the current stages feeding them) are not in the chip
-    // description yet (docs/nir.md "Not yet"): no stage gain is derived for them.
-    for (int o = 0; o < tile.outputs && !view.spiking_; ++o) {
-      const double k = std::abs(plan.chip.CurrentStageGain(plan.neuron, layer.gain(tile.column_offset + o), window_s));
+    for (int o = 0; o < tile.outputs; ++o) {
+      const int channel = tile.column_offset + o;
+      // An integrate-and-fire circuit takes the stage's charge k I t_w on its membrane (or
+      // synapse) capacitor C_m: k = C_m / t_w volts_per_unit InputWeight gain (a convolution's
+      // channel: its first neuron's).
+      const int neuron = layer.shape.kind == compiler::LayerKind::kConv ? channel * layer.shape.positions() : channel;
+      const double k = view.spiking_ ? std::abs(layer.gain(channel) * layer.population.InputWeight(neuron)) *
+                                           layer.volts_per_unit * plan.chip.analog.membrane_capacitance_f / window_s
+                                     : std::abs(plan.chip.CurrentStageGain(plan.neuron, layer.gain(channel), window_s));
       tile.stage_gain(tile.columns.plus_column(o)) = k;
       tile.stage_gain(tile.columns.minus_column(o)) = k;
     }
@@ -313,8 +329,8 @@ uint64_t ChipView::InferenceCycles() const {
 Expected<void> RequireMifNeurons(const ChipView& view) {
   if (!view.spiking()) return {};
   return Fail(ErrorCode::kFailedPrecondition,
-              "the plan holds NIR neuron populations; the chip model steps MIF neuron arrays only so far "
-              "(docs/nir.md, \"Not yet\"; xbar export --nir writes the network the chip realises)");
+              "the plan holds NIR neuron populations, which run on spike trains (xbar infer --spikes; docs/nir.md "
+              "\"On the chip\"), not on images");
 }
 
 compiler::Model RealisedModel(const compiler::Plan& plan, const ChipView& view) {

@@ -26,6 +26,7 @@
 #include "compiler/plan.h"
 #include "device_models/chip_instance.h"
 #include "device_models/mif_neuron.h"
+#include "device_models/spiking_neuron.h"
 #include "support/error.h"
 
 namespace xbar::runtime {
@@ -115,6 +116,11 @@ class ChipView {
     /// Convolution: per output position, per fan-in element (c, ky, kx), the index of the pooled
     /// input it reads, or -1 for zero padding (positions x fan_in, position-major).
     std::vector<int> patch;
+    /// NIR plans: the layer's population as the chip's integrate-and-fire circuits run it, its
+    /// membrane held by the analog rails (v_min, v_max in file units), and the membrane capacitor's
+    /// volts per file unit (threshold_v over the largest v_threshold; device_models::SpikingNeuronSpec).
+    device_models::SpikingParams population;
+    double volts_per_unit = 0;
   };
 
   /// Builds the view from the conductances reads see now (`present`, as ReadConductances) and, for
@@ -139,8 +145,9 @@ class ChipView {
   int PlanTileOf(int physical) const { return physical_to_plan_[static_cast<std::size_t>(physical)]; }
   int physical_tiles() const { return static_cast<int>(physical_to_plan_.size()); }
   const device_models::MifParams& neuron() const { return neuron_; }
-  /// Whether the plan's neurons are NIR populations (spike-train inputs; docs/nir.md): the chip
-  /// model does not step them yet, so inference refuses such a view (RequireMifNeurons).
+  /// Whether the plan's neurons are NIR populations (Layer::population): spike-train inputs, every
+  /// layer read at every step with spikes as read pulses (docs/nir.md "On the chip"). Image
+  /// inference refuses such a view (RequireMifNeurons); RunSpikes drives it.
   bool spiking() const { return spiking_; }
   int steps() const { return steps_; }
   int period() const { return period_; }
@@ -154,6 +161,8 @@ class ChipView {
   double output_gain() const { return output_gain_; }
   void set_output_gain(double gain) { output_gain_ = gain; }
   double v_read_v() const { return v_read_v_; }
+  /// A neuron circuit's membrane capacitor, F (analog.membrane_capacitance_f).
+  double membrane_capacitance_f() const { return membrane_capacitance_f_; }
   /// Word-line volts per mV of the previous layer's membrane voltage.
   double membrane_to_row_v() const { return membrane_to_row_v_; }
   /// Hidden layers' word-line drivers clip at this membrane voltage magnitude, mV (the chip's:
@@ -184,6 +193,7 @@ class ChipView {
   double output_lsb_mv_ = 0;
   double output_gain_ = 1;
   double v_read_v_ = 0;
+  double membrane_capacitance_f_ = 0;
   double membrane_to_row_v_ = 0;
   double drive_limit_mv_ = 0;
   double readout_scale_ = 0;
@@ -192,7 +202,7 @@ class ChipView {
   double global_gain_ = 1, min_column_gain_ = 1, max_column_gain_ = 1;
 };
 
-/// kFailedPrecondition for a view of NIR populations, which the neuron arrays do not step yet.
+/// kFailedPrecondition for a view of NIR populations, which take spike trains, not images.
 Expected<void> RequireMifNeurons(const ChipView& view);
 
 /// The network the chip computes when read through `view`: the plan's, each weight

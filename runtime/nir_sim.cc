@@ -130,9 +130,9 @@ NirRun RunNir(const compiler::NirNetwork& net, const Eigen::Ref<const Eigen::Mat
   return run;
 }
 
-Expected<NirBatch> RunNirSpikes(const NirNetwork& net, const NpyTensor& spikes, const std::string& spikes_path,
-                                int threads) {
-  const auto& in = net.input_shape();
+Expected<NirBatch> RunSpikeBatch(const std::vector<int64_t>& in, int64_t n_out, const NpyTensor& spikes,
+                                 const std::string& spikes_path, int threads,
+                                 const std::function<SpikeSampleRun()>& make) {
   const std::size_t rank = spikes.shape.size();
   NirBatch batch;
   batch.batched = rank == in.size() + 2;
@@ -149,7 +149,7 @@ Expected<NirBatch> RunNirSpikes(const NirNetwork& net, const NpyTensor& spikes, 
   if (batch.samples < 1 || batch.steps < 1) {
     return Fail(ErrorCode::kInvalidArgument, spikes_path + ": spike array of shape " + NirShapeText(spikes.shape) + " holds no steps");
   }
-  const int64_t n_in = net.inputs(), n_out = net.outputs();
+  const int64_t n_in = compiler::NirShapeSize(in);
   std::vector<int64_t> out_shape = {batch.steps, n_out};
   if (batch.batched) out_shape.insert(out_shape.begin(), batch.samples);
   batch.outputs.shape = batch.membranes.shape = out_shape;
@@ -157,16 +157,34 @@ Expected<NirBatch> RunNirSpikes(const NirNetwork& net, const NpyTensor& spikes, 
   batch.membranes.values = batch.outputs.values;
   batch.decisions.assign(static_cast<std::size_t>(batch.samples), -1);
   using RowMajor = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-#pragma omp parallel for schedule(dynamic) num_threads(ThreadCount(threads))
-  for (int64_t s = 0; s < batch.samples; ++s) {
-    const Eigen::Map<const RowMajor> x(spikes.values.data() + s * batch.steps * n_in, batch.steps, n_in);
-    const NirRun run = RunNir(net, x);
-    Eigen::Map<RowMajor>(batch.outputs.values.data() + s * batch.steps * n_out, batch.steps, n_out) = run.outputs;
-    Eigen::Map<RowMajor>(batch.membranes.values.data() + s * batch.steps * n_out, batch.steps, n_out) = run.membranes;
-    batch.decisions[static_cast<std::size_t>(s)] = run.decision;
+  std::optional<Error> error;
+#pragma omp parallel num_threads(ThreadCount(threads))
+  {
+    const SpikeSampleRun run = make();
+#pragma omp for schedule(dynamic)
+    for (int64_t s = 0; s < batch.samples; ++s) {
+      const Eigen::Map<const RowMajor> x(spikes.values.data() + s * batch.steps * n_in, batch.steps, n_in);
+      auto result = run(s, x);
+      if (!result) {
+#pragma omp critical
+        if (!error) error = result.error();
+        continue;
+      }
+      Eigen::Map<RowMajor>(batch.outputs.values.data() + s * batch.steps * n_out, batch.steps, n_out) = result->outputs;
+      Eigen::Map<RowMajor>(batch.membranes.values.data() + s * batch.steps * n_out, batch.steps, n_out) = result->membranes;
+      batch.decisions[static_cast<std::size_t>(s)] = result->decision;
+    }
   }
+  if (error) return std::unexpected(*error);
   for (double v : batch.outputs.values) batch.output_total += v;
   return batch;
+}
+
+Expected<NirBatch> RunNirSpikes(const NirNetwork& net, const NpyTensor& spikes, const std::string& spikes_path,
+                                int threads) {
+  return RunSpikeBatch(net.input_shape(), net.outputs(), spikes, spikes_path, threads, [&net] {
+    return [&net](int64_t, const Eigen::Ref<const Eigen::MatrixXd>& x) -> Expected<NirRun> { return RunNir(net, x); };
+  });
 }
 
 Expected<int64_t> NirBatch::Correct(const std::vector<int>& labels, const std::string& labels_path) const {

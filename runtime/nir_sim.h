@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -51,6 +52,17 @@ struct NirBatch {
 /// Class labels from a .npy file: whole numbers in [0, classes). Otherwise kInvalidArgument naming
 /// the file, the value and the range.
 Expected<std::vector<int>> ReadNirLabels(const std::string& path, int64_t classes);
+
+/// One sample's run in a batch: the outputs of spike train `x` (steps x inputs) of sample `s`.
+using SpikeSampleRun = std::function<Expected<NirRun>(int64_t s, const Eigen::Ref<const Eigen::MatrixXd>& x)>;
+
+/// Runs every sample of `spikes`, (T, input_shape) or (N, T, input_shape), through a runner `make`
+/// builds once per worker thread, samples in parallel; the first error ends it. The one owner of a
+/// spike batch's layout, for the software run (RunNirSpikes) and the chip's (RunChipSpikes). A
+/// shape that is neither: kInvalidArgument naming `spikes_path`, its shape and the input shape.
+Expected<NirBatch> RunSpikeBatch(const std::vector<int64_t>& input_shape, int64_t outputs, const NpyTensor& spikes,
+                                 const std::string& spikes_path, int threads,
+                                 const std::function<SpikeSampleRun()>& make);
 
 /// Runs `net` on `spikes`, (T, input shape) or (N, T, input shape), samples in parallel (the
 /// answer does not depend on `threads`). A shape that is neither: kInvalidArgument naming

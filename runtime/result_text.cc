@@ -210,17 +210,29 @@ InferRecord MakeInferRecord(ChipEvalReport report, const ChipEvalOptions& option
 std::string InferSummary(const InferRecord& r, double clock_hz) {
   const ChipEvalReport& report = r.report;
   std::string out;
-  Append(out, "%s on the %s backend, %lld images, output gain %.4g\n", r.dataset.c_str(), r.backend.c_str(),
-         static_cast<long long>(report.points.front().images), report.output_gain);
+  const bool spikes = r.outputs_per_sample.has_value();
+  const char* unit = spikes ? "spike trains" : "images";
+  Append(out, "%s on the %s backend, %lld %s, output gain %.4g\n", r.dataset.c_str(), r.backend.c_str(),
+         static_cast<long long>(report.points.front().images), unit, report.output_gain);
+  if (spikes) {
+    Append(out, "  outputs %.4g per sample at the first point; accuracy %s\n", *r.outputs_per_sample,
+           r.labels ? ("against " + *r.labels).c_str() : "not measured (no --labels)");
+  }
   Append(out, "  %-8s %-12s %9s\n", "age", "compensation", "accuracy");
   for (const auto& p : report.points) {
+    if (spikes && !r.labels) {
+      Append(out, "  %-8s %-12s %9s\n", FormatDuration(p.age_s).c_str(),
+             std::string(DriftCompensationName(p.compensation)).c_str(), "-");
+      continue;
+    }
     Append(out, "  %-8s %-12s %8.2f%%\n", FormatDuration(p.age_s).c_str(),
            std::string(DriftCompensationName(p.compensation)).c_str(), 100 * p.accuracy);
   }
   Append(out,
-         "  per image: %llu controller cycles = %.1f us at %.0f MHz; energy %.3g J (tile reads %.3g, "
+         "  per %s: %llu controller cycles = %.1f us at %.0f MHz; energy %.3g J (tile reads %.3g, "
          "drivers %.3g, current stages %.3g, synapses %.3g, neurons %.3g, output adc %.3g); %.1f s\n",
-         static_cast<unsigned long long>(report.cycles_per_image), report.latency_s * 1e6, clock_hz / 1e6,
+         spikes ? "sample" : "image", static_cast<unsigned long long>(report.cycles_per_image), report.latency_s * 1e6,
+         clock_hz / 1e6,
          report.energy_j(), report.read_energy_j, report.driver_energy_j, report.current_stage_energy_j,
          report.synapse_energy_j, report.neuron_energy_j, report.adc_energy_j, report.seconds);
   return out;

@@ -99,6 +99,8 @@ void Fields(R& r, F& f) {
   f("seconds", report.seconds);
   f("programming_energy_j", Omittable{r.programming_energy_j});
   f("programming_pulses", Omittable{r.programming_pulses});
+  f("outputs_per_sample", Omittable{r.outputs_per_sample});
+  f("labels", Omittable{r.labels});
 }
 
 template <class R, class F>

@@ -47,6 +47,11 @@ struct InferRecord {
   /// Present when the chip was programmed from a pulse program (not restored from a state).
   std::optional<double> programming_energy_j;
   std::optional<int64_t> programming_pulses;
+  /// NIR plans on spike trains (`dataset` is then the spike file): the first point's outputs summed
+  /// per sample (output spikes, for a spiking output layer), and the labels file the accuracies
+  /// count against (absent: the points' accuracies are not measured).
+  std::optional<double> outputs_per_sample;
+  std::optional<std::string> labels;
 };
 
 /// xbar finetune: accuracy before and after chip-in-the-loop fine-tuning, and the delta program.

@@ -287,43 +287,89 @@ def test_refuses_what_it_cannot_run_with_one_line(tmp_path):
     assert not out.exists()
 
 
-def test_compile_and_program_take_a_nir_graph(tmp_path):
-    """xbar compile maps the Sinabs CNN onto the default chip and xbar program writes its pulses;
-    inference of NIR populations on the chip model is not built yet and says so in one line."""
-    chips = os.path.join(os.environ["XBAR_SOURCE_DIR"], "chips", "default.textproto")
-    plan, state, pulses = tmp_path / "cnn.xbp", tmp_path / "cnn.xbcs", tmp_path / "cnn.xbpulse"
-    r = subprocess.run([XBAR, "compile", os.path.join(DATA, "cnn_sinabs.nir"), "--chip", chips, "-o", str(plan),
+CHIPS = os.path.join(os.environ["XBAR_SOURCE_DIR"], "chips", "default.textproto")
+
+
+@pytest.fixture(scope="module")
+def sinabs_chip(tmp_path_factory):
+    """The Sinabs CNN compiled onto the default chip and programmed, once for the tests below:
+    (plan, state, compile report)."""
+    d = tmp_path_factory.mktemp("sinabs")
+    plan, state, pulses = d / "cnn.xbp", d / "cnn.xbcs", d / "cnn.xbpulse"
+    r = subprocess.run([XBAR, "compile", os.path.join(DATA, "cnn_sinabs.nir"), "--chip", CHIPS, "-o", str(plan),
                         "--json", "-q"], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     report = json.loads(r.stdout)
-    assert len(report["layers"]) == 5
-    assert report["neurons"] == 16 * 16 * 16 * 2 + 8 * 8 * 8 + 256 + 10
     r = subprocess.run([XBAR, "program", str(plan), "-o", str(pulses), "--state", str(state), "-q"],
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert state.stat().st_size > 0 and pulses.stat().st_size > 0
+    return plan, state, report
+
+
+def test_compile_and_program_take_a_nir_graph(sinabs_chip, tmp_path):
+    """xbar compile maps the Sinabs CNN onto the default chip and xbar program writes its pulses; a
+    graph the compiler cannot map is refused in one line."""
+    plan, state, report = sinabs_chip
+    assert len(report["layers"]) == 5
+    assert report["neurons"] == 16 * 16 * 16 * 2 + 8 * 8 * 8 + 256 + 10
     message = fails(["infer", str(plan), "--chip-state", str(state), "--dataset", "mnist", "--limit", "1"])
-    assert "holds NIR neuron populations" in message
+    assert message == "xbar infer: error: a NIR network runs on spike trains: give --spikes in.npy"
     # A graph the compiler cannot map: one line naming the node, nothing written.
     bad = tmp_path / "branch.nir"
     write_graph(bad, "0.2.0", {**chain_nodes(), "n2": lif()}, CHAIN_EDGES + [("w", "n2"), ("n2", "out")])
     out = tmp_path / "branch.xbp"
-    message = fails(["compile", str(bad), "--chip", chips, "-o", str(out)])
+    message = fails(["compile", str(bad), "--chip", CHIPS, "-o", str(out)])
     assert "branch.nir" in message and "node 'w' (Affine) feeds 2 nodes" in message
     assert not out.exists()
 
 
-def test_export_writes_the_network_a_programmed_chip_realises(tmp_path):
+def test_the_chip_runs_spike_trains(sinabs_chip, tmp_path):
+    """xbar infer --spikes: the programmed chip on spike trains, outputs written as xbar eval writes
+    the software run's, an accuracy against labels, the rails' figures; bad input in one line."""
+    plan, state, _ = sinabs_chip
+    x = (np.random.default_rng(11).random((3, 8, 2, 34, 34)) < 0.05).astype(np.float32)
+    spikes, labels, out, v = tmp_path / "in.npy", tmp_path / "y.npy", tmp_path / "out.npy", tmp_path / "v.npy"
+    np.save(spikes, x)
+    np.save(labels, np.array([1, 2, 3]))
+    r = subprocess.run([XBAR, "infer", str(plan), "--chip-state", str(state), "--spikes", str(spikes), "--labels",
+                        str(labels), "--out", str(out), "--membranes", str(v), "--ages", "1d", "--compensation",
+                        "column", "--json", "-q"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    report = json.loads(r.stdout)
+    outputs = np.load(out)
+    assert outputs.shape == (3, 8, 10) and np.load(v).shape == (3, 8, 10)
+    assert set(np.unique(outputs)) <= {0.0, 1.0}
+    assert report["outputs_per_sample"] == pytest.approx(outputs.sum() / 3)
+    decisions = [int(np.argmax(o.sum(axis=0))) for o in outputs]
+    assert report["points"][0]["correct"] == sum(d == y for d, y in zip(decisions, [1, 2, 3]))
+    assert report["points"][0]["images"] == 3
+    assert 0 <= report["membrane_at_rail_fraction"] <= 1 and report["peak_membrane_v"] <= 1
+    assert report["energy_per_image_j"] > 0 and report["cycles_per_image"] > 0
+    # One line, nothing written: counts the input register cannot hold, the rtl backend, a MIF plan.
+    np.save(spikes, x * 2.5)
+    out.unlink()
+    assert "is not a whole number in [0, 255]" in fails(
+        ["infer", str(plan), "--chip-state", str(state), "--spikes", str(spikes), "--out", str(out)])
+    assert not out.exists()
+    np.save(spikes, x)
+    assert "the rtl backend does not take spike trains yet" in fails(
+        ["infer", str(plan), "--chip-state", str(state), "--spikes", str(spikes), "--backend", "rtl"])
+    mif_plan = tmp_path / "mif.xbp"
+    r = subprocess.run([XBAR, "compile", os.path.join(os.environ["XBAR_SOURCE_DIR"], "models", "mnist.xbm"),
+                        "--chip", CHIPS, "-o", str(mif_plan), "--compensate-enable", "false", "-q"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert "for plans of NIR populations" in fails(
+        ["infer", str(mif_plan), "--program", str(tmp_path / "none.xbpulse"), "--spikes", str(spikes)])
+
+
+def test_export_writes_the_network_a_programmed_chip_realises(sinabs_chip, tmp_path):
     """xbar export of a programmed plan: a NIR file h5py reads, the graph's chain with the weights
     the chip's conductances realise (4-bit levels, programming error, IR drop, drift and column
     compensation: within 25 % rms of the file's, and not equal to them); a model exports as it is."""
-    chips = os.path.join(os.environ["XBAR_SOURCE_DIR"], "chips", "default.textproto")
     source = os.path.join(DATA, "cnn_sinabs.nir")
-    plan, state = tmp_path / "cnn.xbp", tmp_path / "cnn.xbcs"
-    for args in (["compile", source, "--chip", chips, "-o", str(plan)],
-                 ["program", str(plan), "-o", str(tmp_path / "cnn.xbpulse"), "--state", str(state)]):
-        r = subprocess.run([XBAR, *args, "-q"], capture_output=True, text=True)
-        assert r.returncode == 0, r.stderr
+    plan, state, _ = sinabs_chip
     out = tmp_path / "chip.nir"
     r = subprocess.run([XBAR, "export", str(plan), "--chip-state", str(state), "--age", "1d", "--nir", str(out),
                         "--json", "-q"], capture_output=True, text=True)

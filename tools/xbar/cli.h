@@ -95,6 +95,24 @@ void AddProgrammedChipOptions(po::options_description& desc, ProgrammedChipFlags
 /// Usage error unless exactly one of --program and --chip-state was given.
 Expected<void> CheckProgramOrState(const ProgrammedChipFlags& flags);
 
+/// Spike trains in and out (NIR models and plans; docs/nir.md): the inputs, optional labels, and
+/// where the outputs and the output neurons' membranes go.
+struct SpikeFlags {
+  std::string spikes, labels, out, membranes;
+  /// Whether any of them was given.
+  bool any() const { return !spikes.empty() || !labels.empty() || !out.empty() || !membranes.empty(); }
+};
+/// --spikes, --labels, --out, --membranes; `what` says what runs them ("NIR models", "NIR plans").
+void AddSpikeOptions(po::options_description& desc, SpikeFlags& flags, const std::string& what);
+/// Checks the output folders and reads the spikes and the labels (whole classes below `classes`).
+struct SpikeData {
+  NpyTensor spikes;
+  std::vector<int> labels;
+};
+Expected<SpikeData> ReadSpikeData(const SpikeFlags& flags, int64_t classes);
+/// Writes --out and --membranes of `batch`, if given.
+Expected<void> WriteSpikeOutputs(const SpikeFlags& flags, const runtime::NirBatch& batch);
+
 /// Adds the wire resistances of a tile: --r-row, --r-col (required), --r-driver, --r-sense.
 void AddWireOptions(po::options_description& desc, device_models::TileWires& wires);
 

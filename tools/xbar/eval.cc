@@ -15,33 +15,21 @@
 namespace xbar::tools {
 namespace {
 
-struct NirEvalOptions {
-  std::string spikes, labels, out, membranes;
-};
-
 // xbar eval --model net.nir --spikes in.npy: the graph in software on spike trains (docs/nir.md).
 int EvalNir(const std::string& name, const CommonOptions& common, const std::string& model_path,
-            const compiler::NirRunOptions& options, const NirEvalOptions& o) {
+            const compiler::NirRunOptions& options, const SpikeFlags& o) {
   const auto start = std::chrono::steady_clock::now();
   if (o.spikes.empty()) {
     return ReportError(name, Error{ErrorCode::kInvalidArgument, "a NIR model runs on spike trains: give --spikes in.npy"});
-  }
-  for (const std::string* path : {&o.out, &o.membranes}) {
-    if (auto ok = CheckOutputFolder(*path); !ok) return ReportError(name, ok.error());
   }
   auto graph = compiler::ReadNir(model_path);
   if (!graph) return ReportError(name, graph.error());
   auto net = runtime::NirNetwork::Create(std::move(*graph), options, model_path);
   if (!net) return ReportError(name, net.error());
-  auto spikes = ReadNpyTensor(o.spikes);
-  if (!spikes) return ReportError(name, spikes.error());
-  std::vector<int> labels;
-  if (!o.labels.empty()) {
-    auto read = runtime::ReadNirLabels(o.labels, net->outputs());
-    if (!read) return ReportError(name, read.error());
-    labels = std::move(*read);
-  }
-  auto batch = runtime::RunNirSpikes(*net, *spikes, o.spikes, common.threads);
+  auto data = ReadSpikeData(o, net->outputs());
+  if (!data) return ReportError(name, data.error());
+  const std::vector<int>& labels = data->labels;
+  auto batch = runtime::RunNirSpikes(*net, data->spikes, o.spikes, common.threads);
   if (!batch) return ReportError(name, batch.error());
   int64_t correct = 0;
   if (!labels.empty()) {
@@ -49,12 +37,7 @@ int EvalNir(const std::string& name, const CommonOptions& common, const std::str
     if (!counted) return ReportError(name, counted.error());
     correct = *counted;
   }
-  if (!o.out.empty()) {
-    if (auto ok = WriteNpyTensor(o.out, batch->outputs); !ok) return ReportError(name, ok.error());
-  }
-  if (!o.membranes.empty()) {
-    if (auto ok = WriteNpyTensor(o.membranes, batch->membranes); !ok) return ReportError(name, ok.error());
-  }
+  if (auto ok = WriteSpikeOutputs(o, *batch); !ok) return ReportError(name, ok.error());
   const double spikes_out = batch->output_total;
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::string line = model_path + " (NIR " + net->graph().version + ", " + std::to_string(net->graph().nodes.size()) +
@@ -89,7 +72,7 @@ int RunEval(int argc, char** argv) {
   ModelOptions model_options;
   std::string model_path, dataset;
   int64_t limit = 0;
-  NirEvalOptions nir;
+  SpikeFlags nir;
   po::options_description desc("options");
   AddCommonOptions(desc, common);
   desc.add_options()
@@ -98,13 +81,8 @@ int RunEval(int argc, char** argv) {
        "files (inputs x outputs) separated by commas. ONNX and .npy weights get the neuron and encoding options "
        "below; a .xbm file keeps its own, except for those options given explicitly")
       ("dataset", po::value(&dataset), "mnist or fashion-mnist (default: the one it was trained on)")
-      ("limit", po::value(&limit)->default_value(0), "evaluate on the first N test images (0: all)")
-      ("spikes", po::value(&nir.spikes),
-       "NIR models (.nir): the input spike trains, a .npy array (T, input shape) or (N, T, input shape) of 0/1 or "
-       "counts")
-      ("labels", po::value(&nir.labels), "NIR models: the N class labels (.npy), for an accuracy")
-      ("out", po::value(&nir.out), "NIR models: write the output spikes (.npy, (N,) T x outputs)")
-      ("membranes", po::value(&nir.membranes), "NIR models: write the output neurons' membrane voltages (.npy, as --out)");
+      ("limit", po::value(&limit)->default_value(0), "evaluate on the first N test images (0: all)");
+  AddSpikeOptions(desc, nir, "NIR models (.nir)");
   AddModelOptions(desc, model_options);
   po::positional_options_description positional;
   positional.add("model", 1);

@@ -84,4 +84,43 @@ void AddWireOptions(po::options_description& desc, device_models::TileWires& wir
       ("r-sense", po::value(&wires.r_sense_ohm)->default_value(0.0), "column sense resistance, ohm (0: ideal)");
 }
 
+void AddSpikeOptions(po::options_description& desc, SpikeFlags& flags, const std::string& what) {
+  desc.add_options()
+      ("spikes", po::value(&flags.spikes),
+       (what + ": the input spike trains, a .npy array (T, input shape) or (N, T, input shape) of 0/1 or counts").c_str())
+      ("labels", po::value(&flags.labels), (what + ": the N class labels (.npy), for an accuracy").c_str())
+      ("out", po::value(&flags.out), (what + ": write the output spikes (.npy, (N,) T x outputs)").c_str())
+      ("membranes", po::value(&flags.membranes),
+       (what + ": write the output neurons' membrane voltages (.npy, as --out, file units)").c_str());
+}
+
+Expected<SpikeData> ReadSpikeData(const SpikeFlags& flags, int64_t classes) {
+  if (flags.spikes.empty()) {
+    return Fail(ErrorCode::kInvalidArgument, "a NIR network runs on spike trains: give --spikes in.npy");
+  }
+  for (const std::string* path : {&flags.out, &flags.membranes}) {
+    if (auto ok = CheckOutputFolder(*path); !ok) return std::unexpected(ok.error());
+  }
+  SpikeData data;
+  auto spikes = ReadNpyTensor(flags.spikes);
+  if (!spikes) return std::unexpected(spikes.error());
+  data.spikes = std::move(*spikes);
+  if (!flags.labels.empty()) {
+    auto labels = runtime::ReadNirLabels(flags.labels, classes);
+    if (!labels) return std::unexpected(labels.error());
+    data.labels = std::move(*labels);
+  }
+  return data;
+}
+
+Expected<void> WriteSpikeOutputs(const SpikeFlags& flags, const runtime::NirBatch& batch) {
+  if (!flags.out.empty()) {
+    if (auto ok = WriteNpyTensor(flags.out, batch.outputs); !ok) return ok;
+  }
+  if (!flags.membranes.empty()) {
+    if (auto ok = WriteNpyTensor(flags.membranes, batch.membranes); !ok) return ok;
+  }
+  return {};
+}
+
 }  // namespace xbar::tools
