@@ -11,7 +11,9 @@
 // the other steps its neurons step with no drive. After the last layer the output ADC converts every
 // output neuron's membrane voltage in turn (OutBits cycles each, SAR) and the code is added to
 // that output's accumulator. After T steps the decision is the first output with the largest
-// accumulator. Plain RTL: the analog front end (input DACs, tiles, neuron arrays, output ADC)
+// accumulator. OpStep runs one such step of an inference in progress with every layer read
+// (spike trains: the host loads each step's input counts before it; arg 1 starts the inference
+// first), so an inference of T steps is T OpSteps. Plain RTL: the analog front end (input DACs, tiles, neuron arrays, output ADC)
 // sits behind request/answer ports; the sequencer decides when, the front end does what.
 module xbar_infer_seq
   import xbar_pkg::*;
@@ -100,6 +102,7 @@ module xbar_infer_seq
   logic [ValueWidth-1:0]  rcycle_d, rcycle_q;  // read cycle of the layer
   logic [ValueWidth-1:0]  out_d, out_q;        // output being converted or compared
   logic [ValueWidth-1:0]  cnt_d, cnt_q;        // cycles left in this state
+  logic                   single_d, single_q;  // OpStep: this step is the last (layer 0 read)
   logic [RowWidth-1:0]    index_d, index_q;    // OpInput: DAC
   logic [ArgWidth-1:0]    code_d, code_q;      // OpInput: code
   logic [OutIdxWidth-1:0] best_d, best_q;      // argmax so far
@@ -133,7 +136,7 @@ module xbar_infer_seq
   assign last_rcycle   = rcycle_q + 1 == layer_rcycles;
   assign last_layer    = layer_q + 1 == layers_q;
   assign last_output   = out_q + 1 == outputs_q;
-  assign last_step     = step_q + 1 == steps_q;
+  assign last_step     = single_q || step_q + 1 == steps_q;
   assign config_ok     = steps_q != '0 && period_q != '0 && layers_q != '0 &&
                          layers_q <= MaxLayers && outputs_q != '0 && outputs_q <= MaxOutputs &&
                          sense_q != '0 && neuron_q != '0;
@@ -161,6 +164,7 @@ module xbar_infer_seq
     rcycle_d    = rcycle_q;
     out_d       = out_q;
     cnt_d       = cnt_q;
+    single_d    = single_q;
     index_d     = index_q;
     code_d      = code_q;
     best_d      = best_q;
@@ -230,7 +234,20 @@ module xbar_infer_seq
               if (!config_ok || !schedule_ok) begin
                 status_d = StatusBadArg;
               end else begin
-                state_d = StBegin;
+                single_d = 1'b0;
+                state_d  = StBegin;
+              end
+            end
+            OpStep: begin
+              if (!config_ok || !schedule_ok || cmd_arg_i > 1) begin
+                status_d = StatusBadArg;
+              end else begin
+                single_d = 1'b1;
+                step_d   = '0;
+                phase_d  = '0;
+                layer_d  = '0;
+                out_d    = '0;
+                state_d  = cmd_arg_i[0] ? StBegin : StDispatch;
               end
             end
             OpResult: begin
@@ -448,6 +465,7 @@ module xbar_infer_seq
       rcycle_q       <= '0;
       out_q          <= '0;
       cnt_q          <= '0;
+      single_q       <= 1'b0;
       index_q        <= '0;
       code_q         <= '0;
       best_q         <= '0;
@@ -472,6 +490,7 @@ module xbar_infer_seq
       rcycle_q       <= rcycle_d;
       out_q          <= out_d;
       cnt_q          <= cnt_d;
+      single_q       <= single_d;
       index_q        <= index_d;
       code_q         <= code_d;
       best_q         <= best_d;

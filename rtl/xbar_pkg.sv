@@ -32,7 +32,10 @@ package xbar_pkg;
     OpInput         = 4'd7,  // input DAC `row` := 8-bit code `arg`
     OpInfer         = 4'd8,  // one inference over the configured schedule; data = decision
     OpResult        = 4'd9,  // data = accumulator of output `arg` (sum of its ADC codes)
-    OpReadCycles    = 4'd10  // layer `arg` is read in `value` (>= 1) read cycles per step; 1 after reset
+    OpReadCycles    = 4'd10, // layer `arg` is read in `value` (>= 1) read cycles per step; 1 after reset
+    OpStep          = 4'd11  // one time step with the inputs as loaded (spike trains: every layer read,
+                             // outputs added to the accumulators); arg 1 first starts a new
+                             // inference (neuron arrays reset, accumulators cleared); data = decision
   } xbar_op_e /*verilator public*/;
 
   // Counters readable with OpCounter.

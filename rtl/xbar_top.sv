@@ -86,7 +86,7 @@ module xbar_top
 
   // Inference opcodes, and the counters the inference sequencer keeps.
   assign to_infer = cmd_opcode_i inside {OpConfig, OpSchedule, OpReadCycles, OpInput, OpInfer,
-                                          OpResult} ||
+                                          OpResult, OpStep} ||
                     (cmd_opcode_i == OpCounter &&
                      cmd_arg_i inside {CntLayerReads, CntNeuronSteps, CntConversions,
                                        CntInferences});

@@ -150,6 +150,17 @@ Expected<RtlWorker> MakeRtlWorker(const ChipView& view, const RtlOptions& option
   return w;
 }
 
+// Output `o`'s accumulator (OpResult): the sum of its codes, 64 bits of two's complement.
+Expected<int64_t> Accumulator(RtlWorker& w, int o) {
+  RtlCommand c;
+  c.opcode = static_cast<uint8_t>(RtlOpcode::kResult);
+  c.arg = static_cast<uint32_t>(o);
+  uint64_t acc = 0;
+  auto r = Command(*w.rtl, c, "rtl inference: result " + std::to_string(o), nullptr, &acc);
+  if (!r) return std::unexpected(r.error());
+  return static_cast<int64_t>(acc);
+}
+
 Expected<ImageResult> RunImageOnRtl(RtlWorker& w, const ChipView& view, std::span<const uint8_t> codes,
                                     bool record_samples, uint64_t& cycles) {
   const uint64_t start = w.rtl->cycles();
@@ -175,16 +186,61 @@ Expected<ImageResult> RunImageOnRtl(RtlWorker& w, const ChipView& view, std::spa
   result.decision = static_cast<int>(decision);
   result.energy = w.analog->TakeEnergy();
   for (int o = 0; o < view.outputs(); ++o) {
-    RtlCommand c;
-    c.opcode = static_cast<uint8_t>(RtlOpcode::kResult);
-    c.arg = static_cast<uint32_t>(o);
-    uint64_t acc = 0;
-    auto r = Command(*w.rtl, c, "rtl inference: result " + std::to_string(o), nullptr, &acc);
-    if (!r) return std::unexpected(r.error());
-    result.accumulators.push_back(static_cast<int64_t>(acc));
+    auto acc = Accumulator(w, o);
+    if (!acc) return std::unexpected(acc.error());
+    result.accumulators.push_back(*acc);
   }
   if (record_samples) result.samples = w.analog->samples();
   return result;
+}
+
+// One spike train on the controller: per step its input counts loaded (OpInput), one OpStep (the
+// first starting the inference), and every output's accumulator read (OpResult) to take the step's
+// spikes (or codes) as the difference; the decision is the last OpStep's.
+Expected<ChipSpikeSample> RunSpikesOnRtl(RtlWorker& w, const ChipView& view, const Eigen::Ref<const Eigen::MatrixXd>& x) {
+  if (x.cols() != view.inputs()) {
+    return Fail(ErrorCode::kInvalidArgument, "spike train of " + std::to_string(x.cols()) + " inputs, the network takes " +
+                                                 std::to_string(view.inputs()));
+  }
+  const int outputs = view.outputs();
+  const auto layers = view.layers().size();
+  ChipSpikeSample sample;
+  NirRun& run = sample.run;
+  run.outputs = Eigen::MatrixXd::Zero(x.rows(), outputs);
+  run.membranes = Eigen::MatrixXd::Zero(x.rows(), outputs);
+  std::vector<int64_t> previous(static_cast<std::size_t>(outputs), 0);
+  w.analog->TakeEnergy();
+  const uint64_t start = w.rtl->cycles();
+  uint64_t decision = 0;
+  for (Eigen::Index t = 0; t < x.rows(); ++t) {
+    for (Eigen::Index i = 0; i < x.cols(); ++i) {
+      auto n = SpikeCount(x, t, i);
+      if (!n) return std::unexpected(n.error());
+      RtlCommand c;
+      c.opcode = static_cast<uint8_t>(RtlOpcode::kInput);
+      c.row = static_cast<uint32_t>(i);
+      c.arg = *n;
+      auto r = Command(*w.rtl, c, "rtl inference: input", w.analog.get());
+      if (!r) return std::unexpected(WithContext(r.error(), "input " + std::to_string(i)));
+    }
+    RtlCommand step;
+    step.opcode = static_cast<uint8_t>(RtlOpcode::kStep);
+    step.arg = t == 0 ? 1 : 0;
+    if (auto r = Command(*w.rtl, step, "rtl inference: step", w.analog.get(), &decision); !r) {
+      return std::unexpected(r.error());
+    }
+    for (int o = 0; o < outputs; ++o) {
+      auto sum = Accumulator(w, o);
+      if (!sum) return std::unexpected(sum.error());
+      run.outputs(t, o) = SpikeOutputValue(view, *sum - previous[static_cast<std::size_t>(o)]);
+      previous[static_cast<std::size_t>(o)] = *sum;
+    }
+    run.membranes.row(t) = w.analog->population(layers - 1).v().matrix().transpose();
+  }
+  run.decision = static_cast<int>(decision);
+  sample.energy = w.analog->TakeEnergy();
+  sample.cycles = w.rtl->cycles() - start;
+  return sample;
 }
 
 class RtlBackend final : public ChipBackend {
@@ -197,29 +253,28 @@ class RtlBackend final : public ChipBackend {
     return ReplayOnRtl(program, chip, {options_});
   }
 
-  Expected<ChipSpikeBatch> InferSpikes(const ChipView&, const NpyTensor&, const std::string&, int) override {
-    return Fail(ErrorCode::kFailedPrecondition,
-                "the rtl backend does not take spike trains yet: its controller loads one image per inference "
-                "(docs/nir.md \"Not yet\"); use --backend behavioural");
+  Expected<ChipSpikeBatch> InferSpikes(const ChipView& view, const NpyTensor& spikes, const std::string& spikes_path,
+                                       int threads) override {
+    if (auto ok = Fits(view); !ok) return std::unexpected(ok.error());
+    // A trace is one file: one worker then.
+    if (!options_.trace_path.empty()) threads = 1;
+    return RunChipSpikes(view, spikes, spikes_path, threads, [&]() -> ChipSampleRun {
+      auto made = MakeRtlWorker(view, options_);
+      if (!made) {
+        return [error = made.error()](const Eigen::Ref<const Eigen::MatrixXd>&) -> Expected<ChipSpikeSample> {
+          return std::unexpected(error);
+        };
+      }
+      return [&view, w = std::make_shared<RtlWorker>(std::move(*made))](const Eigen::Ref<const Eigen::MatrixXd>& x) {
+        return RunSpikesOnRtl(*w, view, x);
+      };
+    });
   }
   Expected<InferenceRun> Infer(const ChipView& view, const Dataset& data,
                                const InferOptions& options) override {
     if (auto ok = RequireMifNeurons(view); !ok) return std::unexpected(ok.error());
     if (data.images.rows() != view.inputs()) return std::unexpected(BehaviouralShape(view, data));
-    const RtlShape shape = RtlControllerShape();
-    const int layers = static_cast<int>(view.layers().size());
-    if (view.physical_tiles() != shape.tiles || layers > shape.max_layers ||
-        view.outputs() > shape.max_outputs || view.inputs() > shape.inputs ||
-        view.output_bits() != shape.output_bits) {
-      return Fail(ErrorCode::kInvalidArgument,
-                  "rtl inference: the network (" + std::to_string(view.physical_tiles()) + " chip tiles, " +
-                      std::to_string(layers) + " layers, " + std::to_string(view.inputs()) + " inputs, " +
-                      std::to_string(view.outputs()) + " outputs, " + std::to_string(view.output_bits()) +
-                      "-bit output adc) does not fit the controller (" + std::to_string(shape.tiles) +
-                      " tiles, at most " + std::to_string(shape.max_layers) + " layers, " +
-                      std::to_string(shape.inputs) + " inputs, " + std::to_string(shape.max_outputs) +
-                      " outputs, " + std::to_string(shape.output_bits) + "-bit output adc)");
-    }
+    if (auto ok = Fits(view); !ok) return std::unexpected(ok.error());
     // A trace is one file: one worker then.
     InferOptions opts = options;
     if (!options_.trace_path.empty()) opts.threads = 1;
@@ -248,6 +303,24 @@ class RtlBackend final : public ChipBackend {
   }
 
  private:
+  // The network fits the controller's tables, inputs and output converter.
+  static Expected<void> Fits(const ChipView& view) {
+    const RtlShape shape = RtlControllerShape();
+    const int layers = static_cast<int>(view.layers().size());
+    if (view.physical_tiles() != shape.tiles || layers > shape.max_layers ||
+        view.outputs() > shape.max_outputs || view.inputs() > shape.inputs ||
+        view.output_bits() != shape.output_bits) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  "rtl inference: the network (" + std::to_string(view.physical_tiles()) + " chip tiles, " +
+                      std::to_string(layers) + " layers, " + std::to_string(view.inputs()) + " inputs, " +
+                      std::to_string(view.outputs()) + " outputs, " + std::to_string(view.output_bits()) +
+                      "-bit output adc) does not fit the controller (" + std::to_string(shape.tiles) +
+                      " tiles, at most " + std::to_string(shape.max_layers) + " layers, " +
+                      std::to_string(shape.inputs) + " inputs, " + std::to_string(shape.max_outputs) +
+                      " outputs, " + std::to_string(shape.output_bits) + "-bit output adc)");
+    }
+    return {};
+  }
   static Error BehaviouralShape(const ChipView& view, const Dataset& data) {
     return BehaviouralBackend::ShapeError(view, data);
   }

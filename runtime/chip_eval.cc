@@ -186,7 +186,7 @@ Expected<ChipEvalReport> EvaluateChipSpikes(const compiler::Plan& plan, const de
   auto ok = EvaluatePoints(plan, chip, reference, options, [&](const ChipView& view, bool first) -> Expected<PointRun> {
     auto run = backend.InferSpikes(view, inputs.spikes, inputs.spikes_path, options.threads);
     if (!run) return std::unexpected(run.error());
-    PointRun point{0, run->batch.samples, SpikeCycles(view, run->batch.steps), run->energy};
+    PointRun point{0, run->batch.samples, run->cycles_per_sample, run->energy};
     if (inputs.labels != nullptr) {
       auto correct = run->batch.Correct(*inputs.labels, inputs.labels_path);
       if (!correct) return std::unexpected(correct.error());

@@ -11,6 +11,16 @@
 
 namespace xbar::runtime {
 
+Expected<uint32_t> SpikeCount(const Eigen::Ref<const Eigen::MatrixXd>& spikes, Eigen::Index t, Eigen::Index i) {
+  const double n = spikes(t, i);
+  if (!(n >= 0 && n <= kMaxSpikeCount && n == std::floor(n))) {
+    return Fail(ErrorCode::kInvalidArgument, "spike count " + FormatNumber(n) + " at step " + std::to_string(t) +
+                                                 ", input " + std::to_string(i) + " is not a whole number in [0, " +
+                                                 FormatNumber(kMaxSpikeCount) + "]");
+  }
+  return static_cast<uint32_t>(n);
+}
+
 Expected<ChipSpikeSample> RunSpikes(AnalogChip& chip, const ChipView& view,
                                     const Eigen::Ref<const Eigen::MatrixXd>& spikes) {
   auto refused = [&](const std::string& what) {
@@ -24,10 +34,6 @@ Expected<ChipSpikeSample> RunSpikes(AnalogChip& chip, const ChipView& view,
   if (!chip.Begin()) return refused("begin");
   chip.TakeEnergy();
   const int outputs = view.outputs();
-  const ChipView::Layer& last = view.layers().back();
-  const bool spiking_output = last.population.Spikes();
-  // A membrane output's ADC code back in file units.
-  const double unit_per_code = view.output_lsb_mv() / (view.output_gain() * 1e3 * last.volts_per_unit);
   ChipSpikeSample sample;
   NirRun& run = sample.run;
   run.outputs = Eigen::MatrixXd::Zero(spikes.rows(), outputs);
@@ -35,13 +41,9 @@ Expected<ChipSpikeSample> RunSpikes(AnalogChip& chip, const ChipView& view,
   const auto layers = static_cast<uint32_t>(view.layers().size());
   for (Eigen::Index t = 0; t < spikes.rows(); ++t) {
     for (Eigen::Index i = 0; i < spikes.cols(); ++i) {
-      const double n = spikes(t, i);
-      if (!(n >= 0 && n <= kMaxSpikeCount && n == std::floor(n))) {
-        return Fail(ErrorCode::kInvalidArgument, "spike count " + FormatNumber(n) + " at step " + std::to_string(t) +
-                                                     ", input " + std::to_string(i) + " is not a whole number in [0, " +
-                                                     FormatNumber(kMaxSpikeCount) + "]");
-      }
-      if (!chip.SetInput(static_cast<uint32_t>(i), static_cast<uint32_t>(n))) return refused("input");
+      auto n = SpikeCount(spikes, t, i);
+      if (!n) return std::unexpected(n.error());
+      if (!chip.SetInput(static_cast<uint32_t>(i), *n)) return refused("input");
     }
     for (uint32_t l = 0; l < layers; ++l) {
       const ChipView::Layer& layer = view.layers()[l];
@@ -53,7 +55,7 @@ Expected<ChipSpikeSample> RunSpikes(AnalogChip& chip, const ChipView& view,
     for (int o = 0; o < outputs; ++o) {
       const int64_t code = chip.SampleOutput(static_cast<uint32_t>(o));
       if (code == rtl::InferenceAnalog::kRefused) return refused("output sample");
-      run.outputs(t, o) = spiking_output ? static_cast<double>(code) : static_cast<double>(code) * unit_per_code;
+      run.outputs(t, o) = SpikeOutputValue(view, code);
     }
     run.membranes.row(t) = chip.population(layers - 1).v().matrix().transpose();
   }
@@ -64,16 +66,25 @@ Expected<ChipSpikeSample> RunSpikes(AnalogChip& chip, const ChipView& view,
   }
   run.decision = static_cast<int>(best);
   sample.energy = chip.TakeEnergy();
+  sample.cycles = SpikeCycles(view, spikes.rows());
   return sample;
+}
+
+double SpikeOutputValue(const ChipView& view, int64_t code) {
+  const ChipView::Layer& last = view.layers().back();
+  if (last.population.Spikes()) return static_cast<double>(code);
+  return static_cast<double>(code) * view.output_lsb_mv() / (view.output_gain() * 1e3 * last.volts_per_unit);
 }
 
 uint64_t SpikeCycles(const ChipView& view, int64_t steps) {
   std::vector<int> read_cycles;
   for (const ChipView::Layer& layer : view.layers()) read_cycles.push_back(layer.read_cycles);
-  // Every step is an input step (period 1); a spiking output's latch is read in one cycle.
-  const int output_bits = view.layers().back().population.Spikes() ? 1 : view.output_bits();
-  return static_cast<uint64_t>(steps) * InputLoadCycles(view.inputs()) +
-         InferenceCycles(static_cast<int>(steps), 1, read_cycles, view.outputs(), output_bits, view.timing());
+  // An OpStep is one step of OpInfer at period 1; after the first it skips the begin request and
+  // its check. An OpResult is accepted and answered.
+  const uint64_t step = InferenceCycles(1, 1, read_cycles, view.outputs(), view.output_bits(), view.timing());
+  const auto t = static_cast<uint64_t>(steps);
+  const uint64_t result = 2 * static_cast<uint64_t>(view.outputs());
+  return t * (InputLoadCycles(view.inputs()) + step + result) - 2 * (t - 1);
 }
 
 std::vector<int64_t> SpikeInputShape(const ChipView& view) {
@@ -83,24 +94,40 @@ std::vector<int64_t> SpikeInputShape(const ChipView& view) {
 }
 
 Expected<ChipSpikeBatch> RunChipSpikes(const ChipView& view, const NpyTensor& spikes, const std::string& spikes_path,
-                                       int threads) {
+                                       int threads, const std::function<ChipSampleRun()>& make) {
   if (!view.spiking()) return Fail(ErrorCode::kInvalidArgument, "spike trains need a plan of NIR populations");
   const std::vector<int64_t> shape = SpikeInputShape(view);
   const int64_t samples = spikes.shape.size() == shape.size() + 2 ? spikes.shape[0] : 1;
   std::vector<AnalogEnergy> energies(static_cast<std::size_t>(std::max<int64_t>(samples, 1)));
+  std::vector<uint64_t> cycles(energies.size(), 0);
   auto batch = RunSpikeBatch(shape, view.outputs(), spikes, spikes_path, threads, [&] {
-    return [&, chip = std::make_shared<AnalogChip>(view)](int64_t s,
-                                                           const Eigen::Ref<const Eigen::MatrixXd>& x) -> Expected<NirRun> {
-      auto sample = RunSpikes(*chip, view, x);
+    return [&, run = make()](int64_t s, const Eigen::Ref<const Eigen::MatrixXd>& x) -> Expected<NirRun> {
+      auto sample = run(x);
       if (!sample) return std::unexpected(WithContext(sample.error(), spikes_path + ", sample " + std::to_string(s)));
       energies[static_cast<std::size_t>(s)] = sample->energy;
+      cycles[static_cast<std::size_t>(s)] = sample->cycles;
       return std::move(sample->run);
     };
   });
   if (!batch) return std::unexpected(batch.error());
-  ChipSpikeBatch result{std::move(*batch), {}};
+  ChipSpikeBatch result{std::move(*batch), {}, cycles.front()};
   for (const AnalogEnergy& e : energies) Accumulate(result.energy, e);
+  for (uint64_t c : cycles) {
+    if (c != result.cycles_per_sample) {
+      return Fail(ErrorCode::kInternal, "spike trains of one shape took different cycle counts (" + std::to_string(c) +
+                                            " and " + std::to_string(result.cycles_per_sample) + ")");
+    }
+  }
   return result;
+}
+
+Expected<ChipSpikeBatch> RunChipSpikes(const ChipView& view, const NpyTensor& spikes, const std::string& spikes_path,
+                                       int threads) {
+  return RunChipSpikes(view, spikes, spikes_path, threads, [&view]() -> ChipSampleRun {
+    return [&view, chip = std::make_shared<AnalogChip>(view)](const Eigen::Ref<const Eigen::MatrixXd>& x) {
+      return RunSpikes(*chip, view, x);
+    };
+  });
 }
 
 }  // namespace xbar::runtime

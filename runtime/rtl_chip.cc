@@ -31,6 +31,7 @@ static_assert(static_cast<int>(RtlOpcode::kInput) == Pkg::OpInput);
 static_assert(static_cast<int>(RtlOpcode::kInfer) == Pkg::OpInfer);
 static_assert(static_cast<int>(RtlOpcode::kResult) == Pkg::OpResult);
 static_assert(static_cast<int>(RtlOpcode::kReadCycles) == Pkg::OpReadCycles);
+static_assert(static_cast<int>(RtlOpcode::kStep) == Pkg::OpStep);
 static_assert(static_cast<int>(RtlStatus::kOk) == Pkg::StatusOk);
 static_assert(static_cast<int>(RtlStatus::kBadOpcode) == Pkg::StatusBadOpcode);
 static_assert(static_cast<int>(RtlStatus::kBadAddress) == Pkg::StatusBadAddress);

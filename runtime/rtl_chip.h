@@ -23,7 +23,7 @@ namespace xbar::runtime {
 /// Opcodes of the command set (rtl/xbar_pkg.sv xbar_op_e; checked against it at compile time).
 enum class RtlOpcode : uint8_t {
   kNop = 0, kPulse = 1, kRead = 2, kCounter = 3, kClearCounters = 4,
-  kConfig = 5, kSchedule = 6, kInput = 7, kInfer = 8, kResult = 9, kReadCycles = 10
+  kConfig = 5, kSchedule = 6, kInput = 7, kInfer = 8, kResult = 9, kReadCycles = 10, kStep = 11
 };
 /// Response status (rtl/xbar_pkg.sv xbar_status_e).
 enum class RtlStatus : uint8_t { kOk = 0, kBadOpcode = 1, kBadAddress = 2, kBadArg = 3, kAnalogFail = 4 };

@@ -326,7 +326,8 @@ def test_compile_and_program_take_a_nir_graph(sinabs_chip, tmp_path):
 
 def test_the_chip_runs_spike_trains(sinabs_chip, tmp_path):
     """xbar infer --spikes: the programmed chip on spike trains, outputs written as xbar eval writes
-    the software run's, an accuracy against labels, the rails' figures; bad input in one line."""
+    the software run's, an accuracy against labels, the rails' figures, the same spikes on the rtl
+    backend; bad input in one line."""
     plan, state, _ = sinabs_chip
     x = (np.random.default_rng(11).random((3, 8, 2, 34, 34)) < 0.05).astype(np.float32)
     spikes, labels, out, v = tmp_path / "in.npy", tmp_path / "y.npy", tmp_path / "out.npy", tmp_path / "v.npy"
@@ -346,15 +347,21 @@ def test_the_chip_runs_spike_trains(sinabs_chip, tmp_path):
     assert report["points"][0]["images"] == 3
     assert 0 <= report["membrane_at_rail_fraction"] <= 1 and report["peak_membrane_v"] <= 1
     assert report["energy_per_image_j"] > 0 and report["cycles_per_image"] > 0
-    # One line, nothing written: counts the input register cannot hold, the rtl backend, a MIF plan.
+    # One line, nothing written: counts the input register cannot hold, a MIF plan.
     np.save(spikes, x * 2.5)
     out.unlink()
     assert "is not a whole number in [0, 255]" in fails(
         ["infer", str(plan), "--chip-state", str(state), "--spikes", str(spikes), "--out", str(out)])
     assert not out.exists()
+    # The RTL controller drives the same chip to the same spikes.
     np.save(spikes, x)
-    assert "the rtl backend does not take spike trains yet" in fails(
-        ["infer", str(plan), "--chip-state", str(state), "--spikes", str(spikes), "--backend", "rtl"])
+    rtl_out = tmp_path / "rtl.npy"
+    r = subprocess.run([XBAR, "infer", str(plan), "--chip-state", str(state), "--spikes", str(spikes), "--out",
+                        str(rtl_out), "--ages", "1d", "--compensation", "column", "--backend", "rtl", "--json", "-q"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    np.testing.assert_array_equal(np.load(rtl_out), outputs)
+    assert json.loads(r.stdout)["cycles_per_image"] == report["cycles_per_image"]
     mif_plan = tmp_path / "mif.xbp"
     r = subprocess.run([XBAR, "compile", os.path.join(os.environ["XBAR_SOURCE_DIR"], "models", "mnist.xbm"),
                         "--chip", CHIPS, "-o", str(mif_plan), "--compensate-enable", "false", "-q"],

@@ -12,6 +12,7 @@
 #include "compiler/import.h"
 #include "compiler/nir_import.h"
 #include "compiler/program_gen.h"
+#include "runtime/backend.h"
 #include "runtime/chip_eval.h"
 #include "runtime/chip_spikes.h"
 #include "runtime/nir_sim.h"
@@ -148,6 +149,40 @@ TEST(NirChip, TheRailsHoldTheMembranesAndTheRunSaysHowOften) {
   EXPECT_GE(lowest, -10.0);
   EXPECT_GT(chip->energy.spiking_charge_c, 0);
   EXPECT_GT(chip->energy.reads.read_j, 0);
+}
+
+TEST(NirChip, TheRtlControllerGivesTheBehaviouralChipsSpikesBitForBit) {
+  // The convolutional and the recurrent network on the default chip (its rails as they are): the
+  // SystemVerilog controller under Verilator, step by step (OpInput, OpStep, OpResult), drives the
+  // same chip model; every output, membrane, decision, joule and cycle is equal.
+  const struct {
+    const char* file;
+    int64_t steps;
+    double rate;
+  } cases[] = {{"braille_noDelay_bias_zero.nir", 40, 0.3}, {"cnn_sinabs.nir", 6, 0.1}};
+  auto behavioural = MakeBackend("behavioural");
+  auto rtl = MakeBackend("rtl");
+  ASSERT_TRUE(behavioural.has_value() && rtl.has_value());
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.file);
+    const Programmed p = Program(c.file, DefaultChip());
+    const ChipView view = ViewAtOneDay(p);
+    const NpyTensor spikes = Spikes(2, c.steps, SpikeInputShape(view), c.rate, 10);
+    auto a = (*behavioural)->InferSpikes(view, spikes, "in.npy", 2);
+    auto b = (*rtl)->InferSpikes(view, spikes, "in.npy", 2);
+    ASSERT_TRUE(a.has_value()) << a.error().message;
+    ASSERT_TRUE(b.has_value()) << b.error().message;
+    EXPECT_GT(a->batch.output_total, 0);
+    EXPECT_EQ(a->batch.outputs.values, b->batch.outputs.values);
+    EXPECT_EQ(a->batch.membranes.values, b->batch.membranes.values);
+    EXPECT_EQ(a->batch.decisions, b->batch.decisions);
+    EXPECT_EQ(a->energy.reads.read_j, b->energy.reads.read_j);
+    EXPECT_EQ(a->energy.spiking_charge_c, b->energy.spiking_charge_c);
+    EXPECT_EQ(a->energy.range.at_rail, b->energy.range.at_rail);
+    // The behavioural backend's cycle model is what the controller counts.
+    EXPECT_EQ(a->cycles_per_sample, b->cycles_per_sample);
+    EXPECT_EQ(a->cycles_per_sample, SpikeCycles(view, c.steps));
+  }
 }
 
 TEST(NirChip, RefusesCountsTheInputRegisterCannotHoldAndPlansItCannotPlace) {
