@@ -114,7 +114,7 @@ struct SpikingNeuronSpec {
   /// Circuits on the chip, [0, kMaxNeurons]; 0: the chip runs no NIR populations.
   int count = 16384;
   /// Comparator threshold, V, in (0, analog.rail_high_v).
-  double threshold_v = 0.1;
+  double threshold_v = 0.05;
 
   bool Has(SpikingKind kind) const { return std::find(kinds.begin(), kinds.end(), kind) != kinds.end(); }
   bool operator==(const SpikingNeuronSpec&) const = default;

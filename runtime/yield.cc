@@ -32,6 +32,17 @@ Expected<std::vector<ChipYield>> EvaluateYield(const compiler::Plan& plan, const
                                                const Dataset& calibration, ChipBackend& backend,
                                                const YieldOptions& options, const std::vector<int64_t>& indices,
                                                const std::function<void(const ChipYield&)>& done) {
+  return EvaluateYield(
+      plan,
+      [&](const device_models::ChipInstance& chip, const ChipEvalOptions& eval) {
+        return EvaluateChip(plan, chip, test, calibration, backend, eval);
+      },
+      options, indices, done);
+}
+
+Expected<std::vector<ChipYield>> EvaluateYield(const compiler::Plan& plan, const ChipEvaluation& evaluate,
+                                               const YieldOptions& options, const std::vector<int64_t>& indices,
+                                               const std::function<void(const ChipYield&)>& done) {
   const std::vector<compiler::TileTargets> targets = compiler::PlanTargets(plan);
   std::vector<ChipYield> out;
   out.reserve(indices.size());
@@ -53,7 +64,7 @@ Expected<std::vector<ChipYield>> EvaluateYield(const compiler::Plan& plan, const
     result.pulses = program->statistics.pulses;
     ChipEvalOptions eval = options.eval;
     eval.seed = result.seeds.read;
-    auto report = EvaluateChip(plan, *chip, test, calibration, backend, eval);
+    auto report = evaluate(*chip, eval);
     if (!report) return std::unexpected(WithContext(report.error(), context));
     for (const AgePoint& p : report->points) result.accuracies.push_back(p.accuracy);
     result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

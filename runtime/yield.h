@@ -59,6 +59,15 @@ Expected<std::vector<ChipYield>> EvaluateYield(const compiler::Plan& plan, const
                                                const YieldOptions& options, const std::vector<int64_t>& indices,
                                                const std::function<void(const ChipYield&)>& done = {});
 
+/// How a programmed chip is evaluated with a chip's eval options (its read seed in place).
+using ChipEvaluation =
+    std::function<Expected<ChipEvalReport>(const device_models::ChipInstance& chip, const ChipEvalOptions& eval)>;
+/// The same loop with any evaluation: a NIR plan's on spike trains (EvaluateChipSpikes, labels
+/// given) as xbar yield --spikes runs it.
+Expected<std::vector<ChipYield>> EvaluateYield(const compiler::Plan& plan, const ChipEvaluation& evaluate,
+                                               const YieldOptions& options, const std::vector<int64_t>& indices,
+                                               const std::function<void(const ChipYield&)>& done = {});
+
 /// The chips of `chips` that rank `rank` of `ranks` evaluates: index i goes to rank i % ranks.
 std::vector<int64_t> ChipsOfRank(int64_t chips, int rank, int ranks);
 

@@ -371,6 +371,28 @@ def test_the_chip_runs_spike_trains(sinabs_chip, tmp_path):
         ["infer", str(mif_plan), "--program", str(tmp_path / "none.xbpulse"), "--spikes", str(spikes)])
 
 
+def test_yield_draws_chips_that_run_spike_trains(sinabs_chip, tmp_path):
+    """xbar yield of a NIR plan: every chip instance programmed and run on the spike trains, its
+    accuracy against the labels; the same chips on one thread; without labels, one line."""
+    plan, _, _ = sinabs_chip
+    x = (np.random.default_rng(12).random((4, 6, 2, 34, 34)) < 0.05).astype(np.float32)
+    spikes, labels = tmp_path / "in.npy", tmp_path / "y.npy"
+    np.save(spikes, x)
+    np.save(labels, np.array([0, 1, 2, 3]))
+    results = []
+    for threads in ("2", "1"):
+        r = subprocess.run([XBAR, "yield", str(plan), "--chips", "2", "--spikes", str(spikes), "--labels", str(labels),
+                            "--ages", "1d", "--compensation", "column", "--threads", threads, "--json", "-q"],
+                           capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        results.append(json.loads(r.stdout))
+    point = results[0]["points"][0]
+    assert results[0]["images"] == 4 and len(point["accuracies"]) == 2
+    assert all(a in (0, 0.25, 0.5, 0.75, 1) for a in point["accuracies"])
+    assert results[1]["points"][0]["accuracies"] == point["accuracies"]
+    assert "--labels" in fails(["yield", str(plan), "--chips", "1", "--spikes", str(spikes)])
+
+
 def test_export_writes_the_network_a_programmed_chip_realises(sinabs_chip, tmp_path):
     """xbar export of a programmed plan: a NIR file h5py reads, the graph's chain with the weights
     the chip's conductances realise (4-bit levels, programming error, IR drop, drift and column

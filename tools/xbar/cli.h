@@ -102,8 +102,9 @@ struct SpikeFlags {
   /// Whether any of them was given.
   bool any() const { return !spikes.empty() || !labels.empty() || !out.empty() || !membranes.empty(); }
 };
-/// --spikes, --labels, --out, --membranes; `what` says what runs them ("NIR models", "NIR plans").
-void AddSpikeOptions(po::options_description& desc, SpikeFlags& flags, const std::string& what);
+/// --spikes, --labels and, with `outputs`, --out, --membranes; `what` says what runs them ("NIR
+/// models", "NIR plans").
+void AddSpikeOptions(po::options_description& desc, SpikeFlags& flags, const std::string& what, bool outputs = true);
 /// Checks the output folders and reads the spikes and the labels (whole classes below `classes`).
 struct SpikeData {
   NpyTensor spikes;

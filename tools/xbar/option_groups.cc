@@ -84,11 +84,13 @@ void AddWireOptions(po::options_description& desc, device_models::TileWires& wir
       ("r-sense", po::value(&wires.r_sense_ohm)->default_value(0.0), "column sense resistance, ohm (0: ideal)");
 }
 
-void AddSpikeOptions(po::options_description& desc, SpikeFlags& flags, const std::string& what) {
+void AddSpikeOptions(po::options_description& desc, SpikeFlags& flags, const std::string& what, bool outputs) {
   desc.add_options()
       ("spikes", po::value(&flags.spikes),
        (what + ": the input spike trains, a .npy array (T, input shape) or (N, T, input shape) of 0/1 or counts").c_str())
-      ("labels", po::value(&flags.labels), (what + ": the N class labels (.npy), for an accuracy").c_str())
+      ("labels", po::value(&flags.labels), (what + ": the N class labels (.npy), for an accuracy").c_str());
+  if (!outputs) return;
+  desc.add_options()
       ("out", po::value(&flags.out), (what + ": write the output spikes (.npy, (N,) T x outputs)").c_str())
       ("membranes", po::value(&flags.membranes),
        (what + ": write the output neurons' membrane voltages (.npy, as --out, file units)").c_str());

@@ -25,7 +25,11 @@ namespace {
 struct Setup {
   compiler::Plan plan;
   runtime::Dataset test, calibration;
+  SpikeData spikes;  // NIR plans
   runtime::YieldOptions options;
+  int64_t samples() const {
+    return static_cast<int64_t>(plan.populations.empty() ? test.labels.size() : spikes.labels.size());
+  }
 };
 
 struct Flags {
@@ -33,6 +37,7 @@ struct Flags {
   int64_t chips = 0;
   double threshold = 0.98;
   ChipEvalFlags eval;
+  SpikeFlags spikes;
 };
 
 Expected<Setup> Prepare(const Flags& f, const CommonOptions& common, const po::variables_map& vm, int local_ranks) {
@@ -60,6 +65,20 @@ Expected<Setup> Prepare(const Flags& f, const CommonOptions& common, const po::v
     }
     runtime::UseProgramRecipe(*program, s.options);
     if (vm["seed"].defaulted()) s.options.base_seed = program->chip_seed;
+  }
+  if (!s.plan.populations.empty() || f.spikes.any()) {
+    // A NIR plan's chips run spike trains, and their accuracy needs the labels.
+    if (s.plan.populations.empty()) {
+      return Fail(ErrorCode::kInvalidArgument, "--spikes and --labels are for plans of NIR populations; " +
+                                                   f.plan_path + " is not one (it takes --dataset)");
+    }
+    if (f.spikes.labels.empty()) {
+      return Fail(ErrorCode::kInvalidArgument, "a NIR plan's yield runs --spikes IN.npy against --labels Y.npy");
+    }
+    auto data = ReadSpikeData(f.spikes, s.plan.layers.back().neurons());
+    if (!data) return std::unexpected(data.error());
+    s.spikes = std::move(*data);
+    return s;
   }
   const std::string data_dir = runtime::DataDir(common.data_dir);
   auto test = runtime::LoadDataset(f.dataset, data_dir, runtime::Split::kTest, f.eval.limit);
@@ -96,6 +115,7 @@ int RunYield(int argc, char** argv) {
        "and the base chip seed (unless --seed is given); it must be generated from this plan")
       ("chips", po::value(&f.chips)->required(), "chip instances to draw, program and evaluate")
       ("dataset", po::value(&f.dataset)->default_value(f.dataset), "mnist or fashion-mnist (test split)");
+  AddSpikeOptions(desc, f.spikes, "NIR plans (instead of --dataset; with --labels)", false);
   AddChipEvalAgeOptions(desc, f.eval, "1d,1y");
   desc.add_options()("threshold", po::value(&f.threshold)->default_value(f.threshold, "0.98"),
                      "accuracy a chip must reach to count as good, in [0, 1]");
@@ -111,7 +131,8 @@ int RunYield(int argc, char** argv) {
       std::cerr.setstate(std::ios::badbit);
     }
     auto code = Parse(name,
-                      "PLAN.xbp --chips N [--program P.xbpulse] [--dataset mnist] [--ages 1d,1y] "
+                      "PLAN.xbp --chips N [--program P.xbpulse] [--dataset mnist | --spikes IN.npy --labels Y.npy] "
+                      "[--ages 1d,1y] "
                       "[--compensation global] [--threshold 0.98] [--out R.json]   (mpirun -np K xbar yield ...)",
                       argc, argv, desc, &positional, vm);
     std::cout.clear();
@@ -132,11 +153,14 @@ int RunYield(int argc, char** argv) {
   XBAR_CHECK(backend.has_value());
   Progress progress(world.size() > 1 ? "chips of rank 0" : "chips", mine.size(), common.quiet || !root);
   uint64_t done = 0;
-  auto results = runtime::EvaluateYield(setup->plan, setup->test, setup->calibration, **backend, options, mine,
-                                        [&](const runtime::ChipYield& c) {
-                                          progress.Update(++done, "chip " + std::to_string(c.index) + " " +
-                                                                      FormatNumber(100 * c.accuracies.front()) + " %");
-                                        });
+  const runtime::SpikeInputs spikes{setup->spikes.spikes, f.spikes.spikes, &setup->spikes.labels, f.spikes.labels};
+  auto evaluate = [&](const device_models::ChipInstance& chip, const runtime::ChipEvalOptions& eval) {
+    if (!setup->plan.populations.empty()) return runtime::EvaluateChipSpikes(setup->plan, chip, spikes, **backend, eval);
+    return runtime::EvaluateChip(setup->plan, chip, setup->test, setup->calibration, **backend, eval);
+  };
+  auto results = runtime::EvaluateYield(setup->plan, evaluate, options, mine, [&](const runtime::ChipYield& c) {
+    progress.Update(++done, "chip " + std::to_string(c.index) + " " + FormatNumber(100 * c.accuracies.front()) + " %");
+  });
   progress.Finish();
   if (auto failure = world.AgreeOnFailure(results ? nullptr : &results.error())) return Stop(*failure, name);
   const std::vector<double> all = world.GatherToRoot(runtime::PackChipYields(*results, points));
@@ -147,8 +171,9 @@ int RunYield(int argc, char** argv) {
   XBAR_CHECK(chips.has_value());
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   runtime::YieldRecord record =
-      runtime::MakeYieldRecord(options, f.plan_path, f.program_path, f.dataset,
-                               static_cast<int64_t>(setup->test.labels.size()), f.chips, world.size(), seconds);
+      runtime::MakeYieldRecord(options, f.plan_path, f.program_path,
+                               setup->plan.populations.empty() ? f.dataset : f.spikes.spikes, setup->samples(), f.chips,
+                               world.size(), seconds);
   runtime::FillYieldRecord(*chips, options.eval, setup->plan.chip.device.nonidealities.drift.t0_s, f.threshold,
                            record);
   if (!common.quiet) std::fputs(runtime::YieldSummary(record, f.threshold).c_str(), stderr);
