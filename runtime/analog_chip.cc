@@ -316,16 +316,8 @@ void AnalogChip::StepPopulation(uint32_t layer, const device_models::Arr<double>
   const Eigen::ArrayXd& v = population.v();
   const double capacitance = view_->membrane_capacitance_f();
   energy_.spiking_charge_c += capacitance * volts_per_unit * (v - previous_v_).abs().sum();
-  VoltageRange& range = energy_.range;
-  const auto n = static_cast<uint64_t>(v.size());
-  const auto railed = static_cast<uint64_t>((v <= p.v_min || v >= p.v_max).count());
-  range.peak_membrane_mv = std::max(range.peak_membrane_mv, 1e3 * volts_per_unit * v.abs().maxCoeff());
-  range.membrane_samples += n;
-  range.at_rail += railed;
-  if (layer + 1 == populations_.size()) {
-    range.output_samples += n;
-    range.output_at_rail += railed;
-  }
+  // A spike drives the next layer's word lines as a read pulse: nothing to clip.
+  energy_.range.Tally(v, layer + 1 < populations_.size(), p.v_min, p.v_max, INFINITY, 1e3 * volts_per_unit);
   ++energy_.neuron_steps;
 }
 

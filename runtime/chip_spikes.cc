@@ -59,12 +59,7 @@ Expected<ChipSpikeSample> RunSpikes(AnalogChip& chip, const ChipView& view,
     }
     run.membranes.row(t) = chip.population(layers - 1).v().matrix().transpose();
   }
-  const Eigen::VectorXd total = run.outputs.colwise().sum();
-  Eigen::Index best = 0;
-  for (Eigen::Index o = 1; o < total.size(); ++o) {
-    if (total(o) > total(best)) best = o;
-  }
-  run.decision = static_cast<int>(best);
+  run.decision = OutputDecision(run.outputs);
   sample.energy = chip.TakeEnergy();
   sample.cycles = SpikeCycles(view, spikes.rows());
   return sample;

@@ -126,8 +126,14 @@ NirRun RunNir(const compiler::NirNetwork& net, const Eigen::Ref<const Eigen::Mat
     if (net.probe_node() >= 0) run.membranes.row(t) = populations[static_cast<std::size_t>(net.probe_node())]->v().transpose();
     before = now;
   }
-  run.outputs.colwise().sum().maxCoeff(&run.decision);
+  run.decision = OutputDecision(run.outputs);
   return run;
+}
+
+int OutputDecision(const Eigen::MatrixXd& outputs) {
+  Eigen::Index best = 0;
+  outputs.colwise().sum().maxCoeff(&best);
+  return static_cast<int>(best);
 }
 
 Expected<NirBatch> RunSpikeBatch(const std::vector<int64_t>& in, int64_t n_out, const NpyTensor& spikes,

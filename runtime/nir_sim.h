@@ -32,6 +32,10 @@ struct NirRun {
   int decision = -1;          // argmax over outputs of the summed outputs (the first on ties)
 };
 
+/// The decision of a run's outputs (steps x outputs): the output with the largest sum over the
+/// steps, the first on ties.
+int OutputDecision(const Eigen::MatrixXd& outputs);
+
 /// Runs one sample of `net`: `spikes` is steps x inputs (row t: step t's input, C order).
 NirRun RunNir(const NirNetwork& net, const Eigen::Ref<const Eigen::MatrixXd>& spikes);
 

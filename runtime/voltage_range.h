@@ -46,25 +46,32 @@ struct VoltageRange {
   template <typename Derived>
   void Tally(const Eigen::ArrayBase<Derived>& v, bool hidden, const device_models::MifParams& neuron,
              double drive_limit_mv) {
+    Tally(v, hidden, neuron.bounded() ? neuron.rail_low_mv : -INFINITY,
+          neuron.bounded() ? neuron.rail_high_mv : INFINITY, drive_limit_mv, 1.0);
+  }
+
+  /// The same for membranes in any unit: `v` at or beyond [low, high] is at a rail, |v| beyond
+  /// `drive_limit` clipped, and `mv_per_unit` converts |v| to the peak's mV (a NIR population's
+  /// membranes in file units: 1e3 volts_per_unit).
+  template <typename Derived>
+  void Tally(const Eigen::ArrayBase<Derived>& v, bool hidden, double low, double high, double drive_limit,
+             double mv_per_unit) {
+    using Scalar = typename Derived::Scalar;
     const auto n = static_cast<uint64_t>(v.size());
     if (n == 0) return;
-    peak_membrane_mv = std::max(peak_membrane_mv, static_cast<double>(v.abs().maxCoeff()));
+    peak_membrane_mv = std::max(peak_membrane_mv, mv_per_unit * static_cast<double>(v.abs().maxCoeff()));
     membrane_samples += n;
-    uint64_t railed = 0;
-    if (neuron.bounded()) {
-      railed = static_cast<uint64_t>((v <= static_cast<typename Derived::Scalar>(neuron.rail_low_mv) ||
-                                      v >= static_cast<typename Derived::Scalar>(neuron.rail_high_mv)).count());
-      at_rail += railed;
-    }
+    const auto railed =
+        static_cast<uint64_t>((v <= static_cast<Scalar>(low) || v >= static_cast<Scalar>(high)).count());
+    at_rail += railed;
     if (!hidden) {
       output_samples += n;
       output_at_rail += railed;
       return;
     }
     drive_samples += n;
-    if (std::isfinite(drive_limit_mv)) {
-      drive_clipped += static_cast<uint64_t>(
-          (v.abs() > static_cast<typename Derived::Scalar>(drive_limit_mv)).count());
+    if (std::isfinite(drive_limit)) {
+      drive_clipped += static_cast<uint64_t>((v.abs() > static_cast<Scalar>(drive_limit)).count());
     }
   }
 };
